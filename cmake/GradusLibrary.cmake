@@ -1,0 +1,38 @@
+# The gradus library: optimizer classes, schedulers, operator schemas and CPU kernels.
+# One shared library, because the operators register themselves from static
+# initializers, which a static archive would let the linker drop.
+
+set(GRADUS_OPTIMIZERS sgd adam adagrad rmsprop adadelta)
+
+set(gradus_sources
+  optim/kernels/operator_schemas.cpp
+  optim/kernels/tensor_list_checks.cpp
+  optim/src/fused_optimizer.cpp
+  optim/src/fused_ops.cpp
+  optim/src/adamw.cpp
+)
+foreach(name IN LISTS GRADUS_OPTIMIZERS)
+  list(APPEND gradus_sources optim/src/${name}.cpp optim/kernels/cpu/${name}_kernel.cpp)
+endforeach()
+file(GLOB gradus_scheduler_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/schedulers/src/*.cpp)
+list(APPEND gradus_sources ${gradus_scheduler_sources})
+
+add_library(gradus SHARED ${gradus_sources})
+add_library(gradus::gradus ALIAS gradus)
+target_include_directories(gradus
+  PUBLIC
+    $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/include>
+    $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/optim/include>
+    $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/schedulers/include>
+    $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>
+  PRIVATE
+    ${CMAKE_CURRENT_SOURCE_DIR}/optim/kernels)
+target_link_libraries(gradus PUBLIC ${TORCH_LIBRARIES})
+target_compile_features(gradus PUBLIC cxx_std_17)
+target_compile_options(gradus PRIVATE -Wall -Wextra -Wno-unused-parameter)
+set_target_properties(gradus PROPERTIES
+  VERSION ${PROJECT_VERSION}
+  SOVERSION ${PROJECT_VERSION_MAJOR}
+  CXX_VISIBILITY_PRESET default)
+
+include(GradusCuda)

@@ -1,0 +1,9 @@
+#pragma once
+// Everything gradus offers. Each class also has its own header.
+#include <gradus/optim/adadelta.h>
+#include <gradus/optim/adagrad.h>
+#include <gradus/optim/adam.h>
+#include <gradus/optim/adamw.h>
+#include <gradus/optim/fused_ops.h>
+#include <gradus/optim/rmsprop.h>
+#include <gradus/optim/sgd.h>

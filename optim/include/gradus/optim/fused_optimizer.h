@@ -1,0 +1,127 @@
+#pragma once
+// The base every gradus optimizer shares: closure handling, splitting each
+// param group into per-(device, dtype) buckets for the fused operators,
+// option checks, and save/load tagged with the optimizer's name.
+#include <torch/optim/optimizer.h>
+#include <torch/serialize/archive.h>
+
+#include <memory>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace gradus {
+namespace optim {
+
+using torch::optim::OptimizerOptions;
+using torch::optim::OptimizerParamGroup;
+using torch::optim::OptimizerParamState;
+
+// Parameters of one group that have a gradient and share a device and dtype:
+// one fused operator call updates them all.
+struct ParamBucket {
+  std::vector<at::Tensor> params;
+  std::vector<at::Tensor> grads;
+};
+
+namespace detail {
+
+// Field visitors: an Options or ParamState type lists its fields once in a
+// static visit(self, visitor), and these write or read them.
+struct ArchiveWriter {
+  torch::serialize::OutputArchive& archive;
+  void operator()(const char* key, double value) const;
+  void operator()(const char* key, bool value) const;
+  void operator()(const char* key, const std::tuple<double, double>& value) const;
+  void operator()(const char* key, const at::Tensor& value) const;  // undefined: skipped
+};
+
+struct ArchiveReader {
+  torch::serialize::InputArchive& archive;
+  void operator()(const char* key, double& value) const;
+  void operator()(const char* key, bool& value) const;
+  void operator()(const char* key, std::tuple<double, double>& value) const;
+  void operator()(const char* key, at::Tensor& value) const;  // missing: left undefined
+};
+
+}  // namespace detail
+
+// CRTP base for option structs: cloning, lr access for schedulers, and
+// serialization from Derived::visit.
+template <class Derived>
+struct FusedOptions : public torch::optim::OptimizerCloneableOptions<Derived> {
+  double get_lr() const override { return self().lr(); }
+  void set_lr(const double lr) override { self().lr(lr); }
+  void serialize(torch::serialize::OutputArchive& archive) const override {
+    Derived::visit(self(), detail::ArchiveWriter{archive});
+  }
+  void serialize(torch::serialize::InputArchive& archive) override {
+    Derived::visit(self(), detail::ArchiveReader{archive});
+  }
+
+ private:
+  const Derived& self() const { return static_cast<const Derived&>(*this); }
+  Derived& self() { return static_cast<Derived&>(*this); }
+};
+
+// CRTP base for per-parameter state structs.
+template <class Derived>
+struct FusedParamState : public torch::optim::OptimizerCloneableParamState<Derived> {
+  void serialize(torch::serialize::OutputArchive& archive) const override {
+    Derived::visit(static_cast<const Derived&>(*this), detail::ArchiveWriter{archive});
+  }
+  void serialize(torch::serialize::InputArchive& archive) override {
+    Derived::visit(static_cast<Derived&>(*this), detail::ArchiveReader{archive});
+  }
+};
+
+class FusedOptimizer : public torch::optim::Optimizer {
+ public:
+  // Runs the closure (with grad enabled) if given, then updates every param
+  // group. Returns the closure's loss, or an undefined tensor.
+  torch::Tensor step(LossClosure closure = nullptr) override;
+  void save(torch::serialize::OutputArchive& archive) const override;
+  // Refuses a file written by another optimizer or for other param groups.
+  void load(torch::serialize::InputArchive& archive) override;
+  // The class name, e.g. "gradus::optim::Adam"; recorded in saved state.
+  const std::string& name() const noexcept { return name_; }
+
+ protected:
+  FusedOptimizer(std::vector<OptimizerParamGroup> param_groups,
+                 std::unique_ptr<OptimizerOptions> defaults, std::string name);
+
+  // Throws, naming the bad value, if options are invalid. Checked for every
+  // group at construction (call check_all_options) and at every step.
+  virtual void check_options(const OptimizerOptions& options) const = 0;
+  virtual void step_bucket(const OptimizerOptions& options, ParamBucket& bucket) = 0;
+  virtual std::unique_ptr<OptimizerParamState> make_empty_state() const = 0;
+
+  void check_all_options() const;
+
+  // The state of `param`, created by `init(state)` on first use.
+  template <class State, class Init>
+  State& state_for(const at::Tensor& param, Init&& init) {
+    if (OptimizerParamState* found = find_state(param)) return static_cast<State&>(*found);
+    auto created = std::make_unique<State>();
+    init(*created);
+    State& ref = *created;
+    set_state(param, std::move(created));
+    return ref;
+  }
+  OptimizerParamState* find_state(const at::Tensor& param);
+  void set_state(const at::Tensor& param, std::unique_ptr<OptimizerParamState> state);
+
+ private:
+  std::vector<ParamBucket> bucket_group(size_t group_index) const;
+  std::string name_;
+};
+
+// Zero-filled optimizer state for `param`: contiguous, on its device, in its
+// math dtype (float for half and bfloat16 parameters).
+at::Tensor zeros_state_like(const at::Tensor& param);
+at::Tensor full_state_like(const at::Tensor& param, double value);
+// A new step counter (0) for `param`: a float32 scalar on its device.
+at::Tensor new_step_count(const at::Tensor& param);
+
+}  // namespace optim
+}  // namespace gradus

@@ -1,0 +1,45 @@
+// CPU kernel of gradus::adadelta_.
+#include <torch/library.h>
+
+#include "cpu/fused_loop.h"
+#include "math/adadelta_math.h"
+#include "tensor_list_checks.h"
+
+namespace gradus {
+namespace cpu {
+namespace {
+
+struct AdadeltaUpdate {
+  using Scalars = math::AdadeltaScalars;
+  template <typename T>
+  using Coeffs = math::AdadeltaCoeffs<T>;
+  static constexpr size_t kSlots = math::kAdadeltaSlots;
+  template <typename T>
+  static void apply(T& param, T& grad, std::array<T, kSlots>& s, const Coeffs<T>& c) {
+    math::adadelta_math(param, grad, s[math::kAdadeltaSquareAvg], s[math::kAccDelta], c);
+  }
+};
+
+void adadelta_cpu(at::TensorList params, at::TensorList grads, at::TensorList square_avgs,
+                  at::TensorList acc_deltas, at::TensorList state_steps, double lr, double rho,
+                  double eps, double weight_decay, bool maximize,
+                  const c10::optional<at::Tensor>& grad_scale,
+                  const c10::optional<at::Tensor>& found_inf) {
+  kernels::check_fused_lists("gradus::adadelta_", params, grads,
+                             {{"square_avgs", square_avgs, true}, {"acc_deltas", acc_deltas, true}},
+                             state_steps, true);
+  if (kernels::found_inf_set(found_inf)) return;
+  const math::AdadeltaScalars s{lr, rho, eps, weight_decay, maximize};
+  for (size_t i = 0; i < params.size(); ++i) {
+    advance_step(state_steps[i]);
+    fused_update<AdadeltaUpdate>(params[i], grads[i], {square_avgs[i], acc_deltas[i]}, s, grad_scale);
+  }
+}
+
+}  // namespace
+}  // namespace cpu
+}  // namespace gradus
+
+TORCH_LIBRARY_IMPL(gradus, CPU, m) {
+  m.impl("adadelta_", &gradus::cpu::adadelta_cpu);
+}

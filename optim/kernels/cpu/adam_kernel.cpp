@@ -1,0 +1,50 @@
+// CPU kernel of gradus::adam_ (Adam and AdamW).
+#include <torch/library.h>
+
+#include "cpu/fused_loop.h"
+#include "math/adam_math.h"
+#include "tensor_list_checks.h"
+
+namespace gradus {
+namespace cpu {
+namespace {
+
+struct AdamUpdate {
+  using Scalars = math::AdamScalars;
+  template <typename T>
+  using Coeffs = math::AdamCoeffs<T>;
+  static constexpr size_t kSlots = math::kAdamSlots;
+  template <typename T>
+  static void apply(T& param, T& grad, std::array<T, kSlots>& s, const Coeffs<T>& c) {
+    math::adam_math(param, grad, s[math::kExpAvg], s[math::kExpAvgSq], s[math::kMaxExpAvgSq], c);
+  }
+};
+
+void adam_cpu(at::TensorList params, at::TensorList grads, at::TensorList exp_avgs,
+              at::TensorList exp_avg_sqs, at::TensorList max_exp_avg_sqs,
+              at::TensorList state_steps, double lr, double beta1, double beta2,
+              double weight_decay, double eps, bool amsgrad, bool maximize,
+              bool decoupled_weight_decay, const c10::optional<at::Tensor>& grad_scale,
+              const c10::optional<at::Tensor>& found_inf) {
+  kernels::check_fused_lists("gradus::adam_", params, grads,
+                             {{"exp_avgs", exp_avgs, true},
+                              {"exp_avg_sqs", exp_avg_sqs, true},
+                              {"max_exp_avg_sqs", max_exp_avg_sqs, amsgrad}},
+                             state_steps, true);
+  if (kernels::found_inf_set(found_inf)) return;
+  for (size_t i = 0; i < params.size(); ++i) {
+    const math::AdamScalars s{lr,  beta1,   beta2,    eps, weight_decay, advance_step(state_steps[i]),
+                              amsgrad, maximize, decoupled_weight_decay};
+    fused_update<AdamUpdate>(params[i], grads[i],
+                             {exp_avgs[i], exp_avg_sqs[i], amsgrad ? max_exp_avg_sqs[i] : at::Tensor()},
+                             s, grad_scale);
+  }
+}
+
+}  // namespace
+}  // namespace cpu
+}  // namespace gradus
+
+TORCH_LIBRARY_IMPL(gradus, CPU, m) {
+  m.impl("adam_", &gradus::cpu::adam_cpu);
+}

@@ -1,0 +1,44 @@
+// CPU kernel of gradus::sgd_.
+#include <torch/library.h>
+
+#include "cpu/fused_loop.h"
+#include "math/sgd_math.h"
+#include "tensor_list_checks.h"
+
+namespace gradus {
+namespace cpu {
+namespace {
+
+struct SgdUpdate {
+  using Scalars = math::SgdScalars;
+  template <typename T>
+  using Coeffs = math::SgdCoeffs<T>;
+  static constexpr size_t kSlots = math::kSgdSlots;
+  template <typename T>
+  static void apply(T& param, T& grad, std::array<T, kSlots>& s, const Coeffs<T>& c) {
+    math::sgd_math(param, grad, s[math::kMomentumBuffer], c);
+  }
+};
+
+void sgd_cpu(at::TensorList params, at::TensorList grads, at::TensorList momentum_buffers,
+             double lr, double momentum, double dampening, double weight_decay, bool nesterov,
+             bool maximize, bool is_first_step, const c10::optional<at::Tensor>& grad_scale,
+             const c10::optional<at::Tensor>& found_inf) {
+  const bool has_momentum = momentum != 0;
+  kernels::check_fused_lists("gradus::sgd_", params, grads,
+                             {{"momentum_buffers", momentum_buffers, has_momentum}}, {}, false);
+  if (kernels::found_inf_set(found_inf)) return;
+  const math::SgdScalars s{lr, momentum, dampening, weight_decay, nesterov, maximize, is_first_step};
+  for (size_t i = 0; i < params.size(); ++i) {
+    fused_update<SgdUpdate>(params[i], grads[i],
+                            {has_momentum ? momentum_buffers[i] : at::Tensor()}, s, grad_scale);
+  }
+}
+
+}  // namespace
+}  // namespace cpu
+}  // namespace gradus
+
+TORCH_LIBRARY_IMPL(gradus, CPU, m) {
+  m.impl("sgd_", &gradus::cpu::sgd_cpu);
+}

@@ -1,0 +1,53 @@
+#pragma once
+// Vectorized specialisations of the math building blocks, and the loads and
+// stores that let one loop body serve both the vector body and the scalar tail.
+#include <ATen/cpu/vec/vec.h>
+
+#include "math/element_ops.h"
+
+namespace gradus {
+namespace math {
+
+template <>
+inline at::vec::Vectorized<float> sqrt_of(const at::vec::Vectorized<float>& x) {
+  return x.sqrt();
+}
+template <>
+inline at::vec::Vectorized<double> sqrt_of(const at::vec::Vectorized<double>& x) {
+  return x.sqrt();
+}
+template <>
+inline at::vec::Vectorized<float> maximum_of(const at::vec::Vectorized<float>& a,
+                                             const at::vec::Vectorized<float>& b) {
+  return at::vec::maximum(a, b);
+}
+template <>
+inline at::vec::Vectorized<double> maximum_of(const at::vec::Vectorized<double>& a,
+                                              const at::vec::Vectorized<double>& b) {
+  return at::vec::maximum(a, b);
+}
+
+}  // namespace math
+
+namespace cpu {
+
+// A lane is one scalar or one vector of them.
+template <typename Lane>
+struct LaneIO {
+  template <typename S>
+  static Lane load(const S* p) { return *p; }
+  template <typename S>
+  static void store(const Lane& v, S* p) { *p = v; }
+  static constexpr int64_t width = 1;
+};
+
+template <typename S>
+struct LaneIO<at::vec::Vectorized<S>> {
+  using Vec = at::vec::Vectorized<S>;
+  static Vec load(const S* p) { return Vec::loadu(p); }
+  static void store(const Vec& v, S* p) { v.store(p); }
+  static constexpr int64_t width = Vec::size();
+};
+
+}  // namespace cpu
+}  // namespace gradus

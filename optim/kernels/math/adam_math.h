@@ -1,0 +1,61 @@
+#pragma once
+// Adam / AdamW per-element update, written once for the CPU vector body, the
+// CPU scalar tail and the CUDA kernels. Operation order follows
+// torch::optim::Adam so that double trajectories agree to rounding.
+#include "math/element_ops.h"
+
+namespace gradus {
+namespace math {
+
+// Slots of the optimizer-state tensor list.
+enum AdamSlot { kExpAvg = 0, kExpAvgSq = 1, kMaxExpAvgSq = 2, kAdamSlots = 3 };
+
+// Host-side values, computed in double once per tensor and step.
+struct AdamScalars {
+  double lr, beta1, beta2, eps, weight_decay;
+  double step;  // already advanced: 1 on the first update
+  bool amsgrad, maximize, decoupled_weight_decay;
+};
+
+template <typename T>
+struct AdamCoeffs {
+  T beta1, one_minus_beta1, beta2, one_minus_beta2, eps, weight_decay;
+  T decay;  // AdamW's parameter shrink factor, 1 - lr * weight_decay
+  T bias_correction2_sqrt, neg_step_size;
+  bool amsgrad;
+  bool decoupled;
+  GradFlags grad_flags;
+
+  GRADUS_MATH_FN explicit AdamCoeffs(const AdamScalars& s)
+      : beta1(T(s.beta1)),
+        one_minus_beta1(T(1 - s.beta1)),
+        beta2(T(s.beta2)),
+        one_minus_beta2(T(1 - s.beta2)),
+        eps(T(s.eps)),
+        weight_decay(T(s.weight_decay)),
+        decay(T(1 - s.lr * s.weight_decay)),
+        bias_correction2_sqrt(T(::sqrt(1 - ::pow(s.beta2, s.step)))),
+        neg_step_size(T(-s.lr / (1 - ::pow(s.beta1, s.step)))),
+        amsgrad(s.amsgrad),
+        decoupled(s.decoupled_weight_decay && s.weight_decay != 0),
+        grad_flags{s.maximize, !s.decoupled_weight_decay && s.weight_decay != 0} {}
+};
+
+template <typename T>
+GRADUS_MATH_FN void adam_math(T& param, T grad, T& exp_avg, T& exp_avg_sq, T& max_exp_avg_sq,
+                              const AdamCoeffs<T>& c) {
+  grad = effective_grad(grad, param, c.weight_decay, c.grad_flags);
+  if (c.decoupled) param = param * c.decay;
+  exp_avg = exp_avg * c.beta1 + c.one_minus_beta1 * grad;
+  exp_avg_sq = exp_avg_sq * c.beta2 + c.one_minus_beta2 * grad * grad;
+  T second_moment = exp_avg_sq;
+  if (c.amsgrad) {
+    max_exp_avg_sq = maximum_of(max_exp_avg_sq, exp_avg_sq);
+    second_moment = max_exp_avg_sq;
+  }
+  const T denom = sqrt_of(second_moment) / c.bias_correction2_sqrt + c.eps;
+  param = param + c.neg_step_size * exp_avg / denom;
+}
+
+}  // namespace math
+}  // namespace gradus

@@ -1,0 +1,63 @@
+#pragma once
+// Building blocks shared by the per-element optimizer math. This header and the
+// *_math.h files next to it use no ATen, so nvcc compiles them for the CUDA
+// kernels exactly as the C++ compiler does for the CPU loops.
+//
+// The math is templated on the value type T: a scalar (float, double) for the
+// scalar tail and the CUDA kernels, or at::vec::Vectorized<...> for the CPU
+// vector body. Functions that are spelled differently for vectors are function
+// templates here; cpu/vectorized_ops.h specialises them for Vectorized.
+
+#include <cmath>
+
+#if defined(__CUDACC__)
+#define GRADUS_MATH_FN __host__ __device__ __forceinline__
+#else
+#define GRADUS_MATH_FN inline
+#endif
+
+namespace gradus {
+namespace math {
+
+template <typename T>
+GRADUS_MATH_FN T sqrt_of(const T& x);
+
+// torch.maximum semantics: a NaN in either operand gives NaN.
+template <typename T>
+GRADUS_MATH_FN T maximum_of(const T& a, const T& b);
+
+template <>
+GRADUS_MATH_FN float sqrt_of(const float& x) {
+  return ::sqrtf(x);
+}
+template <>
+GRADUS_MATH_FN double sqrt_of(const double& x) {
+  return ::sqrt(x);
+}
+template <>
+GRADUS_MATH_FN float maximum_of(const float& a, const float& b) {
+  return (a > b || a != a) ? a : b;
+}
+template <>
+GRADUS_MATH_FN double maximum_of(const double& a, const double& b) {
+  return (a > b || a != a) ? a : b;
+}
+
+// Flags that are the same for every element of one call.
+struct GradFlags {
+  bool maximize;
+  bool has_weight_decay;
+};
+
+// The gradient as PyTorch's optimizers first transform it: negated when
+// maximizing, then L2 weight decay (coupled) added. `weight_decay` is only read
+// when flags.has_weight_decay.
+template <typename T>
+GRADUS_MATH_FN T effective_grad(T grad, const T& param, const T& weight_decay, GradFlags flags) {
+  if (flags.maximize) grad = T(0) - grad;
+  if (flags.has_weight_decay) grad = grad + weight_decay * param;
+  return grad;
+}
+
+}  // namespace math
+}  // namespace gradus

@@ -1,0 +1,55 @@
+#pragma once
+// RMSprop per-element update (centered, momentum), shared by CPU and CUDA.
+// Order follows torch::optim::RMSprop.
+#include "math/element_ops.h"
+
+namespace gradus {
+namespace math {
+
+enum RmspropSlot { kSquareAvg = 0, kGradAvg = 1, kRmspropMomentumBuffer = 2, kRmspropSlots = 3 };
+
+struct RmspropScalars {
+  double lr, alpha, eps, weight_decay, momentum;
+  bool centered, maximize;
+};
+
+template <typename T>
+struct RmspropCoeffs {
+  T alpha, one_minus_alpha, eps, weight_decay, momentum, neg_lr;
+  bool centered, has_momentum;
+  GradFlags grad_flags;
+
+  GRADUS_MATH_FN explicit RmspropCoeffs(const RmspropScalars& s)
+      : alpha(T(s.alpha)),
+        one_minus_alpha(T(1 - s.alpha)),
+        eps(T(s.eps)),
+        weight_decay(T(s.weight_decay)),
+        momentum(T(s.momentum)),
+        neg_lr(T(-s.lr)),
+        centered(s.centered),
+        has_momentum(s.momentum > 0),
+        grad_flags{s.maximize, s.weight_decay != 0} {}
+};
+
+template <typename T>
+GRADUS_MATH_FN void rmsprop_math(T& param, T grad, T& square_avg, T& grad_avg, T& momentum_buffer,
+                                 const RmspropCoeffs<T>& c) {
+  grad = effective_grad(grad, param, c.weight_decay, c.grad_flags);
+  square_avg = square_avg * c.alpha + c.one_minus_alpha * grad * grad;
+  T avg;
+  if (c.centered) {
+    grad_avg = grad_avg * c.alpha + c.one_minus_alpha * grad;
+    avg = sqrt_of(square_avg - grad_avg * grad_avg) + c.eps;
+  } else {
+    avg = sqrt_of(square_avg) + c.eps;
+  }
+  if (c.has_momentum) {
+    momentum_buffer = momentum_buffer * c.momentum + grad / avg;
+    param = param + c.neg_lr * momentum_buffer;
+  } else {
+    param = param + c.neg_lr * grad / avg;
+  }
+}
+
+}  // namespace math
+}  // namespace gradus

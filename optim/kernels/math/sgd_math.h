@@ -1,0 +1,46 @@
+#pragma once
+// SGD per-element update (momentum, dampening, Nesterov), shared by CPU and CUDA.
+// Order of operations follows torch::optim::SGD.
+#include "math/element_ops.h"
+
+namespace gradus {
+namespace math {
+
+enum SgdSlot { kMomentumBuffer = 0, kSgdSlots = 1 };
+
+struct SgdScalars {
+  double lr, momentum, dampening, weight_decay;
+  bool nesterov, maximize;
+  bool is_first_step;  // the momentum buffer starts as a copy of the gradient
+};
+
+template <typename T>
+struct SgdCoeffs {
+  T momentum, one_minus_dampening, weight_decay, neg_lr;
+  bool has_momentum, nesterov, is_first_step;
+  GradFlags grad_flags;
+
+  GRADUS_MATH_FN explicit SgdCoeffs(const SgdScalars& s)
+      : momentum(T(s.momentum)),
+        one_minus_dampening(T(1 - s.dampening)),
+        weight_decay(T(s.weight_decay)),
+        neg_lr(T(-s.lr)),
+        has_momentum(s.momentum != 0),
+        nesterov(s.nesterov),
+        is_first_step(s.is_first_step),
+        grad_flags{s.maximize, s.weight_decay != 0} {}
+};
+
+template <typename T>
+GRADUS_MATH_FN void sgd_math(T& param, T grad, T& momentum_buffer, const SgdCoeffs<T>& c) {
+  grad = effective_grad(grad, param, c.weight_decay, c.grad_flags);
+  if (c.has_momentum) {
+    momentum_buffer =
+        c.is_first_step ? grad : momentum_buffer * c.momentum + c.one_minus_dampening * grad;
+    grad = c.nesterov ? grad + c.momentum * momentum_buffer : momentum_buffer;
+  }
+  param = param + c.neg_lr * grad;
+}
+
+}  // namespace math
+}  // namespace gradus

@@ -1,0 +1,202 @@
+#include <gradus/optim/fused_optimizer.h>
+
+#include <ATen/ATen.h>
+#include <c10/core/GradMode.h>
+
+#include <sstream>
+#include <type_traits>
+
+#include "tensor_list_checks.h"
+
+namespace gradus {
+namespace optim {
+namespace {
+
+// Optimizer::state() is keyed by a string in LibTorch 1.x and by the
+// TensorImpl pointer in 2.x; take the key type from the map itself.
+using StateMap = std::decay_t<decltype(std::declval<torch::optim::Optimizer&>().state())>;
+using StateKey = typename StateMap::key_type;
+
+template <typename Key>
+Key state_key(const at::Tensor& param) {
+  if constexpr (std::is_same_v<Key, std::string>) {
+    std::ostringstream out;  // the same text LibTorch 1.x builds for its keys
+    out << static_cast<const void*>(param.unsafeGetTensorImpl());
+    return out.str();
+  } else {
+    return param.unsafeGetTensorImpl();
+  }
+}
+
+constexpr int64_t kFormatVersion = 1;
+const char* const kNameKey = "gradus_optimizer";
+const char* const kVersionKey = "gradus_format_version";
+const char* const kGroupCountKey = "param_group_count";
+
+std::string group_key(size_t g) { return "param_group_" + std::to_string(g); }
+std::string state_key_in_group(size_t i) { return "state_" + std::to_string(i); }
+
+c10::IValue read_required(torch::serialize::InputArchive& archive, const std::string& key) {
+  c10::IValue value;
+  TORCH_CHECK(archive.try_read(key, value), "gradus: the optimizer state file has no '", key,
+              "' entry; it is truncated or was written by something else");
+  return value;
+}
+
+}  // namespace
+
+namespace detail {
+
+void ArchiveWriter::operator()(const char* key, double value) const {
+  archive.write(key, c10::IValue(value));
+}
+void ArchiveWriter::operator()(const char* key, bool value) const {
+  archive.write(key, c10::IValue(value));
+}
+void ArchiveWriter::operator()(const char* key, const std::tuple<double, double>& value) const {
+  archive.write(std::string(key) + "_0", c10::IValue(std::get<0>(value)));
+  archive.write(std::string(key) + "_1", c10::IValue(std::get<1>(value)));
+}
+void ArchiveWriter::operator()(const char* key, const at::Tensor& value) const {
+  if (value.defined()) archive.write(key, value, /*is_buffer=*/true);
+}
+
+void ArchiveReader::operator()(const char* key, double& value) const {
+  value = read_required(archive, key).toDouble();
+}
+void ArchiveReader::operator()(const char* key, bool& value) const {
+  value = read_required(archive, key).toBool();
+}
+void ArchiveReader::operator()(const char* key, std::tuple<double, double>& value) const {
+  value = std::make_tuple(read_required(archive, std::string(key) + "_0").toDouble(),
+                          read_required(archive, std::string(key) + "_1").toDouble());
+}
+void ArchiveReader::operator()(const char* key, at::Tensor& value) const {
+  at::Tensor read;
+  value = archive.try_read(key, read, /*is_buffer=*/true) ? read : at::Tensor();
+}
+
+}  // namespace detail
+
+FusedOptimizer::FusedOptimizer(std::vector<OptimizerParamGroup> param_groups,
+                               std::unique_ptr<OptimizerOptions> defaults, std::string name)
+    : Optimizer(std::move(param_groups), std::move(defaults)), name_(std::move(name)) {}
+
+void FusedOptimizer::check_all_options() const {
+  check_options(defaults());
+  for (const auto& group : param_groups_) check_options(group.options());
+}
+
+torch::Tensor FusedOptimizer::step(LossClosure closure) {
+  c10::NoGradGuard no_grad;
+  torch::Tensor loss;
+  if (closure) {
+    c10::AutoGradMode enable_grad(true);
+    loss = closure();
+  }
+  for (size_t g = 0; g < param_groups_.size(); ++g) {
+    const OptimizerOptions& options = param_groups_[g].options();
+    check_options(options);
+    for (ParamBucket& bucket : bucket_group(g)) step_bucket(options, bucket);
+  }
+  return loss;
+}
+
+std::vector<ParamBucket> FusedOptimizer::bucket_group(size_t group_index) const {
+  std::vector<ParamBucket> buckets;
+  const auto& params = param_groups_[group_index].params();
+  for (size_t i = 0; i < params.size(); ++i) {
+    const at::Tensor& param = params[i];
+    const at::Tensor& grad = param.grad();
+    if (!grad.defined()) continue;  // parameters without a gradient are skipped
+    TORCH_CHECK(!grad.is_sparse(), name_, " does not support sparse gradients (param ", i,
+                " of param group ", group_index, ", shape ", param.sizes(), ")");
+    auto same_kind = [&](const ParamBucket& b) {
+      return b.params[0].device() == param.device() &&
+             b.params[0].scalar_type() == param.scalar_type();
+    };
+    auto it = std::find_if(buckets.begin(), buckets.end(), same_kind);
+    if (it == buckets.end()) it = buckets.insert(buckets.end(), ParamBucket{});
+    it->params.push_back(param);
+    it->grads.push_back(grad);
+  }
+  return buckets;
+}
+
+OptimizerParamState* FusedOptimizer::find_state(const at::Tensor& param) {
+  auto it = state_.find(state_key<StateKey>(param));
+  return it == state_.end() ? nullptr : it->second.get();
+}
+
+void FusedOptimizer::set_state(const at::Tensor& param, std::unique_ptr<OptimizerParamState> state) {
+  state_[state_key<StateKey>(param)] = std::move(state);
+}
+
+void FusedOptimizer::save(torch::serialize::OutputArchive& archive) const {
+  archive.write(kNameKey, c10::IValue(name_));
+  archive.write(kVersionKey, c10::IValue(kFormatVersion));
+  archive.write(kGroupCountKey, c10::IValue(static_cast<int64_t>(param_groups_.size())));
+  for (size_t g = 0; g < param_groups_.size(); ++g) {
+    const auto& group = param_groups_[g];
+    torch::serialize::OutputArchive group_archive(archive.compilation_unit());
+    group_archive.write("param_count", c10::IValue(static_cast<int64_t>(group.params().size())));
+    group.options().serialize(group_archive);
+    for (size_t i = 0; i < group.params().size(); ++i) {
+      auto it = state_.find(state_key<StateKey>(group.params()[i]));
+      if (it == state_.end()) continue;
+      torch::serialize::OutputArchive state_archive(archive.compilation_unit());
+      it->second->serialize(state_archive);
+      group_archive.write(state_key_in_group(i), state_archive);
+    }
+    archive.write(group_key(g), group_archive);
+  }
+}
+
+void FusedOptimizer::load(torch::serialize::InputArchive& archive) {
+  c10::IValue tag;
+  TORCH_CHECK(archive.try_read(kNameKey, tag) && tag.isString(), name_,
+              ": this is not a gradus optimizer state file (it has no '", kNameKey,
+              "' entry; a torch::optim state file cannot be loaded into gradus)");
+  TORCH_CHECK(tag.toStringRef() == name_, name_, ": the state file was written by ",
+              tag.toStringRef(), ", not by ", name_);
+  const int64_t version = read_required(archive, kVersionKey).toInt();
+  TORCH_CHECK(version == kFormatVersion, name_, ": state file format version ", version,
+              " is not supported (expected ", kFormatVersion, ")");
+  const int64_t groups = read_required(archive, kGroupCountKey).toInt();
+  TORCH_CHECK(groups == static_cast<int64_t>(param_groups_.size()), name_, ": the state file has ",
+              groups, " param groups but this optimizer has ", param_groups_.size());
+  state_.clear();
+  for (size_t g = 0; g < param_groups_.size(); ++g) {
+    auto& group = param_groups_[g];
+    torch::serialize::InputArchive group_archive;
+    archive.read(group_key(g), group_archive);
+    const int64_t count = read_required(group_archive, "param_count").toInt();
+    TORCH_CHECK(count == static_cast<int64_t>(group.params().size()), name_, ": param group ", g,
+                " has ", count, " params in the state file but ", group.params().size(), " here");
+    group.options().serialize(group_archive);
+    for (size_t i = 0; i < group.params().size(); ++i) {
+      torch::serialize::InputArchive state_archive;
+      if (!group_archive.try_read(state_key_in_group(i), state_archive)) continue;
+      auto state = make_empty_state();
+      state->serialize(state_archive);
+      set_state(group.params()[i], std::move(state));
+    }
+  }
+}
+
+at::Tensor zeros_state_like(const at::Tensor& param) {
+  return at::zeros(param.sizes(),
+                   param.options().dtype(kernels::state_dtype_for(param.scalar_type())));
+}
+
+at::Tensor full_state_like(const at::Tensor& param, double value) {
+  return at::full(param.sizes(), value,
+                  param.options().dtype(kernels::state_dtype_for(param.scalar_type())));
+}
+
+at::Tensor new_step_count(const at::Tensor& param) {
+  return at::zeros({}, param.options().dtype(at::kFloat));
+}
+
+}  // namespace optim
+}  // namespace gradus
