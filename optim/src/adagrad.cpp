@@ -8,17 +8,19 @@ Adagrad::Adagrad(std::vector<OptimizerParamGroup> param_groups, AdagradOptions d
     : FusedOptimizer(std::move(param_groups), std::make_unique<AdagradOptions>(defaults),
                      "gradus::optim::Adagrad") {
   check_all_options();
-  // Like LibTorch, the accumulators exist from construction, filled with
-  // initial_accumulator_value of each param's group.
   for (const auto& group : param_groups_) {
-    const auto& o = static_cast<const AdagradOptions&>(group.options());
-    for (const at::Tensor& param : group.params()) {
-      state_for<AdagradParamState>(param, [&](AdagradParamState& s) {
-        s.step(new_step_count(param));
-        s.sum(full_state_like(param, o.initial_accumulator_value()));
-      });
-    }
+    for (const at::Tensor& param : group.params()) init_state(param);
   }
+}
+
+// Like LibTorch and PyTorch, accumulators exist from construction and start
+// at the *default* initial_accumulator_value, whatever a group sets.
+AdagradParamState& Adagrad::init_state(const at::Tensor& param) {
+  const double initial = static_cast<const AdagradOptions&>(defaults()).initial_accumulator_value();
+  return state_for<AdagradParamState>(param, [&](AdagradParamState& s) {
+    s.step(new_step_count(param));
+    s.sum(full_state_like(param, initial));
+  });
 }
 
 Adagrad::Adagrad(std::vector<at::Tensor> params, AdagradOptions defaults)
@@ -38,10 +40,7 @@ void Adagrad::step_bucket(const OptimizerOptions& options, ParamBucket& bucket) 
   const auto& o = static_cast<const AdagradOptions&>(options);
   std::vector<at::Tensor> sums, steps;
   for (const at::Tensor& param : bucket.params) {
-    auto& s = state_for<AdagradParamState>(param, [&](AdagradParamState& fresh) {
-      fresh.step(new_step_count(param));  // a param added after construction
-      fresh.sum(full_state_like(param, o.initial_accumulator_value()));
-    });
+    auto& s = init_state(param);  // new only for a param added after construction
     sums.push_back(s.sum());
     steps.push_back(s.step());
   }

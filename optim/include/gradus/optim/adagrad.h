@@ -49,6 +49,9 @@ class Adagrad : public FusedOptimizer {
   void check_options(const OptimizerOptions& options) const override;
   void step_bucket(const OptimizerOptions& options, ParamBucket& bucket) override;
   std::unique_ptr<OptimizerParamState> make_empty_state() const override;
+
+ private:
+  AdagradParamState& init_state(const at::Tensor& param);
 };
 
 }  // namespace optim

@@ -1,0 +1,110 @@
+// Every gradus optimizer against PyTorch's Python torch.optim: whole
+// trajectories recorded by scripts/generate_optim_golden.py, including
+// Adadelta (which LibTorch lacks), maximize, and two param groups.
+#include <gradus/gradus.h>
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "support/golden_file.h"
+#include "support/trajectory.h"
+
+namespace gradus {
+namespace testing {
+namespace {
+
+using Options = std::map<std::string, double>;
+
+bool flag(const Options& o, const char* key) { return option_or(o, key, 0) != 0; }
+
+std::unique_ptr<torch::optim::OptimizerOptions> options_for(const std::string& kind, const Options& o) {
+  if (kind == "sgd") {
+    return std::make_unique<optim::SGDOptions>(optim::SGDOptions(option_or(o, "lr", 1e-3))
+        .momentum(option_or(o, "momentum", 0)).dampening(option_or(o, "dampening", 0))
+        .weight_decay(option_or(o, "weight_decay", 0)).nesterov(flag(o, "nesterov"))
+        .maximize(flag(o, "maximize")));
+  }
+  if (kind == "adam" || kind == "adamw") {
+    const double default_wd = kind == "adam" ? 0.0 : 1e-2;
+    auto betas = std::make_tuple(option_or(o, "beta1", 0.9), option_or(o, "beta2", 0.999));
+    optim::AdamOptions a(option_or(o, "lr", 1e-3));
+    a.betas(betas).eps(option_or(o, "eps", 1e-8)).weight_decay(option_or(o, "weight_decay", default_wd))
+        .amsgrad(flag(o, "amsgrad")).maximize(flag(o, "maximize"));
+    if (kind == "adam") return std::make_unique<optim::AdamOptions>(a);
+    return std::make_unique<optim::AdamWOptions>(optim::AdamWOptions(a.lr()).betas(a.betas())
+        .eps(a.eps()).weight_decay(a.weight_decay()).amsgrad(a.amsgrad()).maximize(a.maximize()));
+  }
+  if (kind == "adagrad") {
+    return std::make_unique<optim::AdagradOptions>(optim::AdagradOptions(option_or(o, "lr", 1e-2))
+        .lr_decay(option_or(o, "lr_decay", 0)).weight_decay(option_or(o, "weight_decay", 0))
+        .initial_accumulator_value(option_or(o, "initial_accumulator_value", 0))
+        .eps(option_or(o, "eps", 1e-10)).maximize(flag(o, "maximize")));
+  }
+  if (kind == "rmsprop") {
+    return std::make_unique<optim::RMSpropOptions>(optim::RMSpropOptions(option_or(o, "lr", 1e-2))
+        .alpha(option_or(o, "alpha", 0.99)).eps(option_or(o, "eps", 1e-8))
+        .weight_decay(option_or(o, "weight_decay", 0)).momentum(option_or(o, "momentum", 0))
+        .centered(flag(o, "centered")).maximize(flag(o, "maximize")));
+  }
+  if (kind == "adadelta") {
+    return std::make_unique<optim::AdadeltaOptions>(optim::AdadeltaOptions(option_or(o, "lr", 1.0))
+        .rho(option_or(o, "rho", 0.9)).eps(option_or(o, "eps", 1e-6))
+        .weight_decay(option_or(o, "weight_decay", 0)).maximize(flag(o, "maximize")));
+  }
+  throw std::invalid_argument("unknown optimizer in golden file: " + kind);
+}
+
+template <class Optimizer, class OptionsType>
+std::unique_ptr<torch::optim::Optimizer> build(std::vector<torch::optim::OptimizerParamGroup> groups,
+                                               const torch::optim::OptimizerOptions& defaults) {
+  return std::make_unique<Optimizer>(std::move(groups), static_cast<const OptionsType&>(defaults));
+}
+
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const GoldenCase& c,
+                                                        const std::vector<at::Tensor>& params) {
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  if (c.groups.size() == 1) {
+    groups.emplace_back(params, options_for(c.kind, c.groups[0]));
+  } else {
+    groups.emplace_back(std::vector<at::Tensor>{params[0], params[1]}, options_for(c.kind, c.groups[0]));
+    groups.emplace_back(std::vector<at::Tensor>{params[2], params[3]}, options_for(c.kind, c.groups[1]));
+  }
+  auto defaults = options_for(c.kind, c.groups[0]);
+  if (c.kind == "sgd") return build<optim::SGD, optim::SGDOptions>(std::move(groups), *defaults);
+  if (c.kind == "adam") return build<optim::Adam, optim::AdamOptions>(std::move(groups), *defaults);
+  if (c.kind == "adamw") return build<optim::AdamW, optim::AdamWOptions>(std::move(groups), *defaults);
+  if (c.kind == "adagrad") return build<optim::Adagrad, optim::AdagradOptions>(std::move(groups), *defaults);
+  if (c.kind == "rmsprop") return build<optim::RMSprop, optim::RMSpropOptions>(std::move(groups), *defaults);
+  return build<optim::Adadelta, optim::AdadeltaOptions>(std::move(groups), *defaults);
+}
+
+// A group that maximizes gets the gradient of -loss (as in the script).
+std::vector<bool> negated_params(const GoldenCase& c) {
+  std::vector<bool> negate(4);
+  for (size_t i = 0; i < 4; ++i) {
+    const auto& group = c.groups.size() == 1 || i < 2 ? c.groups[0] : c.groups[1];
+    negate[i] = flag(group, "maximize");
+  }
+  return negate;
+}
+
+TEST(PythonGolden, EveryCaseFollowsItsTrajectory) {
+  const auto cases = read_golden(GRADUS_GOLDEN_DIR "/optim_trajectories.txt");
+  ASSERT_GE(cases.size(), 13u);
+  std::set<std::string> kinds;
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    kinds.insert(c.kind);
+    const Problem problem;
+    auto params = problem.initial_params(at::kDouble);
+    auto optimizer = make_optimizer(c, params);
+    at::Tensor actual = run_trajectory(*optimizer, params, problem, c.rows.size(0), 0, negated_params(c));
+    ASSERT_GE(c.rows.size(0), 200);
+    EXPECT_LE(max_relative_diff(actual, c.rows), 1e-10);
+  }
+  EXPECT_EQ(kinds.size(), 6u) << "every optimizer has golden cases";
+}
+
+}  // namespace
+}  // namespace testing
+}  // namespace gradus
