@@ -1,0 +1,128 @@
+// Bad input gives an error that names the bad value.
+#include <gradus/gradus.h>
+#include <gtest/gtest.h>
+#include <torch/optim/adam.h>
+
+#include <functional>
+
+#include "support/trajectory.h"
+#include "tensor_list_checks.h"
+
+namespace gradus {
+namespace testing {
+namespace {
+
+// Runs `fn`, expecting a c10::Error whose message contains every fragment.
+void expect_error(const std::function<void()>& fn, std::initializer_list<const char*> fragments) {
+  try {
+    fn();
+    ADD_FAILURE() << "no error thrown";
+  } catch (const c10::Error& e) {
+    const std::string message = e.what();
+    for (const char* fragment : fragments) {
+      EXPECT_NE(message.find(fragment), std::string::npos) << "'" << fragment << "' not in: " << message;
+    }
+  }
+}
+
+std::vector<at::Tensor> some_params() { return {at::ones({4}, at::kDouble).set_requires_grad(true)}; }
+
+TEST(BadOptions, NamedInTheError) {
+  auto p = some_params();
+  expect_error([&] { optim::Adam(p, optim::AdamOptions(-0.5)); }, {"Adam", "learning rate", "-0.5"});
+  expect_error([&] { optim::Adam(p, optim::AdamOptions(0.1).eps(-1e-3)); }, {"epsilon", "-0.001"});
+  expect_error([&] { optim::Adam(p, optim::AdamOptions(0.1).betas({1.0, 0.9})); },
+               {"beta parameter at index 0: 1"});
+  expect_error([&] { optim::AdamW(p, optim::AdamWOptions(0.1).betas({0.9, -0.1})); },
+               {"AdamW", "beta parameter at index 1: -0.1"});
+  expect_error([&] { optim::AdamW(p, optim::AdamWOptions(0.1).weight_decay(-2)); }, {"weight_decay", "-2"});
+  expect_error([&] { optim::SGD(p, optim::SGDOptions(-1)); }, {"SGD", "learning rate: -1"});
+  expect_error([&] { optim::SGD(p, optim::SGDOptions(0.1).nesterov(true)); },
+               {"Nesterov", "momentum: 0"});
+  expect_error([&] { optim::SGD(p, optim::SGDOptions(0.1).momentum(0.9).dampening(0.1).nesterov(true)); },
+               {"Nesterov", "dampening: 0.1"});
+  expect_error([&] { optim::SGD(p, optim::SGDOptions(0.1).momentum(-0.9)); }, {"momentum value: -0.9"});
+  expect_error([&] { optim::Adagrad(p, optim::AdagradOptions(0.1).lr_decay(-1)); }, {"lr_decay", "-1"});
+  expect_error([&] { optim::Adagrad(p, optim::AdagradOptions(0.1).initial_accumulator_value(-3)); },
+               {"initial_accumulator_value", "-3"});
+  expect_error([&] { optim::RMSprop(p, optim::RMSpropOptions(0.1).alpha(-0.5)); }, {"alpha", "-0.5"});
+  expect_error([&] { optim::RMSprop(p, optim::RMSpropOptions(0.1).momentum(-1)); }, {"momentum", "-1"});
+  expect_error([&] { optim::Adadelta(p, optim::AdadeltaOptions(1.0).rho(1.5)); }, {"rho", "1.5"});
+  expect_error([&] { optim::Adadelta(p, optim::AdadeltaOptions(std::nan(""))); }, {"learning rate", "nan"});
+}
+
+TEST(BadOptions, GroupOptionsAndLaterChangesAreCheckedToo) {
+  auto p = some_params();
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(p, std::make_unique<optim::AdamOptions>(optim::AdamOptions(-3)));
+  expect_error([&] { optim::Adam(std::move(groups), optim::AdamOptions(0.1)); }, {"learning rate: -3"});
+
+  optim::Adam adam(p, optim::AdamOptions(0.1));
+  adam.param_groups()[0].options().set_lr(-0.25);  // e.g. a broken schedule
+  p[0].mutable_grad() = at::ones({4}, at::kDouble);
+  expect_error([&] { adam.step(); }, {"learning rate: -0.25"});
+}
+
+TEST(BadGradients, SparseGradientIsRefused) {
+  for (bool use_adam : {true, false}) {
+    at::Tensor p = at::ones({4}, at::kDouble).set_requires_grad(true);
+    p.mutable_grad() = at::ones({4}, at::kDouble).to_sparse();
+    std::unique_ptr<torch::optim::Optimizer> opt;
+    if (use_adam) opt = std::make_unique<optim::Adam>(std::vector<at::Tensor>{p});
+    else opt = std::make_unique<optim::SGD>(std::vector<at::Tensor>{p}, optim::SGDOptions(0.1));
+    expect_error([&] { opt->step(); }, {"sparse gradients", "param 0 of param group 0"});
+  }
+}
+
+TEST(BadGradients, GradientOfAnotherDtypeIsRefused) {
+  at::Tensor p = at::ones({4}, at::kDouble).set_requires_grad(true);
+  p.mutable_grad() = at::ones({4}, at::kFloat);
+  optim::Adam adam({p});
+  expect_error([&] { adam.step(); }, {"gradus::adam_", "grads[0] has dtype Float", "params[0] has dtype Double"});
+}
+
+TEST(BadGradients, NanAndInfPropagateAsInTheBuiltin) {
+  auto make = [] { return at::linspace(-1, 1, 9, at::kDouble).set_requires_grad(true); };
+  at::Tensor a = make(), b = make();
+  optim::Adam gradus_adam({a}, optim::AdamOptions(0.1).amsgrad(true));
+  torch::optim::Adam builtin_adam({b}, torch::optim::AdamOptions(0.1).amsgrad(true));
+  const double inf = std::numeric_limits<double>::infinity();
+  at::Tensor grad = at::tensor({0.1, std::nan(""), inf, -inf, 0.0, 0.3, -0.2, 0.5, 1.0}, at::kDouble);
+  for (int s = 0; s < 3; ++s) {
+    a.mutable_grad() = grad.clone();
+    b.mutable_grad() = grad.clone();
+    gradus_adam.step();
+    builtin_adam.step();
+  }
+  EXPECT_TRUE(at::isnan(a).any().item<bool>());
+  EXPECT_TRUE(at::allclose(a, b, 1e-12, 0, /*equal_nan=*/true)) << a << b;
+}
+
+TEST(BadKernelCall, TensorsOfDifferentDevicesInOneCall) {
+  at::Tensor cpu = at::ones({3}, at::kFloat);
+  at::Tensor meta = at::empty({3}, at::TensorOptions().dtype(at::kFloat).device(at::kMeta));
+  expect_error(
+      [&] {
+        kernels::check_fused_lists("gradus::adam_", {cpu, meta}, {cpu, meta}, {}, {}, false);
+      },
+      {"gradus::adam_", "params[1] is on device meta", "params[0] is on cpu"});
+  // Through the dispatcher the call is refused too (no kernel takes the mix).
+  at::Tensor step = at::zeros({}, at::kFloat);
+  EXPECT_THROW(ops::adam_({cpu, meta}, {cpu, meta}, {cpu, meta}, {cpu, meta}, {}, {step, step}, 0.1,
+                          0.9, 0.999, 0, 1e-8, false, false, false),
+               c10::Error);
+}
+
+TEST(BadKernelCall, ListsOfDifferentLengths) {
+  at::Tensor p = at::ones({3}, at::kFloat);
+  at::Tensor step = at::zeros({}, at::kFloat);
+  expect_error([&] { ops::adam_({p, p}, {p, p}, {p}, {p, p}, {}, {step, step}, 0.1, 0.9, 0.999, 0,
+                                1e-8, false, false, false); },
+               {"exp_avgs has 1 tensors but params has 2"});
+  expect_error([&] { ops::sgd_({p}, {p}, {}, 0.1, 0.9, 0, 0, false, false, false); },
+               {"momentum_buffers has 0 tensors but params has 1"});
+}
+
+}  // namespace
+}  // namespace testing
+}  // namespace gradus

@@ -1,0 +1,171 @@
+// Save/load, resume, param groups, closures and skipped parameters, for every
+// gradus optimizer.
+#include <gradus/gradus.h>
+#include <gtest/gtest.h>
+#include <torch/optim/adam.h>
+#include <torch/serialize.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "support/optimizer_zoo.h"
+#include "support/trajectory.h"
+
+namespace gradus {
+namespace testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path temp_file(const std::string& stem) {
+  return fs::temp_directory_path() / (stem + "_" + std::to_string(::getpid()) + ".pt");
+}
+
+// Groups of the optimizer under test, taking its defaults from a throwaway
+// instance (every factory's options differ).
+GroupList groups_for(const OptimizerFactory& f, const std::vector<at::Tensor>& params) {
+  auto probe = f.make(GroupList{torch::optim::OptimizerParamGroup(params)});
+  return two_groups(params, probe->defaults());
+}
+
+TEST(OptimizerState, SavedAndResumedTrainingFollowsTheUninterruptedTrajectory) {
+  const Problem problem;
+  for (const auto& f : all_optimizers()) {
+    SCOPED_TRACE(f.name);
+    auto straight_params = problem.initial_params();
+    auto straight = f.make(groups_for(f, straight_params));
+    at::Tensor first_half = run_trajectory(*straight, straight_params, problem, 100);
+    straight->param_groups()[1].options().set_lr(straight->param_groups()[1].options().get_lr() * 0.3);
+    at::Tensor expected = run_trajectory(*straight, straight_params, problem, 100, 100);
+
+    auto params = problem.initial_params();
+    auto before = f.make(groups_for(f, params));
+    run_trajectory(*before, params, problem, 100);
+    before->param_groups()[1].options().set_lr(before->param_groups()[1].options().get_lr() * 0.3);
+    const auto path = temp_file("gradus_resume");
+    torch::save(*before, path.string());
+
+    auto resumed_params = clone_params(params);  // a new process would reload these too
+    auto after = f.make(groups_for(f, resumed_params));
+    torch::load(*after, path.string());
+    fs::remove(path);
+    EXPECT_DOUBLE_EQ(after->param_groups()[1].options().get_lr(),
+                     before->param_groups()[1].options().get_lr());
+    at::Tensor resumed = run_trajectory(*after, resumed_params, problem, 100, 100);
+    EXPECT_TRUE(at::equal(resumed, expected)) << "max diff " << (resumed - expected).abs().max().item<double>();
+    EXPECT_FALSE(at::equal(first_half.slice(0, 99, 100), expected.slice(0, 99, 100)));
+  }
+}
+
+TEST(OptimizerState, FileFromAnotherOptimizerIsRefusedByName) {
+  const Problem problem;
+  auto params = problem.initial_params();
+  optim::SGD sgd(params, optim::SGDOptions(0.1).momentum(0.9));
+  run_trajectory(sgd, params, problem, 3);
+  const auto path = temp_file("gradus_sgd_state");
+  torch::save(sgd, path.string());
+  optim::Adam adam(params, optim::AdamOptions(0.1));
+  try {
+    torch::load(adam, path.string());
+    ADD_FAILURE() << "loading SGD state into Adam did not throw";
+  } catch (const c10::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("written by gradus::optim::SGD"), std::string::npos) << e.what();
+  }
+  fs::remove(path);
+}
+
+TEST(OptimizerState, BuiltinStateFileIsRefused) {
+  const Problem problem;
+  auto params = problem.initial_params();
+  torch::optim::Adam builtin(params, torch::optim::AdamOptions(0.1));
+  run_trajectory(builtin, params, problem, 3);
+  const auto path = temp_file("gradus_builtin_state");
+  torch::save(builtin, path.string());
+  optim::Adam adam(params);
+  try {
+    torch::load(adam, path.string());
+    ADD_FAILURE() << "loading a torch::optim::Adam file did not throw";
+  } catch (const c10::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("not a gradus optimizer state file"), std::string::npos) << e.what();
+  }
+  fs::remove(path);
+}
+
+TEST(OptimizerState, FileForOtherParamGroupsIsRefused) {
+  const Problem problem;
+  auto params = problem.initial_params();
+  optim::Adam two(two_groups(params, optim::AdamOptions(0.1)), optim::AdamOptions(0.1));
+  const auto path = temp_file("gradus_groups_state");
+  torch::save(two, path.string());
+  optim::Adam one(params);
+  EXPECT_THROW(
+      {
+        try {
+          torch::load(one, path.string());
+        } catch (const c10::Error& e) {
+          EXPECT_NE(std::string(e.what()).find("has 2 param groups but this optimizer has 1"),
+                    std::string::npos) << e.what();
+          throw;
+        }
+      },
+      c10::Error);
+  fs::remove(path);
+}
+
+TEST(OptimizerState, TruncatedFileThrows) {
+  const Problem problem;
+  auto params = problem.initial_params();
+  optim::Adam adam(params);
+  run_trajectory(adam, params, problem, 2);
+  const auto path = temp_file("gradus_truncated_state");
+  torch::save(adam, path.string());
+  fs::resize_file(path, fs::file_size(path) / 2);
+  optim::Adam fresh(params);
+  EXPECT_THROW(torch::load(fresh, path.string()), c10::Error);
+  fs::remove(path);
+}
+
+TEST(OptimizerState, ClosureLossIsReturnedAndTrajectoryUnchanged) {
+  const Problem problem;
+  for (const auto& f : all_optimizers()) {
+    SCOPED_TRACE(f.name);
+    auto plain_params = problem.initial_params();
+    auto plain = f.make(GroupList{torch::optim::OptimizerParamGroup(plain_params)});
+    at::Tensor expected = run_trajectory(*plain, plain_params, problem, 20);
+
+    auto params = problem.initial_params();
+    auto optimizer = f.make(GroupList{torch::optim::OptimizerParamGroup(params)});
+    for (int64_t s = 0; s < 20; ++s) {
+      double seen = 0;
+      at::Tensor loss = optimizer->step([&] {
+        optimizer->zero_grad();
+        at::Tensor l = problem.loss(params, s);
+        l.backward();
+        seen = l.item<double>();
+        return l;
+      });
+      ASSERT_TRUE(loss.defined());
+      EXPECT_EQ(loss.item<double>(), seen);
+    }
+    EXPECT_LE(max_relative_diff(flatten(params).unsqueeze(0), expected.slice(0, 19, 20)), 1e-12);
+  }
+}
+
+TEST(OptimizerState, ParamsWithoutGradientAreSkipped) {
+  for (const auto& f : all_optimizers()) {
+    SCOPED_TRACE(f.name);
+    at::Tensor used = at::ones({5}, at::kDouble).set_requires_grad(true);
+    at::Tensor unused = at::ones({3}, at::kDouble).set_requires_grad(true);
+    auto optimizer = f.make(GroupList{torch::optim::OptimizerParamGroup({used, unused})});
+    used.mutable_grad() = at::full({5}, 0.5, at::kDouble);
+    optimizer->step();
+    EXPECT_FALSE(at::equal(used, at::ones({5}, at::kDouble)));
+    EXPECT_TRUE(at::equal(unused, at::ones({3}, at::kDouble)));
+    optimizer->zero_grad();
+    EXPECT_TRUE(!used.grad().defined() || at::equal(used.grad(), at::zeros({5}, at::kDouble)));
+  }
+}
+
+}  // namespace
+}  // namespace testing
+}  // namespace gradus

@@ -1,0 +1,42 @@
+#include "support/optimizer_zoo.h"
+
+#include <gradus/gradus.h>
+
+namespace gradus {
+namespace testing {
+namespace {
+
+template <class Optimizer, class Options>
+OptimizerFactory factory(const std::string& name, Options options) {
+  return {name, [options](GroupList groups) -> std::unique_ptr<optim::FusedOptimizer> {
+            return std::make_unique<Optimizer>(std::move(groups), options);
+          }};
+}
+
+}  // namespace
+
+std::vector<OptimizerFactory> all_optimizers() {
+  return {
+      factory<optim::SGD>("gradus::optim::SGD",
+                          optim::SGDOptions(0.05).momentum(0.9).nesterov(true).weight_decay(0.01)),
+      factory<optim::Adam>("gradus::optim::Adam", optim::AdamOptions(0.01).amsgrad(true).weight_decay(0.01)),
+      factory<optim::AdamW>("gradus::optim::AdamW", optim::AdamWOptions(0.01).amsgrad(true)),
+      factory<optim::Adagrad>("gradus::optim::Adagrad",
+                              optim::AdagradOptions(0.05).lr_decay(0.01).initial_accumulator_value(0.1)),
+      factory<optim::RMSprop>("gradus::optim::RMSprop",
+                              optim::RMSpropOptions(0.002).centered(true).momentum(0.5)),
+      factory<optim::Adadelta>("gradus::optim::Adadelta", optim::AdadeltaOptions(1.0).weight_decay(0.01)),
+  };
+}
+
+GroupList two_groups(const std::vector<at::Tensor>& params, const torch::optim::OptimizerOptions& defaults) {
+  GroupList groups;
+  groups.emplace_back(std::vector<at::Tensor>{params[0], params[1]}, defaults.clone());
+  auto smaller = defaults.clone();
+  smaller->set_lr(defaults.get_lr() * 0.5);
+  groups.emplace_back(std::vector<at::Tensor>{params[2], params[3]}, std::move(smaller));
+  return groups;
+}
+
+}  // namespace testing
+}  // namespace gradus
