@@ -1,12 +1,12 @@
 // CPU kernel of gradus::adadelta_.
-#include <torch/library.h>
-
+#include "cpu/cpu_capability.h"
 #include "cpu/fused_loop.h"
 #include "math/adadelta_math.h"
 #include "tensor_list_checks.h"
 
 namespace gradus {
 namespace cpu {
+namespace CPU_CAPABILITY {
 namespace {
 
 struct AdadeltaUpdate {
@@ -19,6 +19,8 @@ struct AdadeltaUpdate {
     math::adadelta_math(param, grad, s[math::kAdadeltaSquareAvg], s[math::kAccDelta], c);
   }
 };
+
+}  // namespace
 
 void adadelta_cpu(at::TensorList params, at::TensorList grads, at::TensorList square_avgs,
                   at::TensorList acc_deltas, at::TensorList state_steps, double lr, double rho,
@@ -36,10 +38,8 @@ void adadelta_cpu(at::TensorList params, at::TensorList grads, at::TensorList sq
   }
 }
 
-}  // namespace
+}  // namespace CPU_CAPABILITY
 }  // namespace cpu
 }  // namespace gradus
 
-TORCH_LIBRARY_IMPL(gradus, CPU, m) {
-  m.impl("adadelta_", &gradus::cpu::adadelta_cpu);
-}
+GRADUS_REGISTER_CPU_KERNEL("adadelta_", adadelta_cpu)

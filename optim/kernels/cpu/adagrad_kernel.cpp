@@ -1,12 +1,12 @@
 // CPU kernel of gradus::adagrad_.
-#include <torch/library.h>
-
+#include "cpu/cpu_capability.h"
 #include "cpu/fused_loop.h"
 #include "math/adagrad_math.h"
 #include "tensor_list_checks.h"
 
 namespace gradus {
 namespace cpu {
+namespace CPU_CAPABILITY {
 namespace {
 
 struct AdagradUpdate {
@@ -19,6 +19,8 @@ struct AdagradUpdate {
     math::adagrad_math(param, grad, s[math::kStateSum], c);
   }
 };
+
+}  // namespace
 
 void adagrad_cpu(at::TensorList params, at::TensorList grads, at::TensorList state_sums,
                  at::TensorList state_steps, double lr, double lr_decay, double weight_decay,
@@ -33,10 +35,8 @@ void adagrad_cpu(at::TensorList params, at::TensorList grads, at::TensorList sta
   }
 }
 
-}  // namespace
+}  // namespace CPU_CAPABILITY
 }  // namespace cpu
 }  // namespace gradus
 
-TORCH_LIBRARY_IMPL(gradus, CPU, m) {
-  m.impl("adagrad_", &gradus::cpu::adagrad_cpu);
-}
+GRADUS_REGISTER_CPU_KERNEL("adagrad_", adagrad_cpu)

@@ -1,12 +1,12 @@
 // CPU kernel of gradus::adam_ (Adam and AdamW).
-#include <torch/library.h>
-
+#include "cpu/cpu_capability.h"
 #include "cpu/fused_loop.h"
 #include "math/adam_math.h"
 #include "tensor_list_checks.h"
 
 namespace gradus {
 namespace cpu {
+namespace CPU_CAPABILITY {
 namespace {
 
 struct AdamUpdate {
@@ -19,6 +19,8 @@ struct AdamUpdate {
     math::adam_math(param, grad, s[math::kExpAvg], s[math::kExpAvgSq], s[math::kMaxExpAvgSq], c);
   }
 };
+
+}  // namespace
 
 void adam_cpu(at::TensorList params, at::TensorList grads, at::TensorList exp_avgs,
               at::TensorList exp_avg_sqs, at::TensorList max_exp_avg_sqs,
@@ -41,10 +43,8 @@ void adam_cpu(at::TensorList params, at::TensorList grads, at::TensorList exp_av
   }
 }
 
-}  // namespace
+}  // namespace CPU_CAPABILITY
 }  // namespace cpu
 }  // namespace gradus
 
-TORCH_LIBRARY_IMPL(gradus, CPU, m) {
-  m.impl("adam_", &gradus::cpu::adam_cpu);
-}
+GRADUS_REGISTER_CPU_KERNEL("adam_", adam_cpu)

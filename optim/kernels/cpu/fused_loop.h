@@ -22,6 +22,7 @@
 
 namespace gradus {
 namespace cpu {
+namespace CPU_CAPABILITY {
 
 // Elements per parallel task; matches ATen's own grain for elementwise ops.
 constexpr int64_t kGrainSize = 32768;
@@ -143,11 +144,13 @@ void fused_update(const at::Tensor& param, const at::Tensor& grad,
   if (grad_scale.has_value() && !grad_c.is_same(grad)) grad.copy_(grad_c);
 }
 
+}  // namespace CPU_CAPABILITY
 }  // namespace cpu
 }  // namespace gradus
 
 namespace gradus {
 namespace cpu {
+namespace CPU_CAPABILITY {
 
 // Advances a CPU step counter by one and returns the new count.
 inline double advance_step(const at::Tensor& step) {
@@ -156,5 +159,6 @@ inline double advance_step(const at::Tensor& step) {
   return *count;
 }
 
+}  // namespace CPU_CAPABILITY
 }  // namespace cpu
 }  // namespace gradus

@@ -1,12 +1,12 @@
 // CPU kernel of gradus::rmsprop_.
-#include <torch/library.h>
-
+#include "cpu/cpu_capability.h"
 #include "cpu/fused_loop.h"
 #include "math/rmsprop_math.h"
 #include "tensor_list_checks.h"
 
 namespace gradus {
 namespace cpu {
+namespace CPU_CAPABILITY {
 namespace {
 
 struct RmspropUpdate {
@@ -20,6 +20,8 @@ struct RmspropUpdate {
                        s[math::kRmspropMomentumBuffer], c);
   }
 };
+
+}  // namespace
 
 void rmsprop_cpu(at::TensorList params, at::TensorList grads, at::TensorList square_avgs,
                  at::TensorList grad_avgs, at::TensorList momentum_buffers,
@@ -44,10 +46,8 @@ void rmsprop_cpu(at::TensorList params, at::TensorList grads, at::TensorList squ
   }
 }
 
-}  // namespace
+}  // namespace CPU_CAPABILITY
 }  // namespace cpu
 }  // namespace gradus
 
-TORCH_LIBRARY_IMPL(gradus, CPU, m) {
-  m.impl("rmsprop_", &gradus::cpu::rmsprop_cpu);
-}
+GRADUS_REGISTER_CPU_KERNEL("rmsprop_", rmsprop_cpu)

@@ -1,12 +1,12 @@
 // CPU kernel of gradus::sgd_.
-#include <torch/library.h>
-
+#include "cpu/cpu_capability.h"
 #include "cpu/fused_loop.h"
 #include "math/sgd_math.h"
 #include "tensor_list_checks.h"
 
 namespace gradus {
 namespace cpu {
+namespace CPU_CAPABILITY {
 namespace {
 
 struct SgdUpdate {
@@ -19,6 +19,8 @@ struct SgdUpdate {
     math::sgd_math(param, grad, s[math::kMomentumBuffer], c);
   }
 };
+
+}  // namespace
 
 void sgd_cpu(at::TensorList params, at::TensorList grads, at::TensorList momentum_buffers,
              double lr, double momentum, double dampening, double weight_decay, bool nesterov,
@@ -35,10 +37,8 @@ void sgd_cpu(at::TensorList params, at::TensorList grads, at::TensorList momentu
   }
 }
 
-}  // namespace
+}  // namespace CPU_CAPABILITY
 }  // namespace cpu
 }  // namespace gradus
 
-TORCH_LIBRARY_IMPL(gradus, CPU, m) {
-  m.impl("sgd_", &gradus::cpu::sgd_cpu);
-}
+GRADUS_REGISTER_CPU_KERNEL("sgd_", sgd_cpu)

@@ -5,8 +5,7 @@
 
 #include "math/element_ops.h"
 
-namespace gradus {
-namespace math {
+GRADUS_MATH_NAMESPACE_BEGIN
 
 template <>
 inline at::vec::Vectorized<float> sqrt_of(const at::vec::Vectorized<float>& x) {
@@ -27,9 +26,11 @@ inline at::vec::Vectorized<double> maximum_of(const at::vec::Vectorized<double>&
   return at::vec::maximum(a, b);
 }
 
-}  // namespace math
+GRADUS_MATH_NAMESPACE_END
 
+namespace gradus {
 namespace cpu {
+namespace CPU_CAPABILITY {
 
 // A lane is one scalar or one vector of them.
 template <typename Lane>
@@ -49,5 +50,6 @@ struct LaneIO<at::vec::Vectorized<S>> {
   static constexpr int64_t width = Vec::size();
 };
 
+}  // namespace CPU_CAPABILITY
 }  // namespace cpu
 }  // namespace gradus

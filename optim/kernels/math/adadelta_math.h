@@ -3,8 +3,7 @@
 // Adadelta: the order follows PyTorch's Python torch.optim.Adadelta.
 #include "math/element_ops.h"
 
-namespace gradus {
-namespace math {
+GRADUS_MATH_NAMESPACE_BEGIN
 
 enum AdadeltaSlot { kAdadeltaSquareAvg = 0, kAccDelta = 1, kAdadeltaSlots = 2 };
 
@@ -38,5 +37,4 @@ GRADUS_MATH_FN void adadelta_math(T& param, T grad, T& square_avg, T& acc_delta,
   param = param + c.neg_lr * delta;
 }
 
-}  // namespace math
-}  // namespace gradus
+GRADUS_MATH_NAMESPACE_END

@@ -2,8 +2,7 @@
 // Adagrad per-element update, shared by CPU and CUDA. Order follows torch::optim::Adagrad.
 #include "math/element_ops.h"
 
-namespace gradus {
-namespace math {
+GRADUS_MATH_NAMESPACE_BEGIN
 
 enum AdagradSlot { kStateSum = 0, kAdagradSlots = 1 };
 
@@ -33,5 +32,4 @@ GRADUS_MATH_FN void adagrad_math(T& param, T grad, T& state_sum, const AdagradCo
   param = param + c.neg_clr * grad / std;
 }
 
-}  // namespace math
-}  // namespace gradus
+GRADUS_MATH_NAMESPACE_END

@@ -4,8 +4,7 @@
 // torch::optim::Adam so that double trajectories agree to rounding.
 #include "math/element_ops.h"
 
-namespace gradus {
-namespace math {
+GRADUS_MATH_NAMESPACE_BEGIN
 
 // Slots of the optimizer-state tensor list.
 enum AdamSlot { kExpAvg = 0, kExpAvgSq = 1, kMaxExpAvgSq = 2, kAdamSlots = 3 };
@@ -57,5 +56,4 @@ GRADUS_MATH_FN void adam_math(T& param, T grad, T& exp_avg, T& exp_avg_sq, T& ma
   param = param + c.neg_step_size * exp_avg / denom;
 }
 
-}  // namespace math
-}  // namespace gradus
+GRADUS_MATH_NAMESPACE_END

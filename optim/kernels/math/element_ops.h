@@ -16,8 +16,27 @@
 #define GRADUS_MATH_FN inline
 #endif
 
-namespace gradus {
-namespace math {
+// Each CPU capability build compiles this math with other instructions, so
+// its copy lives in an inline namespace of its own (no clash at link time).
+#if defined(CPU_CAPABILITY)
+#define GRADUS_MATH_NAMESPACE_BEGIN \
+  namespace gradus {                \
+  namespace math {                  \
+  inline namespace CPU_CAPABILITY {
+#define GRADUS_MATH_NAMESPACE_END \
+  }                               \
+  }                               \
+  }
+#else
+#define GRADUS_MATH_NAMESPACE_BEGIN \
+  namespace gradus {                \
+  namespace math {
+#define GRADUS_MATH_NAMESPACE_END \
+  }                               \
+  }
+#endif
+
+GRADUS_MATH_NAMESPACE_BEGIN
 
 template <typename T>
 GRADUS_MATH_FN T sqrt_of(const T& x);
@@ -59,5 +78,4 @@ GRADUS_MATH_FN T effective_grad(T grad, const T& param, const T& weight_decay, G
   return grad;
 }
 
-}  // namespace math
-}  // namespace gradus
+GRADUS_MATH_NAMESPACE_END

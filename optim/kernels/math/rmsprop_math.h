@@ -3,8 +3,7 @@
 // Order follows torch::optim::RMSprop.
 #include "math/element_ops.h"
 
-namespace gradus {
-namespace math {
+GRADUS_MATH_NAMESPACE_BEGIN
 
 enum RmspropSlot { kSquareAvg = 0, kGradAvg = 1, kRmspropMomentumBuffer = 2, kRmspropSlots = 3 };
 
@@ -51,5 +50,4 @@ GRADUS_MATH_FN void rmsprop_math(T& param, T grad, T& square_avg, T& grad_avg, T
   }
 }
 
-}  // namespace math
-}  // namespace gradus
+GRADUS_MATH_NAMESPACE_END

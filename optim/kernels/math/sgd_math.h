@@ -3,8 +3,7 @@
 // Order of operations follows torch::optim::SGD.
 #include "math/element_ops.h"
 
-namespace gradus {
-namespace math {
+GRADUS_MATH_NAMESPACE_BEGIN
 
 enum SgdSlot { kMomentumBuffer = 0, kSgdSlots = 1 };
 
@@ -42,5 +41,4 @@ GRADUS_MATH_FN void sgd_math(T& param, T grad, T& momentum_buffer, const SgdCoef
   param = param + c.neg_lr * grad;
 }
 
-}  // namespace math
-}  // namespace gradus
+GRADUS_MATH_NAMESPACE_END

@@ -1,0 +1,46 @@
+# CPU kernels are compiled once per instruction set, like ATen's own: a
+# DEFAULT copy that runs anywhere and, on x86-64, an AVX2+FMA copy; the
+# library picks one at load time (optim/kernels/cpu/cpu_capability.h).
+include(CheckCXXCompilerFlag)
+include(CheckIncludeFileCXX)
+
+# ATen's AVX2 vector headers include SLEEF's header (Debian: libsleef-dev).
+set(CMAKE_REQUIRED_INCLUDES ${TORCH_INCLUDE_DIRS})
+check_include_file_cxx(sleef.h GRADUS_HAVE_SLEEF_HEADER)
+unset(CMAKE_REQUIRED_INCLUDES)
+check_cxx_compiler_flag("-mavx2 -mfma" GRADUS_COMPILER_HAS_AVX2)
+set(GRADUS_CPU_AVX2 OFF)
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64|amd64" AND GRADUS_COMPILER_HAS_AVX2 AND GRADUS_HAVE_SLEEF_HEADER)
+  set(GRADUS_CPU_AVX2 ON)
+endif()
+message(STATUS "gradus CPU kernels: DEFAULT, AVX2 ${GRADUS_CPU_AVX2}")
+
+# at::parallel_for is an inline template over `#pragma omp parallel` when
+# ATen is built with OpenMP: without -fopenmp here it would run serially.
+find_package(OpenMP REQUIRED COMPONENTS CXX)
+
+function(gradus_add_cpu_kernels target sources)
+  set(capabilities DEFAULT)
+  if(GRADUS_CPU_AVX2)
+    list(APPEND capabilities AVX2)
+    target_compile_definitions(${target} PRIVATE GRADUS_HAVE_AVX2)
+  endif()
+  foreach(capability IN LISTS capabilities)
+    set(objects ${target}_cpu_${capability})
+    add_library(${objects} OBJECT ${sources})
+    set_target_properties(${objects} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+    target_include_directories(${objects} PRIVATE ${PROJECT_SOURCE_DIR}/optim/kernels)
+    target_link_libraries(${objects} PRIVATE ${TORCH_LIBRARIES} OpenMP::OpenMP_CXX)
+    target_compile_options(${objects} PRIVATE -Wall -Wextra -Wno-unused-parameter)
+    target_compile_definitions(${objects} PRIVATE CPU_CAPABILITY=${capability})
+    if(capability STREQUAL "DEFAULT")
+      target_compile_definitions(${objects} PRIVATE GRADUS_CPU_BASELINE
+                                 $<$<BOOL:${GRADUS_CPU_AVX2}>:GRADUS_HAVE_AVX2>)
+    else()
+      target_compile_definitions(${objects} PRIVATE CPU_CAPABILITY_AVX2)
+      target_compile_options(${objects} PRIVATE -mavx2 -mfma)
+    endif()
+    target_sources(${target} PRIVATE $<TARGET_OBJECTS:${objects}>)
+  endforeach()
+  target_link_libraries(${target} PRIVATE OpenMP::OpenMP_CXX)
+endfunction()
