@@ -31,7 +31,8 @@ function(gradus_add_cpu_kernels target sources)
     set_target_properties(${objects} PROPERTIES POSITION_INDEPENDENT_CODE ON)
     target_include_directories(${objects} PRIVATE ${PROJECT_SOURCE_DIR}/optim/kernels)
     target_link_libraries(${objects} PRIVATE ${TORCH_LIBRARIES} OpenMP::OpenMP_CXX)
-    target_compile_options(${objects} PRIVATE -Wall -Wextra -Wno-unused-parameter)
+    # -Wno-psabi: GCC notes that passing 32-byte vectors changed ABI in GCC 4.6.
+    target_compile_options(${objects} PRIVATE -Wall -Wextra -Wno-unused-parameter -Wno-psabi)
     target_compile_definitions(${objects} PRIVATE CPU_CAPABILITY=${capability})
     if(capability STREQUAL "DEFAULT")
       target_compile_definitions(${objects} PRIVATE GRADUS_CPU_BASELINE

@@ -7,3 +7,4 @@
 #include <gradus/optim/fused_ops.h>
 #include <gradus/optim/rmsprop.h>
 #include <gradus/optim/sgd.h>
+#include <gradus/schedulers/schedulers.h>

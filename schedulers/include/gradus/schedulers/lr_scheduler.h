@@ -1,0 +1,98 @@
+#pragma once
+// The base every gradus scheduler shares. A scheduler drives any
+// torch::optim::Optimizer (gradus or built-in) through its param groups'
+// options, and follows PyTorch's torch.optim.lr_scheduler semantics: the
+// constructor performs the initial step (lr for step 0), step() advances by
+// one and applies PyTorch's recursive formula, get_last_lr() returns one lr
+// per param group.
+#include <torch/optim/optimizer.h>
+#include <torch/serialize/archive.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gradus {
+namespace schedulers {
+
+class LRScheduler {
+ public:
+  virtual ~LRScheduler() = default;
+  LRScheduler(const LRScheduler&) = delete;
+  LRScheduler& operator=(const LRScheduler&) = delete;
+
+  // Advances the schedule by one step. Metric-driven schedulers refuse it.
+  virtual void step();
+  // Advances a metric-driven schedule; the others refuse it.
+  virtual void step(double metric);
+
+  std::vector<double> get_last_lr() const { return last_lr_; }
+  const std::vector<double>& base_lrs() const noexcept { return base_lrs_; }
+  int64_t last_epoch() const noexcept { return last_epoch_; }
+  // The class name, e.g. "gradus::schedulers::StepLR"; recorded in saved state.
+  const std::string& name() const noexcept { return name_; }
+  torch::optim::Optimizer& optimizer() const noexcept { return optimizer_; }
+
+  // The schedule's own state (not the optimizer's: save that too).
+  void save(torch::serialize::OutputArchive& archive) const;
+  // Refuses state written by another scheduler. Also sets the optimizer's
+  // group lrs to the schedule's last ones: torch::optim's built-in load()
+  // does not restore them.
+  void load(torch::serialize::InputArchive& archive);
+
+ protected:
+  LRScheduler(torch::optim::Optimizer& optimizer, std::string name);
+
+  // PyTorch's get_lr(): the lrs at last_epoch_ (already advanced).
+  virtual std::vector<double> get_lr() = 0;
+  // PyTorch's _get_closed_form_lr(), where the scheduler has one: used when
+  // stepping to an explicit epoch (SequentialLR's milestones).
+  virtual std::optional<std::vector<double>> closed_form_lr() const { return std::nullopt; }
+  virtual void save_extra(torch::serialize::OutputArchive&) const {}
+  virtual void load_extra(torch::serialize::InputArchive&) {}
+
+  // PyTorch's _initial_step(): derived constructors call it once set up.
+  void initial_step();
+  // PyTorch's step(epoch): jump to `epoch`, closed form where there is one.
+  virtual void step_to_epoch(int64_t epoch);
+
+  std::vector<double> group_lrs() const;
+  void apply_lrs(const std::vector<double>& lrs);
+  size_t group_count() const { return optimizer_.param_groups().size(); }
+  // One value per group: a single value is repeated, a list must match.
+  std::vector<double> per_group(const std::vector<double>& values, const char* what) const;
+
+  torch::optim::Optimizer& optimizer_;
+  std::vector<double> base_lrs_;
+  std::vector<double> last_lr_;
+  int64_t last_epoch_ = -1;
+  int64_t step_count_ = 0;
+
+ private:
+  friend class SequentialLR;
+  std::string name_;
+};
+
+// Lets torch::save(scheduler, path) and torch::load(scheduler, path) work.
+torch::serialize::OutputArchive& operator<<(torch::serialize::OutputArchive& archive,
+                                           const LRScheduler& scheduler);
+torch::serialize::InputArchive& operator>>(torch::serialize::InputArchive& archive,
+                                          LRScheduler& scheduler);
+
+namespace detail {
+// PyTorch keeps each group's 'initial_lr' in the group dict; a LibTorch param
+// group has no such field, so gradus records it per group here. The first
+// scheduler built on a group records its lr then; later ones read it.
+double initial_lr(const torch::optim::OptimizerParamGroup& group);
+void set_initial_lr(const torch::optim::OptimizerParamGroup& group, double lr);
+
+// Archive helpers for scheduler state.
+void write_doubles(torch::serialize::OutputArchive& archive, const std::string& key,
+                   const std::vector<double>& values);
+std::vector<double> read_doubles(torch::serialize::InputArchive& archive, const std::string& key);
+void write_value(torch::serialize::OutputArchive& archive, const std::string& key, double value);
+double read_value(torch::serialize::InputArchive& archive, const std::string& key);
+}  // namespace detail
+
+}  // namespace schedulers
+}  // namespace gradus

@@ -1,0 +1,22 @@
+#pragma once
+// Every gradus scheduler.
+#include <gradus/schedulers/chained_scheduler.h>
+#include <gradus/schedulers/constant_lr.h>
+#include <gradus/schedulers/cosine_annealing_lr.h>
+#include <gradus/schedulers/cosine_annealing_warm_restarts.h>
+#include <gradus/schedulers/cyclic_lr.h>
+#include <gradus/schedulers/exponential_lr.h>
+#include <gradus/schedulers/lambda_lr.h>
+#include <gradus/schedulers/linear_decay.h>
+#include <gradus/schedulers/linear_lr.h>
+#include <gradus/schedulers/loss_adaptive.h>
+#include <gradus/schedulers/lr_scheduler.h>
+#include <gradus/schedulers/multi_step_lr.h>
+#include <gradus/schedulers/multiplicative_lr.h>
+#include <gradus/schedulers/one_cycle_lr.h>
+#include <gradus/schedulers/polynomial_lr.h>
+#include <gradus/schedulers/reduce_lr_on_plateau.h>
+#include <gradus/schedulers/sequential_lr.h>
+#include <gradus/schedulers/step_lr.h>
+#include <gradus/schedulers/warmup_cosine.h>
+#include <gradus/schedulers/warmup_stable_decay.h>

@@ -1,0 +1,36 @@
+#include <gradus/schedulers/chained_scheduler.h>
+
+#include "nested_schedulers.h"
+
+namespace gradus {
+namespace schedulers {
+namespace {
+
+torch::optim::Optimizer& optimizer_of(const std::vector<std::shared_ptr<LRScheduler>>& schedulers) {
+  TORCH_CHECK(!schedulers.empty() && schedulers[0], "gradus::schedulers::ChainedScheduler: needs at least one scheduler");
+  return schedulers[0]->optimizer();
+}
+
+}  // namespace
+
+ChainedScheduler::ChainedScheduler(std::vector<std::shared_ptr<LRScheduler>> schedulers)
+    : LRScheduler(optimizer_of(schedulers), "gradus::schedulers::ChainedScheduler"),
+      schedulers_(std::move(schedulers)) {
+  detail::check_nested(schedulers_, optimizer_, name());
+}
+
+void ChainedScheduler::step() {
+  for (auto& s : schedulers_) s->step();
+  last_lr_ = group_lrs();
+}
+
+void ChainedScheduler::save_extra(torch::serialize::OutputArchive& archive) const {
+  detail::save_nested(schedulers_, archive);
+}
+
+void ChainedScheduler::load_extra(torch::serialize::InputArchive& archive) {
+  detail::load_nested(schedulers_, archive);
+}
+
+}  // namespace schedulers
+}  // namespace gradus

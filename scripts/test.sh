@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole test suite from a clean clone: installs dependencies and data,
+# builds, runs every test with ctest.
+#   scripts/test.sh              all tests, Release build in build/
+#   scripts/test.sh --sanitize   unit tests under AddressSanitizer and
+#                                UndefinedBehaviorSanitizer, in build-sanitize/
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+"$root/scripts/install-deps.sh"
+"$root/scripts/fetch-mnist.sh" >/dev/null
+
+if [[ "${1:-}" == "--sanitize" ]]; then
+  export GRADUS_BUILD_DIR=$root/build-sanitize
+  "$root/scripts/build.sh" -DGRADUS_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DGRADUS_BUILD_BENCHMARKS=OFF
+  # LibTorch itself is not built with ASan: its allocations at exit are not leaks of ours.
+  export ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  cd "$GRADUS_BUILD_DIR" && ctest -L unit -j"$(nproc)" --output-on-failure
+else
+  "$root/scripts/build.sh"
+  cd "$root/build" && ctest -j"$(nproc)" --output-on-failure
+fi
