@@ -1,0 +1,80 @@
+#include "datasets.h"
+
+#include <filesystem>
+
+#include "data_files.h"
+
+namespace gradus {
+namespace examples {
+namespace {
+
+namespace fs = std::filesystem;
+
+// file or file.gz, whichever exists (the plain name, for the error, if neither).
+std::string idx_path(const std::string& dir, const std::string& stem) {
+  const fs::path plain = fs::path(dir) / stem;
+  if (fs::exists(plain)) return plain.string();
+  const fs::path gz = fs::path(dir) / (stem + ".gz");
+  return fs::exists(gz) ? gz.string() : plain.string();
+}
+
+at::Tensor normalized(const at::Tensor& bytes, at::ArrayRef<double> mean, at::ArrayRef<double> std) {
+  at::Tensor x = bytes.to(at::kFloat).div_(255.0);
+  const int64_t channels = x.size(1);
+  at::Tensor m = at::tensor(mean.vec(), at::kFloat).view({1, channels, 1, 1});
+  at::Tensor s = at::tensor(std.vec(), at::kFloat).view({1, channels, 1, 1});
+  return x.sub_(m).div_(s);
+}
+
+Dataset load_idx_dataset(const std::string& name, const std::string& dir, double mean, double std) {
+  auto images = [&](const std::string& stem) {
+    at::Tensor raw = read_idx(idx_path(dir, stem));
+    TORCH_CHECK(raw.dim() == 3, stem, ": expected images [N, rows, cols], got shape ", raw.sizes());
+    return normalized(raw.unsqueeze(1), {mean}, {std});
+  };
+  auto labels = [&](const std::string& stem) {
+    at::Tensor raw = read_idx(idx_path(dir, stem));
+    TORCH_CHECK(raw.dim() == 1, stem, ": expected labels [N], got shape ", raw.sizes());
+    return raw.to(at::kLong);
+  };
+  Dataset d{name, images("train-images-idx3-ubyte"), labels("train-labels-idx1-ubyte"),
+            images("t10k-images-idx3-ubyte"), labels("t10k-labels-idx1-ubyte")};
+  TORCH_CHECK(d.train_images.size(0) == d.train_labels.size(0), dir, ": ", d.train_images.size(0),
+              " training images but ", d.train_labels.size(0), " labels");
+  TORCH_CHECK(d.test_images.size(0) == d.test_labels.size(0), dir, ": ", d.test_images.size(0),
+              " test images but ", d.test_labels.size(0), " labels");
+  return d;
+}
+
+Dataset load_cifar10(const std::string& dir_given) {
+  std::string dir = dir_given;
+  if (fs::exists(fs::path(dir) / "cifar-10-batches-bin")) dir = (fs::path(dir) / "cifar-10-batches-bin").string();
+  std::vector<at::Tensor> images, labels;
+  for (int i = 1; i <= 5; ++i) {
+    auto batch = read_cifar10_batch((fs::path(dir) / ("data_batch_" + std::to_string(i) + ".bin")).string());
+    images.push_back(batch.images);
+    labels.push_back(batch.labels);
+  }
+  auto test = read_cifar10_batch((fs::path(dir) / "test_batch.bin").string());
+  const std::vector<double> mean = {0.4914, 0.4822, 0.4465}, std = {0.2470, 0.2435, 0.2616};
+  return {"cifar10", normalized(at::cat(images), mean, std), at::cat(labels), normalized(test.images, mean, std),
+          test.labels};
+}
+
+}  // namespace
+
+std::string default_data_dir(const std::string& name) {
+  if (name == "fashion-mnist") return "/usr/share/datasets/fashion-mnist";
+  if (name == "cifar10") return "data/cifar10";
+  return "data/mnist";
+}
+
+Dataset load_dataset(const std::string& name, const std::string& dir) {
+  if (name == "mnist") return load_idx_dataset(name, dir, 0.1307, 0.3081);
+  if (name == "fashion-mnist") return load_idx_dataset(name, dir, 0.2860, 0.3530);
+  if (name == "cifar10") return load_cifar10(dir);
+  TORCH_CHECK(false, "unknown dataset '", name, "' (mnist, fashion-mnist or cifar10)");
+}
+
+}  // namespace examples
+}  // namespace gradus

@@ -1,0 +1,123 @@
+// gradus-train: trains a model on MNIST, Fashion-MNIST or CIFAR-10 with a
+// gradus optimizer and schedule, or LibTorch's built-in optimizer with the
+// same schedule, or both side by side (--compare). See README.md.
+#include <ATen/Parallel.h>
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "datasets.h"
+#include "run_metrics.h"
+#include "trainer.h"
+
+namespace {
+
+using gradus::examples::TrainConfig;
+
+void add_optimizer_flags(CLI::App& app, gradus::examples::OptimizerConfig& o) {
+  app.add_option("--optimizer", o.name, "sgd, adam, adamw, adagrad, rmsprop or adadelta")
+      ->check(CLI::IsMember({"sgd", "adam", "adamw", "adagrad", "rmsprop", "adadelta"}));
+  app.add_option("--lr", o.lr, "learning rate (default: the optimizer's; SGD 0.01)");
+  app.add_option("--momentum", o.momentum, "SGD, RMSprop");
+  app.add_option("--dampening", o.dampening, "SGD");
+  app.add_flag("--nesterov", o.nesterov, "SGD");
+  app.add_option("--betas", o.betas, "Adam, AdamW: beta1 beta2")->expected(2);
+  app.add_option("--eps", o.eps, "Adam, AdamW, Adagrad, RMSprop, Adadelta");
+  app.add_option("--weight-decay", o.weight_decay, "all");
+  app.add_flag("--amsgrad", o.amsgrad, "Adam, AdamW");
+  app.add_option("--alpha", o.alpha, "RMSprop");
+  app.add_flag("--centered", o.centered, "RMSprop");
+  app.add_option("--rho", o.rho, "Adadelta");
+  app.add_option("--lr-decay", o.lr_decay, "Adagrad");
+  app.add_option("--initial-accumulator-value", o.initial_accumulator_value, "Adagrad");
+  app.add_flag("--maximize", o.maximize, "gradus only");
+}
+
+void add_scheduler_flags(CLI::App& app, gradus::examples::SchedulerConfig& s) {
+  app.add_option("--scheduler", s.name, "none, linear-decay, loss-adaptive, step, multistep, exponential, cosine, "
+                                         "warmup-cosine, wsd, onecycle, cyclic, plateau")
+      ->check(CLI::IsMember({"none", "linear-decay", "loss-adaptive", "step", "multistep", "exponential", "cosine",
+                             "warmup-cosine", "wsd", "onecycle", "cyclic", "plateau"}));
+  app.add_option("--step-size", s.step_size, "step: epochs between decays");
+  app.add_option("--milestones", s.milestones, "multistep: epochs");
+  app.add_option("--gamma", s.gamma, "step, multistep, exponential: decay factor");
+  app.add_option("--end-factor", s.end_factor, "linear-decay, wsd: final lr / initial lr");
+  app.add_option("--min-loss", s.min_loss, "loss-adaptive: fixed reference loss (default: lowest so far)");
+  app.add_option("--warmup-fraction", s.warmup_fraction, "warmup-cosine, wsd: share of all steps");
+  app.add_option("--decay-fraction", s.decay_fraction, "wsd: share of all steps");
+  app.add_option("--eta-min", s.eta_min, "cosine, warmup-cosine: final lr");
+  app.add_option("--max-lr", s.max_lr, "onecycle, cyclic (default: 10 x lr)");
+  app.add_option("--pct-start", s.pct_start, "onecycle");
+  app.add_option("--patience", s.patience, "plateau: epochs");
+  app.add_option("--factor", s.factor, "plateau");
+}
+
+std::string config_json(const TrainConfig& c) {
+  std::ostringstream out;
+  out << "{\"dataset\": \"" << c.dataset << "\", \"model\": \"" << c.model << "\", \"optimizer\": \""
+      << c.optimizer.name << "\", \"lr\": " << c.optimizer.lr.value_or(-1) << ", \"scheduler\": \"" << c.scheduler.name
+      << "\", \"epochs\": " << c.epochs << ", \"batch_size\": " << c.batch_size << ", \"seed\": " << c.seed
+      << ", \"threads\": " << c.threads << ", \"device\": \"" << c.device << "\"}";
+  return out.str();
+}
+
+int run(const TrainConfig& config) {
+  at::set_num_threads(int(config.threads));
+  const std::string dir = config.data_dir.empty() ? gradus::examples::default_data_dir(config.dataset) : config.data_dir;
+  const auto data = gradus::examples::load_dataset(config.dataset, dir);
+  std::vector<gradus::examples::RunMetrics> runs;
+  for (const std::string impl : {"gradus", "builtin"}) {
+    if (config.compare || config.impl == impl) runs.push_back(gradus::examples::train(config, data, impl));
+  }
+  if (config.compare) std::cout << "\n" << gradus::examples::comparison_table(runs);
+  if (!config.metrics_out.empty()) {
+    gradus::examples::write_metrics(config.metrics_out, runs, config_json(config));
+    std::cout << "metrics written to " << config.metrics_out << "/\n";
+  }
+  if (!config.plot.empty()) {
+    gradus::examples::write_plot(config.plot, runs, config.dataset + " " + config.model + ", scheduler " + config.scheduler.name);
+    std::cout << "plot written to " << config.plot << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  TrainConfig config;
+  config.threads = std::max(1u, std::thread::hardware_concurrency());
+  CLI::App app{"gradus-train: gradus optimizers and schedules against LibTorch's built-in ones"};
+  app.add_option("--dataset", config.dataset, "mnist, fashion-mnist or cifar10")
+      ->check(CLI::IsMember({"mnist", "fashion-mnist", "cifar10"}));
+  app.add_option("--data-dir", config.data_dir, "default: data/mnist, /usr/share/datasets/fashion-mnist, data/cifar10");
+  app.add_option("--model", config.model, "mlp, cnn or resnet")->check(CLI::IsMember({"mlp", "cnn", "resnet"}));
+  app.add_option("--impl", config.impl, "gradus or builtin")->check(CLI::IsMember({"gradus", "builtin"}));
+  app.add_flag("--compare", config.compare, "train with both implementations, same seed and initial weights");
+  add_optimizer_flags(app, config.optimizer);
+  add_scheduler_flags(app, config.scheduler);
+  app.add_option("--epochs", config.epochs)->check(CLI::PositiveNumber);
+  app.add_option("--batch-size", config.batch_size)->check(CLI::PositiveNumber);
+  app.add_option("--device", config.device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
+  app.add_option("--threads", config.threads, "intra-op threads (default: all cores)")->check(CLI::PositiveNumber);
+  app.add_option("--seed", config.seed);
+  app.add_option("--train-limit", config.train_limit, "use only the first N training samples");
+  app.add_option("--test-limit", config.test_limit, "use only the first N test samples");
+  app.add_option("--log-interval", config.log_interval, "steps between logged metrics")->check(CLI::PositiveNumber);
+  app.add_option("--metrics-out", config.metrics_out, "folder for steps.csv, epochs.csv and summary.json");
+  app.add_option("--plot", config.plot, "SVG file: loss and accuracy curves, one per run");
+  app.add_option("--checkpoint", config.checkpoint, "file written after every epoch: model, optimizer, scheduler");
+  app.add_option("--resume", config.resume, "continue from a --checkpoint file");
+  CLI11_PARSE(app, argc, argv);
+  if (config.compare && (!config.checkpoint.empty() || !config.resume.empty())) {
+    std::cerr << "error: --checkpoint and --resume take a single run (--impl), not --compare\n";
+    return 2;
+  }
+  try {
+    return run(config);
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+}

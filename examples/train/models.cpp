@@ -1,0 +1,63 @@
+#include "models.h"
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/activation.h>
+#include <torch/nn/modules/batchnorm.h>
+#include <torch/nn/modules/conv.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/modules/pooling.h>
+
+namespace gradus {
+namespace examples {
+namespace {
+
+namespace nn = torch::nn;
+
+// A ResNet basic block: two 3x3 conv + batch norm, with a 1x1 projection on
+// the shortcut when the shape changes.
+struct BasicBlockImpl : nn::Module {
+  BasicBlockImpl(int64_t in, int64_t out, int64_t stride)
+      : conv1(register_module("conv1", nn::Conv2d(nn::Conv2dOptions(in, out, 3).stride(stride).padding(1).bias(false)))),
+        bn1(register_module("bn1", nn::BatchNorm2d(out))),
+        conv2(register_module("conv2", nn::Conv2d(nn::Conv2dOptions(out, out, 3).padding(1).bias(false)))),
+        bn2(register_module("bn2", nn::BatchNorm2d(out))) {
+    if (stride != 1 || in != out) {
+      shortcut = register_module("shortcut", nn::Sequential(nn::Conv2d(nn::Conv2dOptions(in, out, 1).stride(stride).bias(false)),
+                                                             nn::BatchNorm2d(out)));
+    }
+  }
+  at::Tensor forward(const at::Tensor& x) {
+    at::Tensor y = at::relu(bn1(conv1(x)));
+    y = bn2(conv2(y));
+    return at::relu(y + (shortcut ? shortcut->forward(x) : x));
+  }
+  nn::Conv2d conv1;
+  nn::BatchNorm2d bn1;
+  nn::Conv2d conv2;
+  nn::BatchNorm2d bn2;
+  nn::Sequential shortcut{nullptr};
+};
+TORCH_MODULE(BasicBlock);
+
+}  // namespace
+
+torch::nn::Sequential make_model(const std::string& name, int64_t channels, int64_t height, int64_t width) {
+  if (name == "mlp") {
+    return nn::Sequential(nn::Flatten(), nn::Linear(channels * height * width, 128), nn::ReLU(), nn::Linear(128, 10));
+  }
+  if (name == "cnn") {
+    return nn::Sequential(nn::Conv2d(nn::Conv2dOptions(channels, 16, 5).padding(2)), nn::ReLU(), nn::MaxPool2d(2),
+                          nn::Conv2d(nn::Conv2dOptions(16, 32, 5).padding(2)), nn::ReLU(), nn::MaxPool2d(2),
+                          nn::Flatten(), nn::Linear(32 * (height / 4) * (width / 4), 128), nn::ReLU(),
+                          nn::Linear(128, 10));
+  }
+  if (name == "resnet") {
+    return nn::Sequential(nn::Conv2d(nn::Conv2dOptions(channels, 16, 3).padding(1).bias(false)), nn::BatchNorm2d(16),
+                          nn::ReLU(), BasicBlock(16, 16, 1), BasicBlock(16, 32, 2), BasicBlock(32, 64, 2),
+                          nn::AdaptiveAvgPool2d(1), nn::Flatten(), nn::Linear(64, 10));
+  }
+  TORCH_CHECK(false, "unknown model '", name, "' (mlp, cnn or resnet)");
+}
+
+}  // namespace examples
+}  // namespace gradus

@@ -1,0 +1,51 @@
+#pragma once
+// Everything gradus-train's command line sets.
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace gradus {
+namespace examples {
+
+struct OptimizerConfig {
+  std::string name = "adam";  // sgd, adam, adamw, adagrad, rmsprop, adadelta
+  std::optional<double> lr;   // default: the optimizer's own (SGD: 0.01)
+  double momentum = 0, dampening = 0, weight_decay = 0;
+  bool nesterov = false, amsgrad = false, centered = false, maximize = false;
+  std::tuple<double, double> betas{0.9, 0.999};
+  std::optional<double> eps;  // default: the optimizer's own
+  double alpha = 0.99, rho = 0.9, lr_decay = 0, initial_accumulator_value = 0;
+};
+
+struct SchedulerConfig {
+  // none, linear-decay, loss-adaptive, step, multistep, exponential, cosine,
+  // warmup-cosine, wsd, onecycle, cyclic, plateau
+  std::string name = "none";
+  int64_t step_size = 1;                  // step: epochs per decay
+  std::vector<int64_t> milestones{2, 4};  // multistep: epochs
+  double gamma = 0.1;                     // step, multistep, exponential
+  double end_factor = 0.0;                // linear-decay, wsd
+  std::optional<double> min_loss;         // loss-adaptive: fixed reference
+  double warmup_fraction = 0.05;          // warmup-cosine, wsd: of all steps
+  double decay_fraction = 0.2;            // wsd: of all steps
+  double eta_min = 0.0;                   // cosine, warmup-cosine
+  std::optional<double> max_lr;           // onecycle, cyclic (default: 10 x lr)
+  double pct_start = 0.3;                 // onecycle
+  int64_t patience = 1;                   // plateau: epochs
+  double factor = 0.5;                    // plateau
+};
+
+struct TrainConfig {
+  std::string dataset = "mnist", data_dir, model = "cnn", impl = "gradus", device = "cpu";
+  bool compare = false;
+  OptimizerConfig optimizer;
+  SchedulerConfig scheduler;
+  int64_t epochs = 1, batch_size = 64, threads = 0, seed = 1;
+  int64_t train_limit = 0, test_limit = 0;  // use only the first N samples (0: all)
+  int64_t log_interval = 50;
+  std::string metrics_out, plot, checkpoint, resume;
+};
+
+}  // namespace examples
+}  // namespace gradus

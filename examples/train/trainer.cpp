@@ -1,0 +1,160 @@
+#include "trainer.h"
+
+#include <ATen/ATen.h>
+#include <torch/cuda.h>
+#include <torch/nn/functional/loss.h>
+#include <torch/serialize.h>
+#include <torch/utils.h>
+
+#include <chrono>
+
+#include "models.h"
+#include "optimizer_factory.h"
+#include "progress.h"
+
+namespace gradus {
+namespace examples {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+struct Evaluation {
+  double loss, accuracy;
+};
+
+Evaluation evaluate(torch::nn::Sequential& model, const at::Tensor& images, const at::Tensor& labels) {
+  c10::NoGradGuard no_grad;
+  model->eval();
+  double loss_sum = 0;
+  int64_t correct = 0;
+  for (int64_t start = 0; start < images.size(0); start += 1000) {
+    const int64_t end = std::min(images.size(0), start + 1000);
+    at::Tensor logits = model->forward(images.slice(0, start, end));
+    at::Tensor y = labels.slice(0, start, end);
+    loss_sum += torch::nn::functional::cross_entropy(
+                    logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+                    .item<double>();
+    correct += logits.argmax(1).eq(y).sum().item<int64_t>();
+  }
+  model->train();
+  return {loss_sum / double(images.size(0)), double(correct) / double(images.size(0))};
+}
+
+// The checkpoint: model, optimizer, schedule and the epochs done so far.
+void save_checkpoint(const std::string& path, torch::nn::Sequential& model, torch::optim::Optimizer& optimizer,
+                     const Schedule& schedule, const RunMetrics& metrics) {
+  torch::serialize::OutputArchive archive, model_archive, optimizer_archive, scheduler_archive;
+  model->save(model_archive);
+  optimizer.save(optimizer_archive);
+  archive.write("model", model_archive);
+  archive.write("optimizer", optimizer_archive);
+  if (schedule.scheduler) {
+    schedule.scheduler->save(scheduler_archive);
+    archive.write("scheduler", scheduler_archive);
+  }
+  archive.write("run", c10::IValue(metrics.label));
+  std::vector<double> epochs;
+  for (const auto& e : metrics.epochs) epochs.insert(epochs.end(), {e.train_loss, e.test_loss, e.test_accuracy, e.seconds});
+  archive.write("epochs", c10::IValue(c10::List<double>(epochs)));
+  archive.save_to(path);
+}
+
+// Restores a checkpoint written by the same configuration; returns the epochs done.
+void load_checkpoint(const std::string& path, torch::nn::Sequential& model, torch::optim::Optimizer& optimizer,
+                     const Schedule& schedule, RunMetrics& metrics, const at::Device& device) {
+  torch::serialize::InputArchive archive, model_archive, optimizer_archive, scheduler_archive;
+  archive.load_from(path, device);
+  c10::IValue run;
+  TORCH_CHECK(archive.try_read("run", run) && run.toStringRef() == metrics.label, path,
+              ": not a gradus-train checkpoint of a '", metrics.label, "' run");
+  archive.read("model", model_archive);
+  model->load(model_archive);
+  archive.read("optimizer", optimizer_archive);
+  optimizer.load(optimizer_archive);
+  const bool has_scheduler = archive.try_read("scheduler", scheduler_archive);
+  TORCH_CHECK(has_scheduler == bool(schedule.scheduler), path, ": the checkpoint was written ",
+              has_scheduler ? "with" : "without", " a scheduler, this run is configured ",
+              schedule.scheduler ? "with" : "without");
+  if (schedule.scheduler) schedule.scheduler->load(scheduler_archive);
+  c10::IValue epochs;
+  archive.read("epochs", epochs);
+  const auto v = epochs.toDoubleVector();
+  for (size_t i = 0; i + 3 < v.size(); i += 4) {
+    metrics.epochs.push_back({int64_t(i / 4 + 1), v[i], v[i + 1], v[i + 2], v[i + 3]});
+  }
+}
+
+at::Tensor first(const at::Tensor& t, int64_t limit) { return limit > 0 ? t.slice(0, 0, limit) : t; }
+
+}  // namespace
+
+RunMetrics train(const TrainConfig& config, const Dataset& data, const std::string& impl) {
+  const at::Device device(config.device);
+  TORCH_CHECK(!device.is_cuda() || torch::cuda::is_available(), "--device cuda: no CUDA device is available");
+  RunMetrics metrics;
+  metrics.label = impl + " " + config.optimizer.name;
+  const at::Tensor train_x = first(data.train_images, config.train_limit).to(device);
+  const at::Tensor train_y = first(data.train_labels, config.train_limit).to(device);
+  const at::Tensor test_x = first(data.test_images, config.test_limit).to(device);
+  const at::Tensor test_y = first(data.test_labels, config.test_limit).to(device);
+  const int64_t n = train_x.size(0);
+  const int64_t steps_per_epoch = (n + config.batch_size - 1) / config.batch_size;
+
+  torch::manual_seed(uint64_t(config.seed));
+  auto model = make_model(config.model, train_x.size(1), train_x.size(2), train_x.size(3));
+  model->to(device);
+  auto optimizer = make_optimizer(config.optimizer, impl, model->parameters());
+  Schedule schedule = make_schedule(config, *optimizer, steps_per_epoch);
+  if (!config.resume.empty()) load_checkpoint(config.resume, model, *optimizer, schedule, metrics, device);
+
+  Progress progress(metrics.label, config.epochs, steps_per_epoch, config.log_interval);
+  const auto run_start = Clock::now();
+  double smoothed_loss = NAN;  // what LossAdaptive is stepped with
+  for (int64_t epoch = int64_t(metrics.epochs.size()) + 1; epoch <= config.epochs; ++epoch) {
+    const auto epoch_start = Clock::now();
+    // The order depends on seed and epoch only, so a resumed run sees the same batches.
+    auto generator = at::detail::createCPUGenerator(uint64_t(config.seed) * 1000003u + uint64_t(epoch));
+    const at::Tensor order = at::randperm(n, generator, at::TensorOptions().dtype(at::kLong)).to(device);
+    double loss_sum = 0;
+    for (int64_t step = 1; step <= steps_per_epoch; ++step) {
+      const auto step_start = Clock::now();
+      const at::Tensor idx = order.slice(0, (step - 1) * config.batch_size, std::min(n, step * config.batch_size));
+      optimizer->zero_grad();
+      at::Tensor loss = torch::nn::functional::cross_entropy(model->forward(train_x.index_select(0, idx)),
+                                                             train_y.index_select(0, idx));
+      loss.backward();
+      if (device.is_cuda()) torch::cuda::synchronize();
+      const auto optimizer_start = Clock::now();
+      optimizer->step();
+      if (device.is_cuda()) torch::cuda::synchronize();
+      metrics.step_seconds_total += seconds_since(optimizer_start);
+      metrics.step_calls += 1;
+      const double loss_value = loss.item<double>();
+      loss_sum += loss_value;
+      smoothed_loss = std::isnan(smoothed_loss) ? loss_value : 0.98 * smoothed_loss + 0.02 * loss_value;
+      if (schedule.cadence == Cadence::kPerBatch) schedule.scheduler->step();
+      if (schedule.cadence == Cadence::kPerBatchWithLoss) schedule.scheduler->step(smoothed_loss);
+      const double lr = optimizer->param_groups()[0].options().get_lr();
+      const double rate = double(idx.size(0)) / seconds_since(step_start);
+      const int64_t global = (epoch - 1) * steps_per_epoch + step;
+      if (step % config.log_interval == 0 || step == steps_per_epoch) {
+        metrics.steps.push_back({epoch, global, loss_value, lr, rate});
+      }
+      progress.update(epoch, step, loss_value, lr, rate);
+    }
+    const Evaluation test = evaluate(model, test_x, test_y);
+    if (schedule.cadence == Cadence::kPerEpoch) schedule.scheduler->step();
+    if (schedule.cadence == Cadence::kPerEpochWithMetric) schedule.scheduler->step(test.loss);
+    const double seconds = seconds_since(epoch_start);
+    metrics.epochs.push_back({epoch, loss_sum / double(steps_per_epoch), test.loss, test.accuracy, seconds});
+    progress.epoch_done(epoch, loss_sum / double(steps_per_epoch), test.loss, test.accuracy, seconds);
+    if (!config.checkpoint.empty()) save_checkpoint(config.checkpoint, model, *optimizer, schedule, metrics);
+  }
+  metrics.wall_seconds = seconds_since(run_start);
+  return metrics;
+}
+
+}  // namespace examples
+}  // namespace gradus

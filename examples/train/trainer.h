@@ -1,0 +1,16 @@
+#pragma once
+// One training run: a model, an optimizer (gradus or built-in) and a
+// schedule, on a dataset, with evaluation after every epoch.
+#include "datasets.h"
+#include "run_metrics.h"
+#include "train_config.h"
+
+namespace gradus {
+namespace examples {
+
+// impl: "gradus" or "builtin". The model's initial weights depend on
+// config.seed only, so two runs with the same seed start identically.
+RunMetrics train(const TrainConfig& config, const Dataset& data, const std::string& impl);
+
+}  // namespace examples
+}  // namespace gradus
