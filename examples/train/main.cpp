@@ -109,6 +109,7 @@ int main(int argc, char** argv) {
   app.add_option("--plot", config.plot, "SVG file: loss and accuracy curves, one per run");
   app.add_option("--checkpoint", config.checkpoint, "file written after every epoch: model, optimizer, scheduler");
   app.add_option("--resume", config.resume, "continue from a --checkpoint file");
+  app.add_option("--stop-after-epoch", config.stop_after_epoch, "end after this epoch, e.g. to --resume later");
   CLI11_PARSE(app, argc, argv);
   if (config.compare && (!config.checkpoint.empty() || !config.resume.empty())) {
     std::cerr << "error: --checkpoint and --resume take a single run (--impl), not --compare\n";

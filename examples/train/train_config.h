@@ -44,6 +44,7 @@ struct TrainConfig {
   int64_t epochs = 1, batch_size = 64, threads = 0, seed = 1;
   int64_t train_limit = 0, test_limit = 0;  // use only the first N samples (0: all)
   int64_t log_interval = 50;
+  int64_t stop_after_epoch = 0;  // end this run after that epoch (to --resume later); 0: run all
   std::string metrics_out, plot, checkpoint, resume;
 };
 

@@ -151,6 +151,7 @@ RunMetrics train(const TrainConfig& config, const Dataset& data, const std::stri
     metrics.epochs.push_back({epoch, loss_sum / double(steps_per_epoch), test.loss, test.accuracy, seconds});
     progress.epoch_done(epoch, loss_sum / double(steps_per_epoch), test.loss, test.accuracy, seconds);
     if (!config.checkpoint.empty()) save_checkpoint(config.checkpoint, model, *optimizer, schedule, metrics);
+    if (epoch == config.stop_after_epoch) break;
   }
   metrics.wall_seconds = seconds_since(run_start);
   return metrics;

@@ -26,6 +26,18 @@ inline at::vec::Vectorized<double> maximum_of(const at::vec::Vectorized<double>&
   return at::vec::maximum(a, b);
 }
 
+template <>
+inline at::vec::Vectorized<float> fma_of(const at::vec::Vectorized<float>& a, const at::vec::Vectorized<float>& b,
+                                         const at::vec::Vectorized<float>& c) {
+  return at::vec::fmadd(a, b, c);
+}
+template <>
+inline at::vec::Vectorized<double> fma_of(const at::vec::Vectorized<double>& a,
+                                          const at::vec::Vectorized<double>& b,
+                                          const at::vec::Vectorized<double>& c) {
+  return at::vec::fmadd(a, b, c);
+}
+
 GRADUS_MATH_NAMESPACE_END
 
 namespace gradus {

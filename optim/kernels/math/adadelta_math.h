@@ -34,7 +34,7 @@ GRADUS_MATH_FN void adadelta_math(T& param, T grad, T& square_avg, T& acc_delta,
   const T std = sqrt_of(square_avg + c.eps);
   const T delta = sqrt_of(acc_delta + c.eps) / std * grad;
   acc_delta = acc_delta * c.rho + c.one_minus_rho * delta * delta;
-  param = param + c.neg_lr * delta;
+  param = fma_of(delta, c.neg_lr, param);
 }
 
 GRADUS_MATH_NAMESPACE_END

@@ -45,6 +45,12 @@ GRADUS_MATH_FN T sqrt_of(const T& x);
 template <typename T>
 GRADUS_MATH_FN T maximum_of(const T& a, const T& b);
 
+// a * b + c, rounded once where ATen's vector kernels round once: its
+// `x.add(y, alpha)` is fmadd(y, alpha, x). Scalars round twice, as ATen's
+// scalar loops do (nvcc contracts it to one FMA on the GPU, as for PyTorch).
+template <typename T>
+GRADUS_MATH_FN T fma_of(const T& a, const T& b, const T& c);
+
 template <>
 GRADUS_MATH_FN float sqrt_of(const float& x) {
   return ::sqrtf(x);
@@ -52,6 +58,14 @@ GRADUS_MATH_FN float sqrt_of(const float& x) {
 template <>
 GRADUS_MATH_FN double sqrt_of(const double& x) {
   return ::sqrt(x);
+}
+template <>
+GRADUS_MATH_FN float fma_of(const float& a, const float& b, const float& c) {
+  return a * b + c;
+}
+template <>
+GRADUS_MATH_FN double fma_of(const double& a, const double& b, const double& c) {
+  return a * b + c;
 }
 template <>
 GRADUS_MATH_FN float maximum_of(const float& a, const float& b) {
@@ -74,7 +88,7 @@ struct GradFlags {
 template <typename T>
 GRADUS_MATH_FN T effective_grad(T grad, const T& param, const T& weight_decay, GradFlags flags) {
   if (flags.maximize) grad = T(0) - grad;
-  if (flags.has_weight_decay) grad = grad + weight_decay * param;
+  if (flags.has_weight_decay) grad = fma_of(param, weight_decay, grad);  // grad.add(param, wd)
   return grad;
 }
 

@@ -37,14 +37,14 @@ GRADUS_MATH_FN void rmsprop_math(T& param, T grad, T& square_avg, T& grad_avg, T
   square_avg = square_avg * c.alpha + c.one_minus_alpha * grad * grad;
   T avg;
   if (c.centered) {
-    grad_avg = grad_avg * c.alpha + c.one_minus_alpha * grad;
+    grad_avg = fma_of(grad, c.one_minus_alpha, grad_avg * c.alpha);
     avg = sqrt_of(square_avg - grad_avg * grad_avg) + c.eps;
   } else {
     avg = sqrt_of(square_avg) + c.eps;
   }
   if (c.has_momentum) {
     momentum_buffer = momentum_buffer * c.momentum + grad / avg;
-    param = param + c.neg_lr * momentum_buffer;
+    param = fma_of(momentum_buffer, c.neg_lr, param);
   } else {
     param = param + c.neg_lr * grad / avg;
   }

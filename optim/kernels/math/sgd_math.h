@@ -35,10 +35,10 @@ GRADUS_MATH_FN void sgd_math(T& param, T grad, T& momentum_buffer, const SgdCoef
   grad = effective_grad(grad, param, c.weight_decay, c.grad_flags);
   if (c.has_momentum) {
     momentum_buffer =
-        c.is_first_step ? grad : momentum_buffer * c.momentum + c.one_minus_dampening * grad;
-    grad = c.nesterov ? grad + c.momentum * momentum_buffer : momentum_buffer;
+        c.is_first_step ? grad : fma_of(grad, c.one_minus_dampening, momentum_buffer * c.momentum);
+    grad = c.nesterov ? fma_of(momentum_buffer, c.momentum, grad) : momentum_buffer;
   }
-  param = param + c.neg_lr * grad;
+  param = fma_of(grad, c.neg_lr, param);  // param.add_(grad, -lr)
 }
 
 GRADUS_MATH_NAMESPACE_END

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# gradus-train as a user runs it: --compare on real MNIST (a subset), the
+# metrics files and the plot; a CIFAR-10 ResNet run on generated files; and
+# the error for a missing dataset.
+#   gradus_train_cli_test.sh <gradus-train> <mnist dir> <scratch dir>
+set -euo pipefail
+train=$1 mnist=$2 work=$3
+rm -rf "$work" && mkdir -p "$work"
+fail() { echo "FAIL: $*"; exit 1; }
+
+"$train" --dataset mnist --data-dir "$mnist" --model mlp --epochs 1 --train-limit 3000 --test-limit 1000 \
+  --compare --optimizer adam --scheduler linear-decay --metrics-out "$work/metrics" --plot "$work/plot.svg" \
+  --log-interval 10 >"$work/out.txt" 2>&1 || { cat "$work/out.txt"; fail "compare run exited $?"; }
+grep -q "test accuracy (%)" "$work/out.txt" || fail "no comparison table"
+grep -q "mean step() (ms)" "$work/out.txt" || fail "no step time row"
+grep -q "gradus adam epoch 1/1 step" "$work/out.txt" || fail "no progress lines"
+[[ $(grep -c '^gradus adam,' "$work/metrics/steps.csv") -ge 4 ]] || fail "steps.csv lacks gradus rows"
+grep -q '^builtin adam,1,' "$work/metrics/epochs.csv" || fail "epochs.csv lacks the builtin epoch"
+grep -q '"final_test_accuracy": 0\.[89]' "$work/metrics/summary.json" || fail "summary.json accuracy"
+[[ $(grep -c '<polyline' "$work/plot.svg") -eq 6 ]] || fail "plot should have 3 panels x 2 runs"
+
+# CIFAR-10 binary batches of the official format, generated.
+python3 - "$work/cifar" <<'PY'
+import os, random, sys
+d = sys.argv[1]; os.makedirs(d, exist_ok=True)
+random.seed(0)
+def batch(name, n):
+    with open(os.path.join(d, name), "wb") as f:
+        for i in range(n):
+            f.write(bytes([i % 10]) + bytes(random.randrange(256) for _ in range(3072)))
+for i in range(1, 6): batch(f"data_batch_{i}.bin", 16)
+batch("test_batch.bin", 16)
+PY
+"$train" --dataset cifar10 --data-dir "$work/cifar" --model resnet --epochs 1 --batch-size 16 \
+  --optimizer sgd --lr 0.01 --momentum 0.9 --scheduler onecycle >"$work/cifar.txt" 2>&1 \
+  || { cat "$work/cifar.txt"; fail "cifar10 resnet run"; }
+grep -q "test accuracy" "$work/cifar.txt" || fail "cifar10 run printed no evaluation"
+
+truncate -s 1000 "$work/cifar/test_batch.bin"
+if "$train" --dataset cifar10 --data-dir "$work/cifar" --model resnet >"$work/bad.txt" 2>&1; then fail "truncated file accepted"; fi
+grep -q "test_batch.bin: 1000 bytes is not a whole number of 3073-byte CIFAR-10 records" "$work/bad.txt" || { cat "$work/bad.txt"; fail "truncated message"; }
+
+if "$train" --dataset mnist --data-dir "$work/none" >"$work/missing.txt" 2>&1; then fail "missing data accepted"; fi
+grep -q "cannot open $work/none/train-images-idx3-ubyte" "$work/missing.txt" || { cat "$work/missing.txt"; fail "missing message"; }
+
+if "$train" --optimizer adadelta --impl builtin --data-dir "$mnist" >"$work/adadelta.txt" 2>&1; then fail "builtin adadelta accepted"; fi
+grep -q "LibTorch has no built-in Adadelta" "$work/adadelta.txt" || fail "adadelta message"
+echo "1 passed, 0 failed"

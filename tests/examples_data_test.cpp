@@ -1,0 +1,140 @@
+// The dataset readers of gradus-train: real MNIST and Fashion-MNIST files,
+// generated CIFAR-10 and IDX files of the exact formats, and broken files.
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "data_files.h"
+#include "datasets.h"
+
+namespace gradus {
+namespace testing {
+namespace {
+
+namespace fs = std::filesystem;
+using examples::read_cifar10_batch;
+using examples::read_idx;
+
+fs::path scratch(const std::string& name) {
+  fs::path dir = fs::temp_directory_path() / ("gradus_data_test_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  return dir / name;
+}
+
+void write_bytes(const fs::path& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+
+void write_gz(const fs::path& path, const std::string& bytes) {
+  gzFile f = gzopen(path.c_str(), "wb");
+  gzwrite(f, bytes.data(), unsigned(bytes.size()));
+  gzclose(f);
+}
+
+std::string be32(uint32_t v) { return {char(v >> 24), char(v >> 16), char(v >> 8), char(v)}; }
+
+// `n` CIFAR-10 records: label i % 10, red = i, green = 100 + pixel % 100, blue = 255.
+std::string cifar_records(int n) {
+  std::string bytes;
+  for (int i = 0; i < n; ++i) {
+    bytes += char(i % 10);
+    bytes += std::string(1024, char(i));
+    for (int p = 0; p < 1024; ++p) bytes += char(100 + p % 100);
+    bytes += std::string(1024, char(255));
+  }
+  return bytes;
+}
+
+void expect_error(const std::function<void()>& fn, std::initializer_list<std::string> fragments) {
+  try {
+    fn();
+    ADD_FAILURE() << "no error";
+  } catch (const c10::Error& e) {
+    for (const auto& f : fragments) EXPECT_NE(std::string(e.what()).find(f), std::string::npos) << f << " not in " << e.what();
+  }
+}
+
+TEST(Cifar10Reader, ReadsTheOfficialRecordLayout) {
+  const auto path = scratch("data_batch_1.bin");
+  write_bytes(path, cifar_records(12));
+  auto batch = read_cifar10_batch(path.string());
+  ASSERT_EQ(batch.images.sizes(), (std::vector<int64_t>{12, 3, 32, 32}));
+  EXPECT_EQ(batch.labels[11].item<int64_t>(), 1);
+  EXPECT_EQ(batch.images[5][0][31][31].item<uint8_t>(), 5);               // red plane
+  EXPECT_EQ(batch.images[5][1][0][33 - 32].item<uint8_t>(), 100 + 1);     // green, row 0 col 1
+  EXPECT_EQ(batch.images[5][1][1][0].item<uint8_t>(), 100 + 32 % 100);    // green, row 1 col 0
+  EXPECT_EQ(batch.images[5][2][7][7].item<uint8_t>(), 255);               // blue plane
+}
+
+TEST(Cifar10Reader, BrokenFilesNameTheFileAndTheProblem) {
+  const auto truncated = scratch("truncated.bin");
+  write_bytes(truncated, cifar_records(3).substr(0, 3 * 3073 - 100));
+  expect_error([&] { read_cifar10_batch(truncated.string()); }, {truncated.string(), "9119 bytes", "3073-byte CIFAR-10 records"});
+  const auto bad_label = scratch("bad_label.bin");
+  std::string records = cifar_records(3);
+  records[3073] = char(42);
+  write_bytes(bad_label, records);
+  expect_error([&] { read_cifar10_batch(bad_label.string()); }, {"record 1 has label 42"});
+  expect_error([&] { read_cifar10_batch(scratch("missing.bin").string()); }, {"cannot open", "missing.bin"});
+}
+
+TEST(Cifar10Dataset, LoadsFiveTrainingBatchesAndTheTestBatch) {
+  const fs::path dir = scratch("cifar-10-batches-bin");
+  fs::create_directories(dir);
+  for (int i = 1; i <= 5; ++i) write_bytes(dir / ("data_batch_" + std::to_string(i) + ".bin"), cifar_records(4));
+  write_bytes(dir / "test_batch.bin", cifar_records(6));
+  auto data = examples::load_dataset("cifar10", dir.parent_path().string());  // finds the subfolder
+  EXPECT_EQ(data.train_images.sizes(), (std::vector<int64_t>{20, 3, 32, 32}));
+  EXPECT_EQ(data.test_labels.size(0), 6);
+  EXPECT_EQ(data.train_images.scalar_type(), at::kFloat);
+  fs::remove(dir / "data_batch_3.bin");
+  expect_error([&] { examples::load_dataset("cifar10", dir.string()); }, {"data_batch_3.bin"});
+}
+
+TEST(IdxReader, RawAndGzippedAndBroken) {
+  std::string labels = be32(0x00000801) + be32(5) + std::string("\x01\x02\x03\x04\x05", 5);
+  write_bytes(scratch("labels-idx1-ubyte"), labels);
+  write_gz(scratch("labels-idx1-ubyte.gz"), labels);
+  for (const char* name : {"labels-idx1-ubyte", "labels-idx1-ubyte.gz"}) {
+    at::Tensor t = read_idx(scratch(name).string());
+    EXPECT_EQ(t.sizes(), (std::vector<int64_t>{5}));
+    EXPECT_EQ(t[4].item<uint8_t>(), 5);
+  }
+  write_bytes(scratch("short"), labels.substr(0, labels.size() - 2));
+  expect_error([&] { read_idx(scratch("short").string()); }, {"promises 5 bytes", "has 3"});
+  write_bytes(scratch("magic"), be32(0x00000D03) + labels.substr(4));
+  expect_error([&] { read_idx(scratch("magic").string()); }, {"not an IDX file", "0x00000801"});
+  std::string gz_bytes;
+  {
+    write_gz(scratch("whole.gz"), labels);
+    std::ifstream in(scratch("whole.gz"), std::ios::binary);
+    gz_bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  write_bytes(scratch("cut.gz"), gz_bytes.substr(0, gz_bytes.size() - 6));
+  expect_error([&] { read_idx(scratch("cut.gz").string()); }, {"cut.gz", "truncated gzip"});
+}
+
+TEST(RealData, MnistFromTheProjectsFetchStep) {
+  auto data = examples::load_dataset("mnist", GRADUS_MNIST_DIR);
+  EXPECT_EQ(data.train_images.sizes(), (std::vector<int64_t>{60000, 1, 28, 28}));
+  EXPECT_EQ(data.test_labels.size(0), 10000);
+  EXPECT_EQ(data.train_labels.max().item<int64_t>(), 9);
+  EXPECT_NEAR(data.train_images.mean().item<double>(), 0.0, 0.01);  // normalized with MNIST's mean/std
+}
+
+TEST(RealData, FashionMnistFromDebiansPackage) {
+  auto data = examples::load_dataset("fashion-mnist", examples::default_data_dir("fashion-mnist"));
+  EXPECT_EQ(data.train_images.sizes(), (std::vector<int64_t>{60000, 1, 28, 28}));
+  EXPECT_EQ(data.test_images.size(0), 10000);
+}
+
+TEST(RealData, MissingDatasetNamesTheFile) {
+  expect_error([&] { examples::load_dataset("mnist", "/nonexistent/mnist"); },
+               {"/nonexistent/mnist/train-images-idx3-ubyte", "cannot open"});
+}
+
+}  // namespace
+}  // namespace testing
+}  // namespace gradus

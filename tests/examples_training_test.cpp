@@ -1,0 +1,87 @@
+// Training on real MNIST (a subset, for time): accuracy floor, gradus against
+// the built-in optimizer, determinism, and checkpoint/resume.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "datasets.h"
+#include "trainer.h"
+
+namespace gradus {
+namespace testing {
+namespace {
+
+using examples::TrainConfig;
+
+const examples::Dataset& mnist() {
+  static const auto data = examples::load_dataset("mnist", GRADUS_MNIST_DIR);
+  return data;
+}
+
+TrainConfig subset_config() {
+  TrainConfig c;
+  c.model = "mlp";
+  c.optimizer.lr = 0.002;
+  c.batch_size = 32;
+  c.epochs = 1;
+  c.train_limit = 12000;
+  c.test_limit = 2000;
+  c.log_interval = 1000000;
+  return c;
+}
+
+TEST(MnistTraining, GradusAdamReachesTheFloorAndMatchesTheBuiltin) {
+  const TrainConfig c = subset_config();
+  auto gradus_run = examples::train(c, mnist(), "gradus");
+  auto builtin_run = examples::train(c, mnist(), "builtin");
+  const double gradus_accuracy = gradus_run.epochs.back().test_accuracy;
+  EXPECT_GE(gradus_accuracy, 0.90);
+  EXPECT_NEAR(gradus_accuracy, builtin_run.epochs.back().test_accuracy, 0.002);
+}
+
+TEST(MnistTraining, GradusSgdMomentumWithScheduleLearns) {
+  TrainConfig c = subset_config();
+  c.optimizer.name = "sgd";
+  c.optimizer.lr = 0.05;
+  c.optimizer.momentum = 0.9;
+  c.scheduler.name = "linear-decay";
+  auto run = examples::train(c, mnist(), "gradus");
+  EXPECT_GE(run.epochs.back().test_accuracy, 0.90);
+  EXPECT_EQ(run.steps.back().lr, 0.0);  // decayed linearly to 0 at the last step
+}
+
+TEST(MnistTraining, SameSeedGivesIdenticalMetrics) {
+  TrainConfig c = subset_config();
+  c.train_limit = 4000;
+  c.log_interval = 10;
+  auto a = examples::train(c, mnist(), "gradus");
+  auto b = examples::train(c, mnist(), "gradus");
+  ASSERT_EQ(a.steps.size(), b.steps.size());
+  for (size_t i = 0; i < a.steps.size(); ++i) EXPECT_EQ(a.steps[i].loss, b.steps[i].loss) << "logged step " << i;
+  EXPECT_EQ(a.epochs.back().test_loss, b.epochs.back().test_loss);
+  EXPECT_EQ(a.epochs.back().test_accuracy, b.epochs.back().test_accuracy);
+}
+
+TEST(MnistTraining, ResumedRunEndsWhereTheUninterruptedOneDoes) {
+  TrainConfig c = subset_config();
+  c.train_limit = 3000;
+  c.epochs = 2;
+  c.scheduler.name = "warmup-cosine";
+  auto straight = examples::train(c, mnist(), "gradus");
+  const auto path = (std::filesystem::temp_directory_path() / ("gradus_ckpt_" + std::to_string(::getpid()))).string();
+  TrainConfig first = c;  // the same run, interrupted after its first epoch
+  first.stop_after_epoch = 1;
+  first.checkpoint = path;
+  examples::train(first, mnist(), "gradus");
+  TrainConfig second = c;
+  second.resume = path;
+  auto resumed = examples::train(second, mnist(), "gradus");
+  std::filesystem::remove(path);
+  ASSERT_EQ(resumed.epochs.size(), 2u);
+  EXPECT_EQ(resumed.epochs.back().test_loss, straight.epochs.back().test_loss);
+  EXPECT_EQ(resumed.epochs.back().test_accuracy, straight.epochs.back().test_accuracy);
+}
+
+}  // namespace
+}  // namespace testing
+}  // namespace gradus
