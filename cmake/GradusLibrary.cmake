@@ -9,6 +9,7 @@ set(gradus_sources
   optim/kernels/operator_schemas.cpp
   optim/kernels/tensor_list_checks.cpp
   optim/kernels/cpu/cpu_capability.cpp
+  optim/kernels/cuda/launch_plan.cpp
   optim/src/fused_optimizer.cpp
   optim/src/fused_ops.cpp
   optim/src/adamw.cpp

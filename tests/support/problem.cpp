@@ -30,19 +30,19 @@ Problem::Problem(int64_t in_, int64_t hidden_, int64_t out_, int64_t samples_)
   y = at::tensor(ys, at::kDouble).reshape({samples, out});
 }
 
-std::vector<at::Tensor> Problem::initial_params(at::ScalarType dtype) const {
+std::vector<at::Tensor> Problem::initial_params(at::ScalarType dtype, at::Device device) const {
   std::vector<at::Tensor> params = {filled(in, hidden, 0.0), filled(1, hidden, 1.0).reshape({hidden}),
                                     filled(hidden, out, 2.0), filled(1, out, 3.0).reshape({out})};
-  for (auto& p : params) p = p.to(dtype).set_requires_grad(true);
+  for (auto& p : params) p = p.to(device, dtype).set_requires_grad(true);
   return params;
 }
 
 at::Tensor Problem::loss(const std::vector<at::Tensor>& params, int64_t step) const {
   const int64_t batch = samples / 4;
   const int64_t start = batch * (step % 4);
-  const auto dtype = params[0].scalar_type();
-  at::Tensor xb = x.slice(0, start, start + batch).to(dtype);
-  at::Tensor yb = y.slice(0, start, start + batch).to(dtype);
+  const auto options = params[0].options().requires_grad(false);
+  at::Tensor xb = x.slice(0, start, start + batch).to(options);
+  at::Tensor yb = y.slice(0, start, start + batch).to(options);
   at::Tensor hidden_out = at::tanh(at::matmul(xb, params[0]) + params[1]);
   at::Tensor pred = at::matmul(hidden_out, params[2]) + params[3];
   return (pred - yb).pow(2).mean();

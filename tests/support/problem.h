@@ -12,8 +12,8 @@ namespace testing {
 struct Problem {
   explicit Problem(int64_t in = 4, int64_t hidden = 3, int64_t out = 2, int64_t samples = 16);
 
-  // w1 [in, hidden], b1 [hidden], w2 [hidden, out], b2 [out], in `dtype`.
-  std::vector<at::Tensor> initial_params(at::ScalarType dtype = at::kDouble) const;
+  // w1 [in, hidden], b1 [hidden], w2 [hidden, out], b2 [out], in `dtype` on `device`.
+  std::vector<at::Tensor> initial_params(at::ScalarType dtype = at::kDouble, at::Device device = at::kCPU) const;
   // Loss on batch (step % 4), in the dtype of the params.
   at::Tensor loss(const std::vector<at::Tensor>& params, int64_t step) const;
   // Sets each param's grad to d loss / d param, negated where negate[i]

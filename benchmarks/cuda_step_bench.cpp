@@ -1,0 +1,132 @@
+// step() of each gradus optimizer against LibTorch's built-in one on CUDA,
+// on a ResNet-50-shaped parameter list (161 tensors, 25.6M parameters) and a
+// flat list of 100M parameters, plus the device-to-device copy bandwidth, in
+// one run. Prints one line per (list, optimizer) in the format
+// scripts/gpu-check.sh reads. No Google Benchmark: the GPU machine lacks it.
+#include <ATen/ATen.h>
+#include <gradus/gradus.h>
+#include <torch/cuda.h>
+#include <torch/optim/adagrad.h>
+#include <torch/optim/adam.h>
+#include <torch/optim/adamw.h>
+#include <torch/optim/rmsprop.h>
+#include <torch/optim/sgd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <memory>
+
+namespace {
+
+using Make = std::function<std::unique_ptr<torch::optim::Optimizer>(std::vector<at::Tensor>)>;
+
+template <class O, class Options>
+Make make(Options options) {
+  return [options](std::vector<at::Tensor> p) { return std::make_unique<O>(p, options); };
+}
+
+// torchvision's ResNet-50: stem, 16 bottlenecks (4 with a downsample), fc.
+std::vector<std::vector<int64_t>> resnet50_shapes() {
+  std::vector<std::vector<int64_t>> s = {{64, 3, 7, 7}, {64}, {64}};
+  int64_t in = 64;
+  const int64_t blocks[] = {3, 4, 6, 3}, widths[] = {64, 128, 256, 512};
+  for (int layer = 0; layer < 4; ++layer) {
+    const int64_t w = widths[layer], out = w * 4;
+    for (int b = 0; b < blocks[layer]; ++b) {
+      for (auto shape : std::vector<std::vector<int64_t>>{{w, in, 1, 1}, {w}, {w}, {w, w, 3, 3}, {w}, {w}, {out, w, 1, 1}, {out}, {out}}) {
+        s.push_back(shape);
+      }
+      if (b == 0) {
+        s.push_back({out, in, 1, 1});
+        s.push_back({out});
+        s.push_back({out});
+      }
+      in = out;
+    }
+  }
+  s.push_back({1000, 2048});
+  s.push_back({1000});
+  return s;
+}
+
+double seconds_per_step(torch::optim::Optimizer& opt, int iterations) {
+  opt.step();  // state, warm-up
+  torch::cuda::synchronize();
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < iterations; ++i) opt.step();
+  torch::cuda::synchronize();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / iterations;
+}
+
+std::vector<at::Tensor> params_for(const std::vector<std::vector<int64_t>>& shapes) {
+  std::vector<at::Tensor> params;
+  for (const auto& shape : shapes) {
+    at::Tensor p = at::rand(shape, at::TensorOptions().device(at::kCUDA)).mul_(0.01).set_requires_grad(true);
+    p.mutable_grad() = at::rand(shape, at::TensorOptions().device(at::kCUDA));
+    params.push_back(p);
+  }
+  return params;
+}
+
+double copy_gbps(int64_t n) {
+  at::Tensor src = at::rand({n}, at::TensorOptions().device(at::kCUDA)), dst = at::empty_like(src);
+  dst.copy_(src);
+  torch::cuda::synchronize();
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 20; ++i) dst.copy_(src);
+  torch::cuda::synchronize();
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / 20;
+  return 8.0 * double(n) / s / 1e9;
+}
+
+}  // namespace
+
+int main() {
+  if (!torch::cuda::is_available()) {
+    std::printf("no CUDA device\n");
+    return 1;
+  }
+  struct Contender {
+    const char* name;
+    double bytes;  // per fp32 parameter, one fused pass
+    Make gradus, builtin;
+  };
+  const std::vector<Contender> contenders = {
+      {"SGD", 20, make<gradus::optim::SGD>(gradus::optim::SGDOptions(1e-3).momentum(0.9)),
+       make<torch::optim::SGD>(torch::optim::SGDOptions(1e-3).momentum(0.9))},
+      {"Adam", 28, make<gradus::optim::Adam>(gradus::optim::AdamOptions(1e-3)),
+       make<torch::optim::Adam>(torch::optim::AdamOptions(1e-3))},
+      {"AdamW", 28, make<gradus::optim::AdamW>(gradus::optim::AdamWOptions(1e-3)),
+       make<torch::optim::AdamW>(torch::optim::AdamWOptions(1e-3))},
+      {"Adagrad", 20, make<gradus::optim::Adagrad>(gradus::optim::AdagradOptions(1e-3)),
+       make<torch::optim::Adagrad>(torch::optim::AdagradOptions(1e-3))},
+      {"RMSprop", 20, make<gradus::optim::RMSprop>(gradus::optim::RMSpropOptions(1e-3)),
+       make<torch::optim::RMSprop>(torch::optim::RMSpropOptions(1e-3))},
+      {"Adadelta", 28, make<gradus::optim::Adadelta>(gradus::optim::AdadeltaOptions(1.0)), nullptr},
+  };
+  const std::vector<std::pair<const char*, std::vector<std::vector<int64_t>>>> lists = {
+      {"resnet50", resnet50_shapes()}, {"flat100M", std::vector<std::vector<int64_t>>(8, {12500000})}};
+  const double copy = copy_gbps(int64_t(1) << 28);
+  std::printf("copy_gbps %.1f\n", copy);
+  for (const auto& [list_name, shapes] : lists) {
+    int64_t numel = 0;
+    for (const auto& s : shapes) numel += c10::multiply_integers(s);
+    std::printf("list %s tensors %zu params %lld\n", list_name, shapes.size(), static_cast<long long>(numel));
+    for (const auto& c : contenders) {
+      auto gp = params_for(shapes);
+      auto g = c.gradus(gp);
+      const double gs = seconds_per_step(*g, 50);
+      double bs = 0;
+      if (c.builtin) {
+        auto bp = params_for(shapes);
+        auto b = c.builtin(bp);
+        bs = seconds_per_step(*b, 20);
+      }
+      const double gbps = c.bytes * double(numel) / gs / 1e9;
+      std::printf("row %s %s gradus_ms %.4f builtin_ms %.4f gbps %.1f copy_pct %.1f\n", list_name, c.name, gs * 1e3,
+                  bs * 1e3, gbps, 100 * gbps / copy);
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,211 @@
+#pragma once
+// The multi-tensor kernel every gradus CUDA optimizer uses. One launch
+// updates many tensors: the kernel arguments carry up to kMaxTensors tensor
+// addresses and up to kMaxBlocks (tensor, chunk) pairs (launch_plan.h).
+// Each thread handles kILP elements at a time, with vector loads when every
+// pointer of the tensor is 16-byte aligned, scalar loads otherwise.
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+#include <stdexcept>
+#include <string>
+
+#include "cuda/fused_launch.h"
+#include "cuda/launch_plan.h"
+
+namespace gradus {
+namespace cuda {
+
+constexpr int64_t kChunkSize = 65536;
+constexpr int kBlockSize = 512;
+constexpr int kILP = 4;
+constexpr int kMaxBlocks = 320;
+// Kernel arguments are limited to 4 KiB: the block tables take 6 bytes per
+// block, each tensor 8 bytes per address (param, grad, state, step) and 8 for its size.
+template <int kSlots>
+constexpr int kMaxTensors = (4096 - 64 - kMaxBlocks * 6) / (8 * (kSlots + 4));
+
+template <int kSlots>
+struct TensorListMeta {
+  void* params[kMaxTensors<kSlots>];
+  void* grads[kMaxTensors<kSlots>];
+  void* state[kSlots][kMaxTensors<kSlots>];
+  float* steps[kMaxTensors<kSlots>];
+  int64_t numel[kMaxTensors<kSlots>];
+  int16_t block_tensor[kMaxBlocks];
+  int32_t block_chunk[kMaxBlocks];
+};
+
+template <typename T>
+__device__ __forceinline__ float to_opmath(T v) { return static_cast<float>(v); }
+__device__ __forceinline__ double to_opmath(double v) { return v; }
+__device__ __forceinline__ float to_opmath(__half v) { return __half2float(v); }
+__device__ __forceinline__ float to_opmath(__nv_bfloat16 v) { return __bfloat162float(v); }
+
+template <typename T>
+__device__ __forceinline__ T from_opmath(float v);
+template <>
+__device__ __forceinline__ float from_opmath<float>(float v) { return v; }
+template <>
+__device__ __forceinline__ __half from_opmath<__half>(float v) { return __float2half_rn(v); }
+template <>
+__device__ __forceinline__ __nv_bfloat16 from_opmath<__nv_bfloat16>(float v) { return __float2bfloat16_rn(v); }
+
+template <typename T>
+__device__ __forceinline__ T narrow(typename std::conditional<std::is_same<T, double>::value, double, float>::type v) {
+  if constexpr (std::is_same<T, double>::value) return v;
+  else return from_opmath<T>(v);
+}
+
+template <typename T, int N>
+struct alignas(sizeof(T) * N) Pack {
+  T v[N];
+};
+
+__device__ __forceinline__ bool aligned16(const void* p) { return (reinterpret_cast<uintptr_t>(p) % 16) == 0; }
+
+// kILP elements at `offset` of `src` (an opmath_t buffer in registers gets them).
+template <typename T, typename opmath_t>
+__device__ __forceinline__ void load_lane(opmath_t* dst, const T* src, int64_t offset, int64_t len, bool vector) {
+  if (vector) {
+    const Pack<T, kILP> pack = *reinterpret_cast<const Pack<T, kILP>*>(src + offset);
+#pragma unroll
+    for (int i = 0; i < kILP; ++i) dst[i] = to_opmath(pack.v[i]);
+  } else {
+#pragma unroll
+    for (int i = 0; i < kILP; ++i) dst[i] = offset + i < len ? to_opmath(src[offset + i]) : opmath_t(0);
+  }
+}
+
+template <typename T, typename opmath_t>
+__device__ __forceinline__ void store_lane(T* dst, const opmath_t* src, int64_t offset, int64_t len, bool vector) {
+  if (vector) {
+    Pack<T, kILP> pack;
+#pragma unroll
+    for (int i = 0; i < kILP; ++i) pack.v[i] = narrow<T>(src[i]);
+    *reinterpret_cast<Pack<T, kILP>*>(dst + offset) = pack;
+  } else {
+#pragma unroll
+    for (int i = 0; i < kILP; ++i) {
+      if (offset + i < len) dst[offset + i] = narrow<T>(src[i]);
+    }
+  }
+}
+
+// Update: struct { using Scalars; template <class T> using Coeffs; static constexpr int kSlots;
+//   static constexpr bool kHasStep; __device__ static void apply(T& p, T& g, T* state, const Coeffs<T>&); }
+template <typename Update, typename param_t, typename opmath_t>
+__global__ void __launch_bounds__(kBlockSize)
+    multi_tensor_update(TensorListMeta<Update::kSlots> meta, typename Update::Scalars scalars, const float* lr,
+                        const float* grad_scale, const float* found_inf) {
+  if (found_inf != nullptr && *found_inf != 0.f) return;
+  const int t = meta.block_tensor[blockIdx.x];
+  const int64_t start = int64_t(meta.block_chunk[blockIdx.x]) * kChunkSize;
+  const int64_t len = min(kChunkSize, meta.numel[t] - start);
+  if (lr != nullptr) scalars.lr = *lr;
+  if constexpr (Update::kHasStep) scalars.step = double(*meta.steps[t]) + 1;  // advanced after this kernel
+  const typename Update::template Coeffs<opmath_t> coeffs(scalars);
+
+  param_t* param = static_cast<param_t*>(meta.params[t]) + start;
+  param_t* grad = static_cast<param_t*>(meta.grads[t]) + start;
+  opmath_t* state[Update::kSlots];
+  bool vector = aligned16(param) && aligned16(grad) && len % kILP == 0;
+#pragma unroll
+  for (int k = 0; k < Update::kSlots; ++k) {
+    state[k] = meta.state[k][t] ? static_cast<opmath_t*>(meta.state[k][t]) + start : nullptr;
+    vector = vector && (state[k] == nullptr || aligned16(state[k]));
+  }
+  for (int64_t offset = int64_t(threadIdx.x) * kILP; offset < len; offset += int64_t(blockDim.x) * kILP) {
+    opmath_t p[kILP], g[kILP], s[Update::kSlots][kILP];
+    load_lane(p, param, offset, len, vector);
+    load_lane(g, grad, offset, len, vector);
+#pragma unroll
+    for (int k = 0; k < Update::kSlots; ++k) {
+      if (state[k]) load_lane(s[k], state[k], offset, len, vector);
+      else for (int i = 0; i < kILP; ++i) s[k][i] = opmath_t(0);
+    }
+    if (grad_scale != nullptr) {
+#pragma unroll
+      for (int i = 0; i < kILP; ++i) g[i] = g[i] / opmath_t(*grad_scale);
+      store_lane(grad, g, offset, len, vector);
+    }
+#pragma unroll
+    for (int i = 0; i < kILP; ++i) {
+      opmath_t lane_state[Update::kSlots];
+#pragma unroll
+      for (int k = 0; k < Update::kSlots; ++k) lane_state[k] = s[k][i];
+      Update::apply(p[i], g[i], lane_state, coeffs);
+#pragma unroll
+      for (int k = 0; k < Update::kSlots; ++k) s[k][i] = lane_state[k];
+    }
+    store_lane(param, p, offset, len, vector);
+#pragma unroll
+    for (int k = 0; k < Update::kSlots; ++k) {
+      if (state[k]) store_lane(state[k], s[k], offset, len, vector);
+    }
+  }
+}
+
+// Advances each step count by one, after every update kernel of the call.
+struct StepList {
+  static constexpr int kMax = 480;
+  float* steps[kMax];
+  int count;
+};
+
+__global__ void advance_steps(StepList list, const float* found_inf) {
+  if (found_inf != nullptr && *found_inf != 0.f) return;
+  for (int i = threadIdx.x; i < list.count; i += blockDim.x) *list.steps[i] += 1.f;
+}
+
+inline void check_launch(const char* what) {
+  const cudaError_t error = cudaGetLastError();
+  if (error != cudaSuccess) throw std::runtime_error(std::string(what) + ": " + cudaGetErrorString(error));
+}
+
+template <typename Update, typename param_t, typename opmath_t>
+void launch_typed(const FusedLists& lists, const typename Update::Scalars& scalars) {
+  constexpr int kSlots = Update::kSlots;
+  auto stream = static_cast<cudaStream_t>(lists.stream);
+  for (const LaunchWork& work : plan_launches(lists.numels, kChunkSize, kMaxTensors<kSlots>, kMaxBlocks)) {
+    TensorListMeta<kSlots> meta{};
+    for (size_t i = 0; i < work.tensors.size(); ++i) {
+      const int32_t t = work.tensors[i];
+      meta.params[i] = lists.params[t];
+      meta.grads[i] = lists.grads[t];
+      for (int k = 0; k < kSlots; ++k) meta.state[k][i] = lists.state[k].empty() ? nullptr : lists.state[k][t];
+      meta.steps[i] = lists.steps.empty() ? nullptr : lists.steps[t];
+      meta.numel[i] = lists.numels[t];
+    }
+    for (size_t b = 0; b < work.blocks.size(); ++b) {
+      meta.block_tensor[b] = int16_t(work.blocks[b].slot);
+      meta.block_chunk[b] = int32_t(work.blocks[b].chunk);
+    }
+    multi_tensor_update<Update, param_t, opmath_t><<<unsigned(work.blocks.size()), kBlockSize, 0, stream>>>(
+        meta, scalars, lists.lr, lists.grad_scale, lists.found_inf);
+    check_launch("gradus CUDA optimizer kernel");
+  }
+  for (size_t first = 0; first < lists.steps.size(); first += StepList::kMax) {
+    StepList list{};
+    list.count = int(std::min(lists.steps.size() - first, size_t(StepList::kMax)));
+    for (int i = 0; i < list.count; ++i) list.steps[i] = lists.steps[first + i];
+    advance_steps<<<1, 256, 0, stream>>>(list, lists.found_inf);
+    check_launch("gradus CUDA step counter kernel");
+  }
+}
+
+// Dispatch on the parameter type: float math and float state for float,
+// half and bfloat16; double for double.
+template <typename Update>
+void launch(const FusedLists& lists, const typename Update::Scalars& scalars) {
+  switch (lists.param_type) {
+    case ParamType::kFloat: return launch_typed<Update, float, float>(lists, scalars);
+    case ParamType::kDouble: return launch_typed<Update, double, double>(lists, scalars);
+    case ParamType::kHalf: return launch_typed<Update, __half, float>(lists, scalars);
+    case ParamType::kBFloat16: return launch_typed<Update, __nv_bfloat16, float>(lists, scalars);
+  }
+}
+
+}  // namespace cuda
+}  // namespace gradus

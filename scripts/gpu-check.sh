@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# On the GPU machine (torch + CUDA from its python3, no internet): configure
+# and build against that LibTorch, run the CUDA tests, run them again under
+# compute-sanitizer memcheck, run the CUDA benchmark and PyTorch's fused
+# optimizers on the same lists, and print one table. GoogleTest sources and
+# the CLI11 headers come carried in .carry/ (scripts/prepare-gpu-carry.sh).
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=$root/build-gpu
+out=${OUT:-$build}
+prefix=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix" \
+  -DGRADUS_GTEST_SOURCE_DIR="$root/.carry/googletest" -DGRADUS_BUILD_EXAMPLES=OFF -DGRADUS_WITH_CUDA=ON \
+  -DGRADUS_INSTALL=OFF >"$out/configure.log" 2>&1 || { tail -30 "$out/configure.log"; exit 1; }
+cmake --build "$build" -j"$(nproc)" >"$out/build.log" 2>&1 || { grep -B2 -A8 error "$out/build.log" | head -80; exit 1; }
+
+status=0
+"$build/tests/cuda_optim_test" >"$out/cuda_tests.log" 2>&1 || status=1
+tail -3 "$out/cuda_tests.log"
+(cd "$build" && ctest -L unit -j8 >"$out/ctest.log" 2>&1) || status=1
+tail -3 "$out/ctest.log"
+sanitizer=$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)
+"$sanitizer" --tool memcheck --error-exitcode 1 "$build/tests/cuda_optim_test" --gtest_filter='Cuda.Every*' \
+  >"$out/memcheck.log" 2>&1 || status=1
+grep -E "ERROR SUMMARY" "$out/memcheck.log" | tail -1
+
+"$build/benchmarks/gradus_cuda_bench" >"$out/bench.txt" 2>&1 || status=1
+python3 "$root/scripts/gpu_fused_reference.py" >"$out/pyfused.txt" 2>&1 || status=1
+python3 - "$out/bench.txt" "$out/pyfused.txt" <<'PY'
+import sys
+bench, fused = open(sys.argv[1]).read().split("\n"), open(sys.argv[2]).read().split("\n")
+pyf = {(l.split()[1], l.split()[2]): float(l.split()[4]) for l in fused if l.startswith("pyfused") and " ms " in l}
+print(next(l for l in bench if l.startswith("copy_gbps")))
+print(f"{'list':9} {'optimizer':9} {'gradus ms':>10} {'builtin ms':>11} {'vs builtin':>10} {'py fused ms':>12} {'vs fused':>9} {'GB/s':>7} {'of copy':>8}")
+for l in bench:
+    if not l.startswith("row"):
+        continue
+    f = l.split()
+    lst, opt, g, b, gbps, pct = f[1], f[2], float(f[4]), float(f[6]), f[8], f[10]
+    p = pyf.get((lst, opt))
+    print(f"{lst:9} {opt:9} {g:10.3f} {b:11.3f} {b / g if b else 0:9.2f}x {p if p else float('nan'):12.3f} "
+          f"{(p / g) if p else float('nan'):8.2f}x {gbps:>7} {pct:>7}%")
+PY
+exit $status

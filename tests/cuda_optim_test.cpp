@@ -1,0 +1,110 @@
+// The CUDA kernels against the CPU ones and LibTorch's built-in optimizers on
+// CUDA: whole 200-step trajectories, every optimizer, every dtype. Built only
+// when Torch has CUDA; run by scripts/gpu-check.sh.
+#include <gradus/gradus.h>
+#include <gtest/gtest.h>
+#include <torch/cuda.h>
+#include <torch/optim/adagrad.h>
+#include <torch/optim/adam.h>
+#include <torch/optim/adamw.h>
+#include <torch/optim/rmsprop.h>
+#include <torch/optim/sgd.h>
+
+#include "support/optimizer_zoo.h"
+#include "support/trajectory.h"
+
+namespace gradus {
+namespace testing {
+namespace {
+
+constexpr int64_t kSteps = 200;
+
+at::Tensor trajectory(const OptimizerFactory& f, at::ScalarType dtype, at::Device device) {
+  const Problem problem(16, 32, 4, 64);
+  auto params = problem.initial_params(dtype, device);
+  auto optimizer = f.make(GroupList{torch::optim::OptimizerParamGroup(params)});
+  return run_trajectory(*optimizer, params, problem, kSteps);
+}
+
+class Cuda : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  }
+};
+
+TEST_F(Cuda, EveryOptimizerFollowsTheCpuTrajectory) {
+  for (const auto& f : all_optimizers()) {
+    for (auto dtype : {at::kDouble, at::kFloat}) {
+      const double diff = max_relative_diff(trajectory(f, dtype, at::kCUDA), trajectory(f, dtype, at::kCPU));
+      EXPECT_LE(diff, dtype == at::kDouble ? 1e-10 : 2e-5) << f.name << " " << dtype;
+    }
+  }
+}
+
+// half/bfloat16 parameters: one update from the same state, against float math.
+TEST_F(Cuda, ReducedPrecisionWithinRounding) {
+  for (const auto& f : all_optimizers()) {
+    for (auto dtype : {at::kHalf, at::kBFloat16}) {
+      at::Tensor p32 = at::linspace(-1, 1, 100003, at::kFloat);
+      at::Tensor g32 = at::cos(at::arange(100003, at::kFloat));
+      at::Tensor p = p32.to(at::kCUDA, dtype).set_requires_grad(true);
+      at::Tensor reference = p32.to(dtype).to(at::kFloat).set_requires_grad(true);
+      p.mutable_grad() = g32.to(at::kCUDA, dtype);
+      reference.mutable_grad() = g32.to(dtype).to(at::kFloat);
+      auto low = f.make(GroupList{torch::optim::OptimizerParamGroup({p})});
+      auto ref = f.make(GroupList{torch::optim::OptimizerParamGroup({reference})});
+      for (int s = 0; s < 20; ++s) {
+        low->step();
+        ref->step();
+        reference.detach().copy_(reference.to(dtype).to(at::kFloat));
+      }
+      const double ulp = dtype == at::kHalf ? 1.0 / 1024 : 1.0 / 128;
+      EXPECT_LE(max_relative_diff(p.cpu().to(at::kDouble).unsqueeze(0), reference.to(at::kDouble).unsqueeze(0)),
+                4 * ulp) << f.name << " " << dtype;
+    }
+  }
+}
+
+template <class Builtin, class Options, class Gradus, class GOptions>
+void expect_matches_builtin_on_cuda(Options bo, GOptions go, const char* name) {
+  const Problem problem(16, 32, 4, 64);
+  auto a = problem.initial_params(at::kDouble, at::kCUDA), b = problem.initial_params(at::kDouble, at::kCUDA);
+  Builtin builtin(b, bo);
+  Gradus gradus_opt(a, go);
+  at::Tensor expected = run_trajectory(builtin, b, problem, kSteps);
+  at::Tensor actual = run_trajectory(gradus_opt, a, problem, kSteps);
+  EXPECT_LE(max_relative_diff(actual, expected), 1e-10) << name;
+}
+
+TEST_F(Cuda, MatchesTheBuiltinOptimizersOnCuda) {
+  expect_matches_builtin_on_cuda<torch::optim::SGD, torch::optim::SGDOptions, optim::SGD, optim::SGDOptions>(
+      torch::optim::SGDOptions(0.05).momentum(0.9).nesterov(true).weight_decay(0.01),
+      optim::SGDOptions(0.05).momentum(0.9).nesterov(true).weight_decay(0.01), "SGD");
+  expect_matches_builtin_on_cuda<torch::optim::Adam, torch::optim::AdamOptions, optim::Adam, optim::AdamOptions>(
+      torch::optim::AdamOptions(0.003).amsgrad(true).weight_decay(0.01),
+      optim::AdamOptions(0.003).amsgrad(true).weight_decay(0.01), "Adam");
+  expect_matches_builtin_on_cuda<torch::optim::AdamW, torch::optim::AdamWOptions, optim::AdamW, optim::AdamWOptions>(
+      torch::optim::AdamWOptions(0.003), optim::AdamWOptions(0.003), "AdamW");
+  expect_matches_builtin_on_cuda<torch::optim::Adagrad, torch::optim::AdagradOptions, optim::Adagrad,
+                                 optim::AdagradOptions>(torch::optim::AdagradOptions(0.05).lr_decay(0.01),
+                                                        optim::AdagradOptions(0.05).lr_decay(0.01), "Adagrad");
+  expect_matches_builtin_on_cuda<torch::optim::RMSprop, torch::optim::RMSpropOptions, optim::RMSprop,
+                                 optim::RMSpropOptions>(torch::optim::RMSpropOptions(0.001).centered(true).momentum(0.5),
+                                                        optim::RMSpropOptions(0.001).centered(true).momentum(0.5),
+                                                        "RMSprop");
+}
+
+TEST_F(Cuda, FoundInfSkipsTheStepWithoutHostSync) {
+  at::Tensor p = at::ones({1000}, at::kCUDA), g = at::ones({1000}, at::kCUDA);
+  at::Tensor m = at::zeros({1000}, at::kCUDA), v = at::zeros({1000}, at::kCUDA);
+  at::Tensor step = at::zeros({}, at::TensorOptions().dtype(at::kFloat).device(at::kCUDA));
+  ops::adam_({p}, {g}, {m}, {v}, {}, {step}, 0.1, 0.9, 0.999, 0, 1e-8, false, false, false,
+             at::ones({}, at::TensorOptions().device(at::kCUDA)), at::ones({}, at::TensorOptions().device(at::kCUDA)));
+  EXPECT_TRUE(at::equal(p.cpu(), at::ones({1000})));
+  EXPECT_EQ(step.item<float>(), 0.0f);
+}
+
+}  // namespace
+}  // namespace testing
+}  // namespace gradus
