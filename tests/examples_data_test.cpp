@@ -8,6 +8,7 @@
 
 #include "data_files.h"
 #include "datasets.h"
+#include "support/expect_error.h"
 
 namespace gradus {
 namespace testing {
@@ -47,14 +48,6 @@ std::string cifar_records(int n) {
   return bytes;
 }
 
-void expect_error(const std::function<void()>& fn, std::initializer_list<std::string> fragments) {
-  try {
-    fn();
-    ADD_FAILURE() << "no error";
-  } catch (const c10::Error& e) {
-    for (const auto& f : fragments) EXPECT_NE(std::string(e.what()).find(f), std::string::npos) << f << " not in " << e.what();
-  }
-}
 
 TEST(Cifar10Reader, ReadsTheOfficialRecordLayout) {
   const auto path = scratch("data_batch_1.bin");

@@ -6,24 +6,13 @@
 #include <functional>
 
 #include "support/trajectory.h"
+#include "support/expect_error.h"
 #include "tensor_list_checks.h"
 
 namespace gradus {
 namespace testing {
 namespace {
 
-// Runs `fn`, expecting a c10::Error whose message contains every fragment.
-void expect_error(const std::function<void()>& fn, std::initializer_list<const char*> fragments) {
-  try {
-    fn();
-    ADD_FAILURE() << "no error thrown";
-  } catch (const c10::Error& e) {
-    const std::string message = e.what();
-    for (const char* fragment : fragments) {
-      EXPECT_NE(message.find(fragment), std::string::npos) << "'" << fragment << "' not in: " << message;
-    }
-  }
-}
 
 std::vector<at::Tensor> some_params() { return {at::ones({4}, at::kDouble).set_requires_grad(true)}; }
 

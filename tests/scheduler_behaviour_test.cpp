@@ -9,6 +9,7 @@
 #include <functional>
 
 #include "support/trajectory.h"
+#include "support/expect_error.h"
 
 namespace gradus {
 namespace testing {
@@ -16,15 +17,6 @@ namespace {
 
 using namespace gradus::schedulers;
 
-void expect_error(const std::function<void()>& fn, std::initializer_list<const char*> fragments) {
-  try {
-    fn();
-    ADD_FAILURE() << "no error thrown";
-  } catch (const c10::Error& e) {
-    const std::string message = e.what();
-    for (const char* f : fragments) EXPECT_NE(message.find(f), std::string::npos) << "'" << f << "' not in: " << message;
-  }
-}
 
 std::vector<at::Tensor> params() { return {at::zeros({3}).set_requires_grad(true)}; }
 

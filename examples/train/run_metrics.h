@@ -8,7 +8,8 @@ namespace examples {
 
 struct StepRecord {
   int64_t epoch, step;  // step: global, from 1
-  double loss, lr, samples_per_second;
+  double loss;          // mean training loss since the previous record
+  double lr, samples_per_second;
 };
 
 struct EpochRecord {

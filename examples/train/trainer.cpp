@@ -117,7 +117,8 @@ RunMetrics train(const TrainConfig& config, const Dataset& data, const std::stri
     // The order depends on seed and epoch only, so a resumed run sees the same batches.
     auto generator = at::detail::createCPUGenerator(uint64_t(config.seed) * 1000003u + uint64_t(epoch));
     const at::Tensor order = at::randperm(n, generator, at::TensorOptions().dtype(at::kLong)).to(device);
-    double loss_sum = 0;
+    double loss_sum = 0, interval_loss_sum = 0;
+    int64_t interval_steps = 0;
     for (int64_t step = 1; step <= steps_per_epoch; ++step) {
       const auto step_start = Clock::now();
       const at::Tensor idx = order.slice(0, (step - 1) * config.batch_size, std::min(n, step * config.batch_size));
@@ -133,6 +134,8 @@ RunMetrics train(const TrainConfig& config, const Dataset& data, const std::stri
       metrics.step_calls += 1;
       const double loss_value = loss.item<double>();
       loss_sum += loss_value;
+      interval_loss_sum += loss_value;
+      interval_steps += 1;
       smoothed_loss = std::isnan(smoothed_loss) ? loss_value : 0.98 * smoothed_loss + 0.02 * loss_value;
       if (schedule.cadence == Cadence::kPerBatch) schedule.scheduler->step();
       if (schedule.cadence == Cadence::kPerBatchWithLoss) schedule.scheduler->step(smoothed_loss);
@@ -140,7 +143,10 @@ RunMetrics train(const TrainConfig& config, const Dataset& data, const std::stri
       const double rate = double(idx.size(0)) / seconds_since(step_start);
       const int64_t global = (epoch - 1) * steps_per_epoch + step;
       if (step % config.log_interval == 0 || step == steps_per_epoch) {
-        metrics.steps.push_back({epoch, global, loss_value, lr, rate});
+        // The mean over the interval: one batch's loss is too noisy to plot.
+        metrics.steps.push_back({epoch, global, interval_loss_sum / double(interval_steps), lr, rate});
+        interval_loss_sum = 0;
+        interval_steps = 0;
       }
       progress.update(epoch, step, loss_value, lr, rate);
     }

@@ -1,26 +1,13 @@
 // CPU kernel of gradus::adadelta_.
 #include "cpu/cpu_capability.h"
 #include "cpu/fused_loop.h"
-#include "math/adadelta_math.h"
+#include "math/optimizer_updates.h"
 #include "tensor_list_checks.h"
 
 namespace gradus {
 namespace cpu {
 namespace CPU_CAPABILITY {
-namespace {
-
-struct AdadeltaUpdate {
-  using Scalars = math::AdadeltaScalars;
-  template <typename T>
-  using Coeffs = math::AdadeltaCoeffs<T>;
-  static constexpr size_t kSlots = math::kAdadeltaSlots;
-  template <typename T>
-  static void apply(T& param, T& grad, std::array<T, kSlots>& s, const Coeffs<T>& c) {
-    math::adadelta_math(param, grad, s[math::kAdadeltaSquareAvg], s[math::kAccDelta], c);
-  }
-};
-
-}  // namespace
+using math::AdadeltaUpdate;
 
 void adadelta_cpu(at::TensorList params, at::TensorList grads, at::TensorList square_avgs,
                   at::TensorList acc_deltas, at::TensorList state_steps, double lr, double rho,

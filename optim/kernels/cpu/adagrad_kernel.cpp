@@ -1,26 +1,13 @@
 // CPU kernel of gradus::adagrad_.
 #include "cpu/cpu_capability.h"
 #include "cpu/fused_loop.h"
-#include "math/adagrad_math.h"
+#include "math/optimizer_updates.h"
 #include "tensor_list_checks.h"
 
 namespace gradus {
 namespace cpu {
 namespace CPU_CAPABILITY {
-namespace {
-
-struct AdagradUpdate {
-  using Scalars = math::AdagradScalars;
-  template <typename T>
-  using Coeffs = math::AdagradCoeffs<T>;
-  static constexpr size_t kSlots = math::kAdagradSlots;
-  template <typename T>
-  static void apply(T& param, T& grad, std::array<T, kSlots>& s, const Coeffs<T>& c) {
-    math::adagrad_math(param, grad, s[math::kStateSum], c);
-  }
-};
-
-}  // namespace
+using math::AdagradUpdate;
 
 void adagrad_cpu(at::TensorList params, at::TensorList grads, at::TensorList state_sums,
                  at::TensorList state_steps, double lr, double lr_decay, double weight_decay,

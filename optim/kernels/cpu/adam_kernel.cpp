@@ -1,26 +1,13 @@
 // CPU kernel of gradus::adam_ (Adam and AdamW).
 #include "cpu/cpu_capability.h"
 #include "cpu/fused_loop.h"
-#include "math/adam_math.h"
+#include "math/optimizer_updates.h"
 #include "tensor_list_checks.h"
 
 namespace gradus {
 namespace cpu {
 namespace CPU_CAPABILITY {
-namespace {
-
-struct AdamUpdate {
-  using Scalars = math::AdamScalars;
-  template <typename T>
-  using Coeffs = math::AdamCoeffs<T>;
-  static constexpr size_t kSlots = math::kAdamSlots;
-  template <typename T>
-  static void apply(T& param, T& grad, std::array<T, kSlots>& s, const Coeffs<T>& c) {
-    math::adam_math(param, grad, s[math::kExpAvg], s[math::kExpAvgSq], s[math::kMaxExpAvgSq], c);
-  }
-};
-
-}  // namespace
+using math::AdamUpdate;
 
 void adam_cpu(at::TensorList params, at::TensorList grads, at::TensorList exp_avgs,
               at::TensorList exp_avg_sqs, at::TensorList max_exp_avg_sqs,

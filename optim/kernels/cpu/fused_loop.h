@@ -3,13 +3,7 @@
 // parameter's memory, vectorized with at::vec::Vectorized and split over
 // threads with at::parallel_for. An "Update" type names the per-element math:
 //
-//   struct AdamUpdate {
-//     using Scalars = math::AdamScalars;                      // host values
-//     template <typename T> using Coeffs = math::AdamCoeffs<T>; // per lane type
-//     static constexpr size_t kSlots = math::kAdamSlots;        // state tensors
-//     template <typename T>
-//     static void apply(T& param, T& grad, std::array<T, kSlots>& state, const Coeffs<T>&);
-//   };
+// (math/optimizer_updates.h: Scalars, Coeffs<T>, kSlots, apply(p, g, state, coeffs)).
 #include <ATen/ATen.h>
 #include <ATen/Dispatch.h>
 #include <ATen/OpMathType.h>
@@ -50,7 +44,7 @@ inline void update_lane(const Buffers<opmath_t, kSlots>& b, int64_t i,
   }
   std::array<Lane, kSlots> state;
   for (size_t k = 0; k < kSlots; ++k) state[k] = b.state[k] ? IO::load(b.state[k] + i) : Lane(0);
-  Update::apply(param, grad, state, coeffs);
+  Update::apply(param, grad, state.data(), coeffs);
   IO::store(param, b.param + i);
   for (size_t k = 0; k < kSlots; ++k) {
     if (b.state[k]) IO::store(state[k], b.state[k] + i);

@@ -1,27 +1,13 @@
 // CPU kernel of gradus::rmsprop_.
 #include "cpu/cpu_capability.h"
 #include "cpu/fused_loop.h"
-#include "math/rmsprop_math.h"
+#include "math/optimizer_updates.h"
 #include "tensor_list_checks.h"
 
 namespace gradus {
 namespace cpu {
 namespace CPU_CAPABILITY {
-namespace {
-
-struct RmspropUpdate {
-  using Scalars = math::RmspropScalars;
-  template <typename T>
-  using Coeffs = math::RmspropCoeffs<T>;
-  static constexpr size_t kSlots = math::kRmspropSlots;
-  template <typename T>
-  static void apply(T& param, T& grad, std::array<T, kSlots>& s, const Coeffs<T>& c) {
-    math::rmsprop_math(param, grad, s[math::kSquareAvg], s[math::kGradAvg],
-                       s[math::kRmspropMomentumBuffer], c);
-  }
-};
-
-}  // namespace
+using math::RmspropUpdate;
 
 void rmsprop_cpu(at::TensorList params, at::TensorList grads, at::TensorList square_avgs,
                  at::TensorList grad_avgs, at::TensorList momentum_buffers,

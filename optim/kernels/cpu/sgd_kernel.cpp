@@ -1,26 +1,13 @@
 // CPU kernel of gradus::sgd_.
 #include "cpu/cpu_capability.h"
 #include "cpu/fused_loop.h"
-#include "math/sgd_math.h"
+#include "math/optimizer_updates.h"
 #include "tensor_list_checks.h"
 
 namespace gradus {
 namespace cpu {
 namespace CPU_CAPABILITY {
-namespace {
-
-struct SgdUpdate {
-  using Scalars = math::SgdScalars;
-  template <typename T>
-  using Coeffs = math::SgdCoeffs<T>;
-  static constexpr size_t kSlots = math::kSgdSlots;
-  template <typename T>
-  static void apply(T& param, T& grad, std::array<T, kSlots>& s, const Coeffs<T>& c) {
-    math::sgd_math(param, grad, s[math::kMomentumBuffer], c);
-  }
-};
-
-}  // namespace
+using math::SgdUpdate;
 
 void sgd_cpu(at::TensorList params, at::TensorList grads, at::TensorList momentum_buffers,
              double lr, double momentum, double dampening, double weight_decay, bool nesterov,
