@@ -1,6 +1,9 @@
 // The CUDA kernels against the CPU ones and LibTorch's built-in optimizers on
 // CUDA: whole 200-step trajectories, every optimizer, every dtype. Built only
 // when Torch has CUDA; run by scripts/gpu-check.sh.
+#include <ATen/cuda/CUDAGraph.h>
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
 #include <gradus/gradus.h>
 #include <gtest/gtest.h>
 #include <torch/cuda.h>
@@ -93,6 +96,59 @@ TEST_F(Cuda, MatchesTheBuiltinOptimizersOnCuda) {
                                  optim::RMSpropOptions>(torch::optim::RMSpropOptions(0.001).centered(true).momentum(0.5),
                                                         optim::RMSpropOptions(0.001).centered(true).momentum(0.5),
                                                         "RMSprop");
+}
+
+// step() with an lr tensor, captured once in a CUDA graph and replayed with
+// new gradients and a scheduled lr, follows the eager trajectory.
+TEST_F(Cuda, GraphCapturedStepFollowsTheEagerTrajectory) {
+  const Problem problem(16, 32, 4, 64);
+  const auto cuda_float = at::TensorOptions().dtype(at::kFloat).device(at::kCUDA);
+  auto eager_params = problem.initial_params(at::kFloat, at::kCUDA);
+  auto graph_params = problem.initial_params(at::kFloat, at::kCUDA);
+  const auto options = optim::AdamOptions(0.01).weight_decay(0.01);
+  optim::Adam eager(eager_params, options);
+  auto with_tensor = options;
+  with_tensor.lr_tensor(at::full({}, options.lr(), cuda_float));
+  optim::Adam captured(graph_params, with_tensor);
+  schedulers::LinearDecay eager_schedule(eager, 60), graph_schedule(captured, 60);
+
+  // The graph reads gradients from fixed buffers: new ones are copied in.
+  std::vector<at::Tensor> grad_buffers;
+  for (const auto& p : graph_params) grad_buffers.push_back(at::zeros_like(p));
+  auto load_grads = [&](int64_t s) {
+    problem.set_grads(graph_params, s);
+    for (size_t i = 0; i < graph_params.size(); ++i) {
+      grad_buffers[i].copy_(graph_params[i].grad());
+      graph_params[i].mutable_grad() = grad_buffers[i];
+    }
+  };
+  auto side = c10::cuda::getStreamFromPool();
+  at::cuda::CUDAGraph graph;
+  for (int64_t s = 0; s < 60; ++s) {
+    problem.set_grads(eager_params, s);
+    eager.step();
+    eager_schedule.step();
+    load_grads(s);
+    torch::cuda::synchronize();
+    if (s == 0) {  // an eager step creates the state; then capture one step
+      {
+        c10::cuda::CUDAStreamGuard guard(side);
+        captured.step();
+      }
+      torch::cuda::synchronize();
+      graph_schedule.step();
+      c10::cuda::CUDAStreamGuard guard(side);
+      graph.capture_begin();
+      captured.step();
+      graph.capture_end();
+    } else {
+      graph.replay();
+      graph_schedule.step();  // fills the lr tensor the graph reads
+    }
+  }
+  torch::cuda::synchronize();
+  EXPECT_LE(max_relative_diff(flatten(graph_params).unsqueeze(0), flatten(eager_params).unsqueeze(0)), 2e-5);
+  EXPECT_NEAR(captured.param_groups()[0].options().get_lr(), eager.param_groups()[0].options().get_lr(), 1e-12);
 }
 
 TEST_F(Cuda, FoundInfSkipsTheStepWithoutHostSync) {

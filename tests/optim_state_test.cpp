@@ -151,6 +151,38 @@ TEST(OptimizerState, ClosureLossIsReturnedAndTrajectoryUnchanged) {
   }
 }
 
+// A tensor lr (what a CUDA-graph-captured step reads) follows the schedule
+// and gives the same trajectory as the plain lr.
+template <class Optimizer, class Options>
+void expect_lr_tensor_matches_plain(Options options) {
+  const Problem problem;
+  auto plain_params = problem.initial_params(), tensor_params = problem.initial_params();
+  Optimizer plain(plain_params, options);
+  Options with_tensor = options;
+  with_tensor.lr_tensor(at::full({}, options.lr(), at::kFloat));
+  Optimizer tensor_lr(tensor_params, with_tensor);
+  schedulers::LinearDecay plain_schedule(plain, 40), tensor_schedule(tensor_lr, 40);
+  for (int64_t s = 0; s < 40; ++s) {
+    problem.set_grads(plain_params, s);
+    problem.set_grads(tensor_params, s);
+    plain.step();
+    tensor_lr.step();
+    plain_schedule.step();
+    tensor_schedule.step();
+    const auto& o = static_cast<const Options&>(tensor_lr.param_groups()[0].options());
+    ASSERT_FLOAT_EQ(o.lr_tensor().template item<float>(), float(o.lr()));
+  }
+  // float lr tensor: the lr rounds to float, so agreement is to float precision.
+  EXPECT_LE(max_relative_diff(flatten(tensor_params).unsqueeze(0), flatten(plain_params).unsqueeze(0)), 1e-6);
+  EXPECT_FALSE(at::equal(flatten(tensor_params), flatten(problem.initial_params())));
+}
+
+TEST(OptimizerState, LrTensorFollowsTheScheduleAndTheTrajectory) {
+  expect_lr_tensor_matches_plain<optim::Adam>(optim::AdamOptions(0.01).amsgrad(true));
+  expect_lr_tensor_matches_plain<optim::AdamW>(optim::AdamWOptions(0.01));
+  expect_lr_tensor_matches_plain<optim::SGD>(optim::SGDOptions(0.05).momentum(0.9));
+}
+
 TEST(OptimizerState, ParamsWithoutGradientAreSkipped) {
   for (const auto& f : all_optimizers()) {
     SCOPED_TRACE(f.name);

@@ -29,9 +29,13 @@ void AdamFamily::update_bucket(const Hyper& h, ParamBucket& bucket) {
     if (h.amsgrad) max_exp_avg_sqs.push_back(s.max_exp_avg_sq());
     steps.push_back(s.step());
   }
-  ops::adam_(bucket.params, bucket.grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, h.lr,
-             h.beta1, h.beta2, h.weight_decay, h.eps, h.amsgrad, h.maximize,
-             h.decoupled_weight_decay);
+  if (h.lr_tensor.defined()) {
+    ops::adam_tensor_lr_(bucket.params, bucket.grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, h.lr_tensor,
+                         h.beta1, h.beta2, h.weight_decay, h.eps, h.amsgrad, h.maximize, h.decoupled_weight_decay);
+  } else {
+    ops::adam_(bucket.params, bucket.grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, h.lr, h.beta1, h.beta2,
+               h.weight_decay, h.eps, h.amsgrad, h.maximize, h.decoupled_weight_decay);
+  }
 }
 
 std::unique_ptr<OptimizerParamState> AdamFamily::make_empty_state() const {

@@ -10,8 +10,8 @@ namespace {
 // The operator handle, looked up once; typed<> checks the C++ signature
 // against the registered schema.
 template <typename Signature>
-c10::TypedOperatorHandle<Signature> find_op(const char* name) {
-  return c10::Dispatcher::singleton().findSchemaOrThrow(name, "").typed<Signature>();
+c10::TypedOperatorHandle<Signature> find_op(const char* name, const char* overload = "") {
+  return c10::Dispatcher::singleton().findSchemaOrThrow(name, overload).typed<Signature>();
 }
 
 }  // namespace
@@ -32,6 +32,25 @@ void adam_(at::TensorList params, at::TensorList grads, at::TensorList exp_avgs,
   static const auto op = find_op<decltype(adam_)>("gradus::adam_");
   op.call(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, lr, beta1, beta2,
           weight_decay, eps, amsgrad, maximize, decoupled_weight_decay, grad_scale, found_inf);
+}
+
+void sgd_tensor_lr_(at::TensorList params, at::TensorList grads, at::TensorList momentum_buffers,
+                    const at::Tensor& lr, double momentum, double dampening, double weight_decay, bool nesterov,
+                    bool maximize, bool is_first_step, const OptionalTensor& grad_scale,
+                    const OptionalTensor& found_inf) {
+  static const auto op = find_op<decltype(sgd_tensor_lr_)>("gradus::sgd_", "tensor_lr");
+  op.call(params, grads, momentum_buffers, lr, momentum, dampening, weight_decay, nesterov, maximize,
+          is_first_step, grad_scale, found_inf);
+}
+
+void adam_tensor_lr_(at::TensorList params, at::TensorList grads, at::TensorList exp_avgs,
+                     at::TensorList exp_avg_sqs, at::TensorList max_exp_avg_sqs, at::TensorList state_steps,
+                     const at::Tensor& lr, double beta1, double beta2, double weight_decay, double eps,
+                     bool amsgrad, bool maximize, bool decoupled_weight_decay, const OptionalTensor& grad_scale,
+                     const OptionalTensor& found_inf) {
+  static const auto op = find_op<decltype(adam_tensor_lr_)>("gradus::adam_", "tensor_lr");
+  op.call(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, lr, beta1, beta2, weight_decay,
+          eps, amsgrad, maximize, decoupled_weight_decay, grad_scale, found_inf);
 }
 
 void adagrad_(at::TensorList params, at::TensorList grads, at::TensorList state_sums,

@@ -29,8 +29,13 @@ void SGD::step_bucket(const OptimizerOptions& options, ParamBucket& bucket) {
   const auto& o = static_cast<const SGDOptions&>(options);
   auto run = [&](const ParamBucket& b, const std::vector<at::Tensor>& buffers, bool first) {
     if (b.params.empty()) return;
-    ops::sgd_(b.params, b.grads, buffers, o.lr(), o.momentum(), o.dampening(), o.weight_decay(),
-              o.nesterov(), o.maximize(), first);
+    if (o.lr_tensor().defined()) {
+      ops::sgd_tensor_lr_(b.params, b.grads, buffers, o.lr_tensor(), o.momentum(), o.dampening(), o.weight_decay(),
+                          o.nesterov(), o.maximize(), first);
+    } else {
+      ops::sgd_(b.params, b.grads, buffers, o.lr(), o.momentum(), o.dampening(), o.weight_decay(), o.nesterov(),
+                o.maximize(), first);
+    }
   };
   if (o.momentum() == 0) {
     run(bucket, {}, false);

@@ -30,8 +30,20 @@ void adam_cpu(at::TensorList params, at::TensorList grads, at::TensorList exp_av
   }
 }
 
+// On CPU the lr tensor is read once on the host.
+void adam_cpu_tensor_lr(at::TensorList params, at::TensorList grads, at::TensorList exp_avgs,
+                        at::TensorList exp_avg_sqs, at::TensorList max_exp_avg_sqs,
+                        at::TensorList state_steps, const at::Tensor& lr, double beta1, double beta2,
+                        double weight_decay, double eps, bool amsgrad, bool maximize,
+                        bool decoupled_weight_decay, const c10::optional<at::Tensor>& grad_scale,
+                        const c10::optional<at::Tensor>& found_inf) {
+  adam_cpu(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, lr.item<double>(), beta1,
+           beta2, weight_decay, eps, amsgrad, maximize, decoupled_weight_decay, grad_scale, found_inf);
+}
+
 }  // namespace CPU_CAPABILITY
 }  // namespace cpu
 }  // namespace gradus
 
 GRADUS_REGISTER_CPU_KERNEL("adam_", adam_cpu)
+GRADUS_REGISTER_CPU_KERNEL("adam_.tensor_lr", adam_cpu_tensor_lr)

@@ -24,8 +24,18 @@ void sgd_cpu(at::TensorList params, at::TensorList grads, at::TensorList momentu
   }
 }
 
+// On CPU the lr tensor is read once on the host.
+void sgd_cpu_tensor_lr(at::TensorList params, at::TensorList grads, at::TensorList momentum_buffers,
+                       const at::Tensor& lr, double momentum, double dampening, double weight_decay,
+                       bool nesterov, bool maximize, bool is_first_step,
+                       const c10::optional<at::Tensor>& grad_scale, const c10::optional<at::Tensor>& found_inf) {
+  sgd_cpu(params, grads, momentum_buffers, lr.item<double>(), momentum, dampening, weight_decay, nesterov,
+          maximize, is_first_step, grad_scale, found_inf);
+}
+
 }  // namespace CPU_CAPABILITY
 }  // namespace cpu
 }  // namespace gradus
 
 GRADUS_REGISTER_CPU_KERNEL("sgd_", sgd_cpu)
+GRADUS_REGISTER_CPU_KERNEL("sgd_.tensor_lr", sgd_cpu_tensor_lr)

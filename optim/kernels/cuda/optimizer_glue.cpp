@@ -127,11 +127,44 @@ void adadelta_cuda(at::TensorList params, at::TensorList grads, at::TensorList s
                   {lr, rho, eps, weight_decay, maximize});
 }
 
+// The .tensor_lr overloads: the kernels read the lr from device memory.
+void sgd_cuda_tensor_lr(at::TensorList params, at::TensorList grads, at::TensorList momentum_buffers,
+                        const at::Tensor& lr, double momentum, double dampening, double weight_decay, bool nesterov,
+                        bool maximize, bool is_first_step, const OptionalTensor& grad_scale,
+                        const OptionalTensor& found_inf) {
+  kernels::check_fused_lists("gradus::sgd_", params, grads, {{"momentum_buffers", momentum_buffers, momentum != 0}},
+                             {}, false);
+  if (params.empty()) return;
+  c10::cuda::CUDAGuard guard(params[0].device());
+  FusedLists lists = lists_of("gradus::sgd_", params, grads, {momentum_buffers}, {}, grad_scale, found_inf);
+  lists.lr = scalar_pointer("gradus::sgd_", "lr", lr, params[0].device());
+  launch_sgd(lists, {0, momentum, dampening, weight_decay, nesterov, maximize, is_first_step});
+}
+
+void adam_cuda_tensor_lr(at::TensorList params, at::TensorList grads, at::TensorList exp_avgs,
+                         at::TensorList exp_avg_sqs, at::TensorList max_exp_avg_sqs, at::TensorList state_steps,
+                         const at::Tensor& lr, double beta1, double beta2, double weight_decay, double eps,
+                         bool amsgrad, bool maximize, bool decoupled_weight_decay, const OptionalTensor& grad_scale,
+                         const OptionalTensor& found_inf) {
+  kernels::check_fused_lists("gradus::adam_", params, grads,
+                             {{"exp_avgs", exp_avgs, true}, {"exp_avg_sqs", exp_avg_sqs, true},
+                              {"max_exp_avg_sqs", max_exp_avg_sqs, amsgrad}},
+                             state_steps, true);
+  if (params.empty()) return;
+  c10::cuda::CUDAGuard guard(params[0].device());
+  FusedLists lists = lists_of("gradus::adam_", params, grads, {exp_avgs, exp_avg_sqs, max_exp_avg_sqs}, state_steps,
+                              grad_scale, found_inf);
+  lists.lr = scalar_pointer("gradus::adam_", "lr", lr, params[0].device());
+  launch_adam(lists, {0, beta1, beta2, eps, weight_decay, 0, amsgrad, maximize, decoupled_weight_decay});
+}
+
 }  // namespace
 }  // namespace cuda
 }  // namespace gradus
 
 TORCH_LIBRARY_IMPL(gradus, CUDA, m) {
+  m.impl("sgd_.tensor_lr", &gradus::cuda::sgd_cuda_tensor_lr);
+  m.impl("adam_.tensor_lr", &gradus::cuda::adam_cuda_tensor_lr);
   m.impl("sgd_", &gradus::cuda::sgd_cuda);
   m.impl("adam_", &gradus::cuda::adam_cuda);
   m.impl("adagrad_", &gradus::cuda::adagrad_cuda);

@@ -16,6 +16,10 @@ struct AdamOptions : public FusedOptions<AdamOptions> {
   TORCH_ARG(double, weight_decay) = 0;
   TORCH_ARG(bool, amsgrad) = false;
   TORCH_ARG(bool, maximize) = false;
+  // When set (a one-element float32 tensor on the params' device), step()
+  // reads the lr from it, so a CUDA-graph-captured step() follows later lr
+  // changes; set_lr() (schedulers) keeps it equal to lr. Fill it with lr().
+  TORCH_ARG(at::Tensor, lr_tensor) = {};
 
  public:
   template <class Self, class Visitor>
@@ -26,6 +30,7 @@ struct AdamOptions : public FusedOptions<AdamOptions> {
     v("weight_decay", self.weight_decay());
     v("amsgrad", self.amsgrad());
     v("maximize", self.maximize());
+    v("lr_tensor", self.lr_tensor());
   }
 };
 
@@ -55,11 +60,12 @@ class AdamFamily : public FusedOptimizer {
   struct Hyper {
     double lr, beta1, beta2, eps, weight_decay;
     bool amsgrad, maximize, decoupled_weight_decay;
+    at::Tensor lr_tensor;
   };
   template <class Options>
   static Hyper hyper_of(const Options& o, bool decoupled) {
     return {o.lr(), std::get<0>(o.betas()), std::get<1>(o.betas()), o.eps(), o.weight_decay(),
-            o.amsgrad(), o.maximize(), decoupled};
+            o.amsgrad(), o.maximize(), decoupled, o.lr_tensor()};
   }
   void check_hyper(const Hyper& h) const;
   void update_bucket(const Hyper& h, ParamBucket& bucket);

@@ -22,6 +22,19 @@ void adam_(at::TensorList params, at::TensorList grads, at::TensorList exp_avgs,
            bool maximize, bool decoupled_weight_decay, const OptionalTensor& grad_scale = {},
            const OptionalTensor& found_inf = {});
 
+// The same with the lr in a one-element float32 tensor on the params' device
+// (the operators' .tensor_lr overloads): CUDA-graph capturable.
+void sgd_tensor_lr_(at::TensorList params, at::TensorList grads, at::TensorList momentum_buffers,
+                    const at::Tensor& lr, double momentum, double dampening, double weight_decay, bool nesterov,
+                    bool maximize, bool is_first_step, const OptionalTensor& grad_scale = {},
+                    const OptionalTensor& found_inf = {});
+
+void adam_tensor_lr_(at::TensorList params, at::TensorList grads, at::TensorList exp_avgs,
+                     at::TensorList exp_avg_sqs, at::TensorList max_exp_avg_sqs, at::TensorList state_steps,
+                     const at::Tensor& lr, double beta1, double beta2, double weight_decay, double eps,
+                     bool amsgrad, bool maximize, bool decoupled_weight_decay,
+                     const OptionalTensor& grad_scale = {}, const OptionalTensor& found_inf = {});
+
 void adagrad_(at::TensorList params, at::TensorList grads, at::TensorList state_sums,
               at::TensorList state_steps, double lr, double lr_decay, double weight_decay,
               double eps, bool maximize, const OptionalTensor& grad_scale = {},

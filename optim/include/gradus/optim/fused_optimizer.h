@@ -46,12 +46,25 @@ struct ArchiveReader {
 
 }  // namespace detail
 
+namespace detail {
+template <class T, class = void>
+struct has_lr_tensor : std::false_type {};
+template <class T>
+struct has_lr_tensor<T, std::void_t<decltype(std::declval<T&>().lr_tensor())>> : std::true_type {};
+}  // namespace detail
+
 // CRTP base for option structs: cloning, lr access for schedulers, and
-// serialization from Derived::visit.
+// serialization from Derived::visit. Options with an lr_tensor keep it
+// equal to lr when a scheduler sets the lr.
 template <class Derived>
 struct FusedOptions : public torch::optim::OptimizerCloneableOptions<Derived> {
   double get_lr() const override { return self().lr(); }
-  void set_lr(const double lr) override { self().lr(lr); }
+  void set_lr(const double lr) override {
+    self().lr(lr);
+    if constexpr (detail::has_lr_tensor<Derived>::value) {
+      if (self().lr_tensor().defined()) self().lr_tensor().fill_(lr);
+    }
+  }
   void serialize(torch::serialize::OutputArchive& archive) const override {
     Derived::visit(self(), detail::ArchiveWriter{archive});
   }
