@@ -30,7 +30,7 @@ constexpr int64_t kSteps = 200;
 // to 1e-8 within 200 steps, for any two implementations.
 constexpr double kDoubleTolerance = 1e-10;
 // float: both sides round every operation to float, in a different order.
-constexpr double kFloatTolerance = 2e-5;
+constexpr double kFloatTolerance = 2e-6;
 
 using MakeOptimizer =
     std::function<std::unique_ptr<torch::optim::Optimizer>(const std::vector<at::Tensor>&)>;

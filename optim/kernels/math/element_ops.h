@@ -45,9 +45,8 @@ GRADUS_MATH_FN T sqrt_of(const T& x);
 template <typename T>
 GRADUS_MATH_FN T maximum_of(const T& a, const T& b);
 
-// a * b + c, rounded once where ATen's vector kernels round once: its
-// `x.add(y, alpha)` is fmadd(y, alpha, x). Scalars round twice, as ATen's
-// scalar loops do (nvcc contracts it to one FMA on the GPU, as for PyTorch).
+// a * b + c, rounded as ATen rounds its `x.add(y, alpha)`: fmadd(y, alpha, x)
+// in its vector loops, a + alpha * b in its scalar loops.
 template <typename T>
 GRADUS_MATH_FN T fma_of(const T& a, const T& b, const T& c);
 
@@ -59,13 +58,27 @@ template <>
 GRADUS_MATH_FN double sqrt_of(const double& x) {
   return ::sqrt(x);
 }
+// Where the hardware has FMA (the AVX2 CPU copy, the GPU), ATen's scalar
+// loops are compiled to use it for `a + alpha * b` too: round once there,
+// twice in the baseline copy, as ATen's baseline build does.
+#if defined(__CUDA_ARCH__) || defined(CPU_CAPABILITY_AVX2) || defined(CPU_CAPABILITY_AVX512)
+#define GRADUS_SCALAR_FMA 1
+#endif
 template <>
 GRADUS_MATH_FN float fma_of(const float& a, const float& b, const float& c) {
+#ifdef GRADUS_SCALAR_FMA
+  return ::fmaf(a, b, c);
+#else
   return a * b + c;
+#endif
 }
 template <>
 GRADUS_MATH_FN double fma_of(const double& a, const double& b, const double& c) {
+#ifdef GRADUS_SCALAR_FMA
+  return ::fma(a, b, c);
+#else
   return a * b + c;
+#endif
 }
 template <>
 GRADUS_MATH_FN float maximum_of(const float& a, const float& b) {
