@@ -33,6 +33,9 @@ function(gradus_add_cpu_kernels target sources)
     target_link_libraries(${objects} PRIVATE ${TORCH_LIBRARIES} OpenMP::OpenMP_CXX)
     # -Wno-psabi: GCC notes that passing 32-byte vectors changed ABI in GCC 4.6.
     target_compile_options(${objects} PRIVATE -Wall -Wextra -Wno-unused-parameter -Wno-psabi)
+    # Every fused multiply-add is spelled out (math/element_ops.h: fma_of,
+    # addcmul_of) to round where ATen rounds; the compiler adds none.
+    target_compile_options(${objects} PRIVATE -ffp-contract=off)
     target_compile_definitions(${objects} PRIVATE CPU_CAPABILITY=${capability})
     if(capability STREQUAL "DEFAULT")
       target_compile_definitions(${objects} PRIVATE GRADUS_CPU_BASELINE

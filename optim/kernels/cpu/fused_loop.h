@@ -61,8 +61,12 @@ void update_range(const Buffers<opmath_t, kSlots>& b, int64_t begin, int64_t end
   const VectorCoeffs vector_coeffs(scalars);
   const ScalarCoeffs scalar_coeffs(scalars);
   int64_t i = begin;
-  for (; i + Vec::size() <= end; i += Vec::size()) {
+  // Two vectors per iteration and the rest scalar, as ATen's vectorized
+  // loops go: the same elements take the vector and the scalar rounding.
+  const int64_t width = Vec::size();
+  for (; i + 2 * width <= end; i += 2 * width) {
     update_lane<Update, Vec>(b, i, vector_coeffs, grad_scale);
+    update_lane<Update, Vec>(b, i + width, vector_coeffs, grad_scale);
   }
   for (; i < end; ++i) update_lane<Update, opmath_t>(b, i, scalar_coeffs, grad_scale);
 }

@@ -30,10 +30,10 @@ template <typename T>
 GRADUS_MATH_FN void adadelta_math(T& param, T grad, T& square_avg, T& acc_delta,
                                   const AdadeltaCoeffs<T>& c) {
   grad = effective_grad(grad, param, c.weight_decay, c.grad_flags);
-  square_avg = square_avg * c.rho + c.one_minus_rho * grad * grad;
+  square_avg = addcmul_of(square_avg * c.rho, c.one_minus_rho, grad, grad);
   const T std = sqrt_of(square_avg + c.eps);
   const T delta = sqrt_of(acc_delta + c.eps) / std * grad;
-  acc_delta = acc_delta * c.rho + c.one_minus_rho * delta * delta;
+  acc_delta = addcmul_of(acc_delta * c.rho, c.one_minus_rho, delta, delta);
   param = fma_of(delta, c.neg_lr, param);
 }
 

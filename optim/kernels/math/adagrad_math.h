@@ -27,7 +27,7 @@ struct AdagradCoeffs {
 template <typename T>
 GRADUS_MATH_FN void adagrad_math(T& param, T grad, T& state_sum, const AdagradCoeffs<T>& c) {
   grad = effective_grad(grad, param, c.weight_decay, c.grad_flags);
-  state_sum = state_sum + grad * grad;
+  state_sum = addcmul_of(state_sum, T(1), grad, grad);
   const T std = sqrt_of(state_sum) + c.eps;
   param = param + c.neg_clr * grad / std;
 }

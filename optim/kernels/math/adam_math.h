@@ -46,7 +46,7 @@ GRADUS_MATH_FN void adam_math(T& param, T grad, T& exp_avg, T& exp_avg_sq, T& ma
   grad = effective_grad(grad, param, c.weight_decay, c.grad_flags);
   if (c.decoupled) param = param * c.decay;
   exp_avg = fma_of(grad, c.one_minus_beta1, exp_avg * c.beta1);  // mul_(b1).add_(grad, 1 - b1)
-  exp_avg_sq = exp_avg_sq * c.beta2 + c.one_minus_beta2 * grad * grad;
+  exp_avg_sq = addcmul_of(exp_avg_sq * c.beta2, c.one_minus_beta2, grad, grad);
   T second_moment = exp_avg_sq;
   if (c.amsgrad) {
     max_exp_avg_sq = maximum_of(max_exp_avg_sq, exp_avg_sq);

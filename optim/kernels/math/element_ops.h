@@ -89,6 +89,13 @@ GRADUS_MATH_FN double maximum_of(const double& a, const double& b) {
   return (a > b || a != a) ? a : b;
 }
 
+// self + value * t1 * t2, rounded as ATen's addcmul, which its compiler
+// contracts to fma(value * t1, t2, self) on FMA hardware.
+template <typename T>
+GRADUS_MATH_FN T addcmul_of(const T& self, const T& value, const T& t1, const T& t2) {
+  return fma_of(value * t1, t2, self);
+}
+
 // Flags that are the same for every element of one call.
 struct GradFlags {
   bool maximize;

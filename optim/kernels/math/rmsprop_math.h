@@ -34,11 +34,11 @@ template <typename T>
 GRADUS_MATH_FN void rmsprop_math(T& param, T grad, T& square_avg, T& grad_avg, T& momentum_buffer,
                                  const RmspropCoeffs<T>& c) {
   grad = effective_grad(grad, param, c.weight_decay, c.grad_flags);
-  square_avg = square_avg * c.alpha + c.one_minus_alpha * grad * grad;
+  square_avg = addcmul_of(square_avg * c.alpha, c.one_minus_alpha, grad, grad);
   T avg;
   if (c.centered) {
     grad_avg = fma_of(grad, c.one_minus_alpha, grad_avg * c.alpha);
-    avg = sqrt_of(square_avg - grad_avg * grad_avg) + c.eps;
+    avg = sqrt_of(addcmul_of(square_avg, T(-1), grad_avg, grad_avg)) + c.eps;
   } else {
     avg = sqrt_of(square_avg) + c.eps;
   }
