@@ -60,29 +60,41 @@ FusedLists lists_of(const char* op, at::TensorList params, at::TensorList grads,
   return lists;
 }
 
+FusedLists sgd_lists(at::TensorList params, at::TensorList grads, at::TensorList momentum_buffers, double momentum,
+                     const OptionalTensor& grad_scale, const OptionalTensor& found_inf) {
+  kernels::check_fused_lists("gradus::sgd_", params, grads, {{"momentum_buffers", momentum_buffers, momentum != 0}},
+                             {}, false);
+  return lists_of("gradus::sgd_", params, grads, {momentum_buffers}, {}, grad_scale, found_inf);
+}
+
 void sgd_cuda(at::TensorList params, at::TensorList grads, at::TensorList momentum_buffers, double lr,
               double momentum, double dampening, double weight_decay, bool nesterov, bool maximize,
               bool is_first_step, const OptionalTensor& grad_scale, const OptionalTensor& found_inf) {
-  kernels::check_fused_lists("gradus::sgd_", params, grads, {{"momentum_buffers", momentum_buffers, momentum != 0}},
-                             {}, false);
   if (params.empty()) return;
   c10::cuda::CUDAGuard guard(params[0].device());
-  launch_sgd(lists_of("gradus::sgd_", params, grads, {momentum_buffers}, {}, grad_scale, found_inf),
+  launch_sgd(sgd_lists(params, grads, momentum_buffers, momentum, grad_scale, found_inf),
              {lr, momentum, dampening, weight_decay, nesterov, maximize, is_first_step});
+}
+
+FusedLists adam_lists(at::TensorList params, at::TensorList grads, at::TensorList exp_avgs,
+                      at::TensorList exp_avg_sqs, at::TensorList max_exp_avg_sqs, at::TensorList state_steps,
+                      bool amsgrad, const OptionalTensor& grad_scale, const OptionalTensor& found_inf) {
+  kernels::check_fused_lists("gradus::adam_", params, grads,
+                             {{"exp_avgs", exp_avgs, true}, {"exp_avg_sqs", exp_avg_sqs, true},
+                              {"max_exp_avg_sqs", max_exp_avg_sqs, amsgrad}},
+                             state_steps, true);
+  return lists_of("gradus::adam_", params, grads, {exp_avgs, exp_avg_sqs, max_exp_avg_sqs}, state_steps, grad_scale,
+                  found_inf);
 }
 
 void adam_cuda(at::TensorList params, at::TensorList grads, at::TensorList exp_avgs, at::TensorList exp_avg_sqs,
                at::TensorList max_exp_avg_sqs, at::TensorList state_steps, double lr, double beta1, double beta2,
                double weight_decay, double eps, bool amsgrad, bool maximize, bool decoupled_weight_decay,
                const OptionalTensor& grad_scale, const OptionalTensor& found_inf) {
-  kernels::check_fused_lists("gradus::adam_", params, grads,
-                             {{"exp_avgs", exp_avgs, true}, {"exp_avg_sqs", exp_avg_sqs, true},
-                              {"max_exp_avg_sqs", max_exp_avg_sqs, amsgrad}},
-                             state_steps, true);
   if (params.empty()) return;
   c10::cuda::CUDAGuard guard(params[0].device());
-  launch_adam(lists_of("gradus::adam_", params, grads, {exp_avgs, exp_avg_sqs, max_exp_avg_sqs}, state_steps,
-                       grad_scale, found_inf),
+  launch_adam(adam_lists(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, amsgrad, grad_scale,
+                         found_inf),
               {lr, beta1, beta2, eps, weight_decay, /*step: per tensor, on the device*/ 0, amsgrad, maximize,
                decoupled_weight_decay});
 }
@@ -132,11 +144,9 @@ void sgd_cuda_tensor_lr(at::TensorList params, at::TensorList grads, at::TensorL
                         const at::Tensor& lr, double momentum, double dampening, double weight_decay, bool nesterov,
                         bool maximize, bool is_first_step, const OptionalTensor& grad_scale,
                         const OptionalTensor& found_inf) {
-  kernels::check_fused_lists("gradus::sgd_", params, grads, {{"momentum_buffers", momentum_buffers, momentum != 0}},
-                             {}, false);
   if (params.empty()) return;
   c10::cuda::CUDAGuard guard(params[0].device());
-  FusedLists lists = lists_of("gradus::sgd_", params, grads, {momentum_buffers}, {}, grad_scale, found_inf);
+  FusedLists lists = sgd_lists(params, grads, momentum_buffers, momentum, grad_scale, found_inf);
   lists.lr = scalar_pointer("gradus::sgd_", "lr", lr, params[0].device());
   launch_sgd(lists, {0, momentum, dampening, weight_decay, nesterov, maximize, is_first_step});
 }
@@ -146,14 +156,10 @@ void adam_cuda_tensor_lr(at::TensorList params, at::TensorList grads, at::Tensor
                          const at::Tensor& lr, double beta1, double beta2, double weight_decay, double eps,
                          bool amsgrad, bool maximize, bool decoupled_weight_decay, const OptionalTensor& grad_scale,
                          const OptionalTensor& found_inf) {
-  kernels::check_fused_lists("gradus::adam_", params, grads,
-                             {{"exp_avgs", exp_avgs, true}, {"exp_avg_sqs", exp_avg_sqs, true},
-                              {"max_exp_avg_sqs", max_exp_avg_sqs, amsgrad}},
-                             state_steps, true);
   if (params.empty()) return;
   c10::cuda::CUDAGuard guard(params[0].device());
-  FusedLists lists = lists_of("gradus::adam_", params, grads, {exp_avgs, exp_avg_sqs, max_exp_avg_sqs}, state_steps,
-                              grad_scale, found_inf);
+  FusedLists lists = adam_lists(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, amsgrad,
+                                grad_scale, found_inf);
   lists.lr = scalar_pointer("gradus::adam_", "lr", lr, params[0].device());
   launch_adam(lists, {0, beta1, beta2, eps, weight_decay, 0, amsgrad, maximize, decoupled_weight_decay});
 }
