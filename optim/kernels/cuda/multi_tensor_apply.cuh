@@ -21,10 +21,11 @@ constexpr int64_t kChunkSize = 65536;
 constexpr int kBlockSize = 512;
 constexpr int kILP = 4;
 constexpr int kMaxBlocks = 320;
-// Kernel arguments are limited to 4 KiB: the block tables take 6 bytes per
-// block, each tensor 8 bytes per address (param, grad, state, step) and 8 for its size.
+// Kernel arguments fit the classic 4 KiB limit: 256 bytes for the Scalars
+// and pointers, 6 bytes per block for the block tables, and per tensor 8
+// bytes for each address (param, grad, state slots, step) and its size.
 template <int kSlots>
-constexpr int kMaxTensors = (4096 - 64 - kMaxBlocks * 6) / (8 * (kSlots + 4));
+constexpr int kMaxTensors = (4096 - 256 - kMaxBlocks * 6) / (8 * (kSlots + 4));
 
 template <int kSlots>
 struct TensorListMeta {
@@ -167,6 +168,8 @@ inline void check_launch(const char* what) {
 template <typename Update, typename param_t, typename opmath_t>
 void launch_typed(const FusedLists& lists, const typename Update::Scalars& scalars) {
   constexpr int kSlots = Update::kSlots;
+  static_assert(sizeof(TensorListMeta<kSlots>) + sizeof(scalars) + 3 * sizeof(void*) <= 4096,
+                "kernel arguments over 4 KiB");
   auto stream = static_cast<cudaStream_t>(lists.stream);
   for (const LaunchWork& work : plan_launches(lists.numels, kChunkSize, kMaxTensors<kSlots>, kMaxBlocks)) {
     TensorListMeta<kSlots> meta{};
