@@ -23,7 +23,7 @@ std::string gunzip_file(const std::string& path) {
   int n = 0;
   while ((n = gzread(file, buffer, sizeof buffer)) > 0) out.append(buffer, n);
   int error = Z_OK;
-  const char* message = gzerror(file, &error);
+  const std::string message = gzerror(file, &error);  // owned by `file`: copy before gzclose
   const bool complete = n == 0 && error == Z_OK;
   gzclose(file);
   TORCH_CHECK(complete, path, ": corrupt or truncated gzip data (", message, ")");
