@@ -51,7 +51,6 @@ struct LaneIO {
   static Lane load(const S* p) { return *p; }
   template <typename S>
   static void store(const Lane& v, S* p) { *p = v; }
-  static constexpr int64_t width = 1;
 };
 
 template <typename S>
@@ -59,7 +58,6 @@ struct LaneIO<at::vec::Vectorized<S>> {
   using Vec = at::vec::Vectorized<S>;
   static Vec load(const S* p) { return Vec::loadu(p); }
   static void store(const Vec& v, S* p) { v.store(p); }
-  static constexpr int64_t width = Vec::size();
 };
 
 }  // namespace CPU_CAPABILITY

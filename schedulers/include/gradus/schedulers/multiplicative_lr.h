@@ -5,11 +5,8 @@
 namespace gradus {
 namespace schedulers {
 
-struct MultiplicativeLROptions {
-  MultiplicativeLROptions(LrLambda lr_lambda) : lr_lambda_({std::move(lr_lambda)}) {}  // NOLINT
-  MultiplicativeLROptions(std::vector<LrLambda> lr_lambdas) : lr_lambda_(std::move(lr_lambdas)) {}  // NOLINT
-  TORCH_ARG(std::vector<LrLambda>, lr_lambda);
-};
+// Same arguments as LambdaLR: one function for all groups, or one per group.
+using MultiplicativeLROptions = LambdaLROptions;
 
 class MultiplicativeLR : public LRScheduler {
  public:
