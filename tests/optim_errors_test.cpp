@@ -2,6 +2,7 @@
 #include <gradus/gradus.h>
 #include <gtest/gtest.h>
 #include <torch/optim/adam.h>
+#include <torch/optim/sgd.h>
 
 #include <functional>
 
@@ -50,6 +51,34 @@ TEST(BadOptions, GroupOptionsAndLaterChangesAreCheckedToo) {
   adam.param_groups()[0].options().set_lr(-0.25);  // e.g. a broken schedule
   p[0].mutable_grad() = at::ones({4}, at::kDouble);
   expect_error([&] { adam.step(); }, {"learning rate: -0.25"});
+}
+
+TEST(BadOptions, GroupOptionsOfAnotherOptimizerTypeAreRefusedNamingBothTypes) {
+  auto p = some_params();
+  std::vector<torch::optim::OptimizerParamGroup> adam_groups;
+  adam_groups.emplace_back(p, std::make_unique<torch::optim::AdamOptions>(0.1));
+  expect_error([&] { optim::Adam(std::move(adam_groups), optim::AdamOptions(0.1)); },
+               {"param group 0", "torch::optim::AdamOptions", "gradus::optim::AdamOptions"});
+  std::vector<torch::optim::OptimizerParamGroup> sgd_groups;
+  sgd_groups.emplace_back(p, std::make_unique<optim::AdamOptions>(0.1));
+  expect_error([&] { optim::SGD(std::move(sgd_groups), optim::SGDOptions(0.1)); },
+               {"gradus::optim::AdamOptions", "gradus::optim::SGDOptions"});
+  optim::SGD sgd(p, optim::SGDOptions(0.1));
+  at::Tensor other = at::ones({2}, at::kDouble).set_requires_grad(true);
+  expect_error([&] {
+    sgd.add_param_group(torch::optim::OptimizerParamGroup({other}, std::make_unique<torch::optim::SGDOptions>(0.1)));
+  }, {"param group 1", "torch::optim::SGDOptions"});
+  EXPECT_EQ(sgd.param_groups().size(), 1u) << "a refused group is not half added";
+}
+
+TEST(BadParams, DuplicateAndNonLeafParamsAreRefused) {
+  auto p = some_params();
+  optim::Adam adam(p, optim::AdamOptions(0.1));
+  expect_error([&] { adam.add_param_group(torch::optim::OptimizerParamGroup({p[0]})); },
+               {"more than one parameter group", "param group 1"});
+  at::Tensor non_leaf = p[0] * 2;
+  expect_error([&] { adam.add_param_group(torch::optim::OptimizerParamGroup({non_leaf})); }, {"non-leaf"});
+  EXPECT_EQ(adam.param_groups().size(), 1u);
 }
 
 TEST(BadGradients, SparseGradientIsRefused) {

@@ -198,6 +198,30 @@ TEST(OptimizerState, ParamsWithoutGradientAreSkipped) {
   }
 }
 
+// LibTorch 2.x's own add_param_group would rebuild these options from the
+// defaults; gradus keeps them on every version.
+TEST(ParamGroups, AGroupAddedLaterKeepsItsOwnOptions) {
+  at::Tensor a = at::ones({3}, at::kDouble).set_requires_grad(true);
+  at::Tensor b = at::ones({2}, at::kDouble).set_requires_grad(true);
+  at::Tensor c = at::ones({2}, at::kDouble).set_requires_grad(true);
+  optim::Adam adam({a}, optim::AdamOptions(0.1));
+  adam.add_param_group(torch::optim::OptimizerParamGroup(
+      {b}, std::make_unique<optim::AdamOptions>(optim::AdamOptions(0.01).betas({0.5, 0.6}).amsgrad(true))));
+  adam.add_param_group(torch::optim::OptimizerParamGroup({c}));  // no options: the defaults
+  ASSERT_EQ(adam.param_groups().size(), 3u);
+  const auto& added = static_cast<const optim::AdamOptions&>(adam.param_groups()[1].options());
+  EXPECT_EQ(added.lr(), 0.01);
+  EXPECT_EQ(std::get<0>(added.betas()), 0.5);
+  EXPECT_TRUE(added.amsgrad());
+  const auto& defaulted = static_cast<const optim::AdamOptions&>(adam.param_groups()[2].options());
+  EXPECT_EQ(defaulted.lr(), 0.1);
+  EXPECT_FALSE(defaulted.amsgrad());
+  // Options are copies: changing a group's leaves the defaults and the others alone.
+  adam.param_groups()[2].options().set_lr(0.5);
+  EXPECT_EQ(adam.defaults().get_lr(), 0.1);
+  EXPECT_EQ(adam.param_groups()[0].options().get_lr(), 0.1);
+}
+
 }  // namespace
 }  // namespace testing
 }  // namespace gradus

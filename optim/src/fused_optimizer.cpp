@@ -1,32 +1,23 @@
 #include <gradus/optim/fused_optimizer.h>
+#include <torch/serialize/archive.h>
 
-#include <ATen/ATen.h>
+#include <ATen/ops/full.h>
+#include <ATen/ops/zeros.h>
 #include <c10/core/GradMode.h>
+#include <c10/util/Type.h>
 
 #include <sstream>
+#include <typeinfo>
 #include <type_traits>
 
 #include "tensor_list_checks.h"
+#include "torch_version.h"
 
 namespace gradus {
 namespace optim {
 namespace {
 
-// Optimizer::state() is keyed by a string in LibTorch 1.x and by the
-// TensorImpl pointer in 2.x; take the key type from the map itself.
-using StateMap = std::decay_t<decltype(std::declval<torch::optim::Optimizer&>().state())>;
-using StateKey = typename StateMap::key_type;
-
-template <typename Key>
-Key state_key(const at::Tensor& param) {
-  if constexpr (std::is_same_v<Key, std::string>) {
-    std::ostringstream out;  // the same text LibTorch 1.x builds for its keys
-    out << static_cast<const void*>(param.unsafeGetTensorImpl());
-    return out.str();
-  } else {
-    return param.unsafeGetTensorImpl();
-  }
-}
+using torch_version::state_key;
 
 constexpr int64_t kFormatVersion = 1;
 const char* const kNameKey = "gradus_optimizer";
@@ -80,7 +71,31 @@ void ArchiveReader::operator()(const char* key, at::Tensor& value) const {
 
 FusedOptimizer::FusedOptimizer(std::vector<OptimizerParamGroup> param_groups,
                                std::unique_ptr<OptimizerOptions> defaults, std::string name)
-    : Optimizer(std::move(param_groups), std::move(defaults)), name_(std::move(name)) {}
+    : Optimizer(std::vector<OptimizerParamGroup>{}, std::move(defaults)), name_(std::move(name)) {
+  for (const auto& group : param_groups) add_param_group(group);
+}
+
+void FusedOptimizer::add_param_group(const OptimizerParamGroup& param_group) {
+  const size_t index = param_groups_.size();
+  for (const at::Tensor& param : param_group.params()) {
+    TORCH_CHECK(param.defined(), name_, ": param group ", index, " holds an undefined tensor");
+    TORCH_CHECK(param.is_leaf(), name_, ": can't optimize a non-leaf tensor (param group ", index, ")");
+    for (const auto& group : param_groups_) {
+      for (const at::Tensor& other : group.params()) {
+        TORCH_CHECK(!other.is_same(param), name_,
+                    ": some parameters appear in more than one parameter group (param group ", index, ")");
+      }
+    }
+  }
+  // The group's options must be this optimizer's own type: a static_cast to it
+  // follows at every step.
+  const OptimizerOptions& options = param_group.has_options() ? param_group.options() : defaults();
+  TORCH_CHECK(typeid(options) == typeid(defaults()), name_, ": param group ", index, " has options of type ",
+              c10::demangle(typeid(options).name()), ", expected ", c10::demangle(typeid(defaults()).name()));
+  OptimizerParamGroup added(param_group.params());
+  added.set_options(options.clone());
+  param_groups_.push_back(std::move(added));
+}
 
 void FusedOptimizer::check_all_options() const {
   check_options(defaults());
@@ -124,12 +139,12 @@ std::vector<ParamBucket> FusedOptimizer::bucket_group(size_t group_index) const 
 }
 
 OptimizerParamState* FusedOptimizer::find_state(const at::Tensor& param) {
-  auto it = state_.find(state_key<StateKey>(param));
+  auto it = state_.find(state_key(param));
   return it == state_.end() ? nullptr : it->second.get();
 }
 
 void FusedOptimizer::set_state(const at::Tensor& param, std::unique_ptr<OptimizerParamState> state) {
-  state_[state_key<StateKey>(param)] = std::move(state);
+  state_[state_key(param)] = std::move(state);
 }
 
 void FusedOptimizer::save(torch::serialize::OutputArchive& archive) const {
@@ -142,7 +157,7 @@ void FusedOptimizer::save(torch::serialize::OutputArchive& archive) const {
     group_archive.write("param_count", c10::IValue(static_cast<int64_t>(group.params().size())));
     group.options().serialize(group_archive);
     for (size_t i = 0; i < group.params().size(); ++i) {
-      auto it = state_.find(state_key<StateKey>(group.params()[i]));
+      auto it = state_.find(state_key(group.params()[i]));
       if (it == state_.end()) continue;
       torch::serialize::OutputArchive state_archive(archive.compilation_unit());
       it->second->serialize(state_archive);

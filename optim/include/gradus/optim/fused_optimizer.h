@@ -3,7 +3,8 @@
 // param group into per-(device, dtype) buckets for the fused operators,
 // option checks, and save/load tagged with the optimizer's name.
 #include <torch/optim/optimizer.h>
-#include <torch/serialize/archive.h>
+// Archives are used by reference here; torch/optim/optimizer.h declares them.
+// (torch/serialize/archive.h costs ~20 s of compile time in every includer.)
 
 #include <memory>
 #include <string>
@@ -98,6 +99,11 @@ class FusedOptimizer : public torch::optim::Optimizer {
   void load(torch::serialize::InputArchive& archive) override;
   // The class name, e.g. "gradus::optim::Adam"; recorded in saved state.
   const std::string& name() const noexcept { return name_; }
+  // Adds a group that keeps its own options (a clone), or a clone of the
+  // defaults when it has none. Hides Optimizer::add_param_group, which in
+  // LibTorch 2.x rebuilds a group's options from the defaults and merges back
+  // only the fields of LibTorch's own option types, losing gradus's.
+  void add_param_group(const OptimizerParamGroup& param_group);
 
  protected:
   FusedOptimizer(std::vector<OptimizerParamGroup> param_groups,
