@@ -2,9 +2,17 @@
 """Writes tests/golden/optim_trajectories.txt: whole parameter trajectories of
 PyTorch's Python torch.optim on a small deterministic problem.
 
-Run with Debian's python3-torch (/usr/bin/python3). The C++ test
-tests/optim_golden_test.cpp rebuilds the same problem (see
-tests/support/golden_problem.cpp) and must follow each trajectory.
+Run with PyTorch 2.14, the python3-torch of the Debian sid root:
+  scripts/test-in-debian.sh sid --golden   (once, to install python3-torch there)
+  chroot /var/cache/gradus-roots/sid python3 /gradus/scripts/generate_optim_golden.py \
+      /gradus/tests/golden/optim_trajectories.txt
+The C++ test tests/optim_golden_test.cpp rebuilds the same problem (see
+tests/support/problem.cpp) and must follow each trajectory.
+
+Every case is checked not to be chaotic before it is written: starting from
+parameters perturbed by 1e-15 must move the final parameters by less than
+1e-11, or the case is refused (a chaotic case would test rounding, not the
+algorithm).
 
 The problem: a 4-3-2 tanh network with MSE on 16 fixed samples; step s uses
 the 4-row batch (s % 4). Everything is in float64 and derived from sin/cos,
@@ -17,6 +25,8 @@ import sys
 import torch
 
 STEPS = 200
+PERTURBATION = 1e-15
+CHAOS_LIMIT = 1e-11
 # Options of the Python implementation itself, not of the algorithm.
 PYTHON_ONLY = ("foreach", "differentiable", "capturable", "fused")
 OUT = sys.argv[1] if len(sys.argv) > 1 else "tests/golden/optim_trajectories.txt"
@@ -50,9 +60,12 @@ OPTIMIZERS = {
     "adadelta": torch.optim.Adadelta,
 }
 
-# name, optimizer, options per group (one dict: one group of all params; two:
-# [w1, b1] and [w2, b2]). A group with maximize gets the gradient of -loss, so
-# training still converges.
+# Which params each group holds, by the number of groups (params are
+# w1, b1, w2, b2); tests/optim_golden_test.cpp splits them the same way.
+GROUP_PARAMS = {1: [[0, 1, 2, 3]], 2: [[0, 1], [2, 3]], 3: [[0], [1], [2, 3]]}
+
+# name, optimizer, options per group. A group with maximize gets the gradient
+# of -loss, so training still converges.
 CASES = [
     ("adadelta_default", "adadelta", [{}]),
     ("adadelta_rho_eps", "adadelta", [dict(lr=0.5, rho=0.8, eps=1e-5)]),
@@ -75,6 +88,22 @@ CASES = [
      [dict(lr=0.005, alpha=0.9, eps=1e-6, weight_decay=0.01, momentum=0.5, centered=True,
            maximize=True)]),
     ("rmsprop_two_groups", "rmsprop", [dict(lr=0.01), dict(lr=0.002, centered=True, maximize=True)]),
+    ("adamw_two_groups", "adamw", [dict(lr=0.01), dict(lr=0.004, weight_decay=0.1, amsgrad=True)]),
+    ("adagrad_two_groups", "adagrad", [dict(lr=0.1), dict(lr=0.03, lr_decay=0.02, weight_decay=0.01)]),
+    # Three groups, each with options of its own: the defaults (the first
+    # group's) must not leak into the others.
+    ("sgd_three_groups", "sgd",
+     [dict(lr=0.05), dict(lr=0.02, momentum=0.9, nesterov=True), dict(lr=0.03, momentum=0.5, weight_decay=0.02)]),
+    ("adam_three_groups", "adam",
+     [dict(lr=0.01), dict(lr=0.003, betas=(0.8, 0.99), amsgrad=True), dict(lr=0.005, weight_decay=0.03, maximize=True)]),
+    ("adamw_three_groups", "adamw",
+     [dict(lr=0.01), dict(lr=0.002, weight_decay=0.2), dict(lr=0.006, betas=(0.85, 0.95), eps=1e-6)]),
+    ("adagrad_three_groups", "adagrad",
+     [dict(lr=0.1), dict(lr=0.05, lr_decay=0.05), dict(lr=0.02, weight_decay=0.03, maximize=True)]),
+    ("rmsprop_three_groups", "rmsprop",
+     [dict(lr=0.01), dict(lr=0.003, momentum=0.6), dict(lr=0.002, alpha=0.95, centered=True, weight_decay=0.01)]),
+    ("adadelta_three_groups", "adadelta",
+     [dict(lr=1.0), dict(lr=0.4, rho=0.8), dict(lr=0.7, eps=1e-5, weight_decay=0.02, maximize=True)]),
 ]
 
 
@@ -91,22 +120,21 @@ def complete(optimizer, options):
     return full
 
 
-def run_case(optimizer, groups):
+def run_case(optimizer, groups, perturbation=0.0):
     groups = [complete(optimizer, g) for g in groups]
     x, y = problem()
-    params = [p.requires_grad_() for p in initial_params()]
-    if len(groups) == 1:
-        param_groups = [dict(params=params, **groups[0])]
-    else:
-        param_groups = [dict(params=params[:2], **groups[0]), dict(params=params[2:], **groups[1])]
+    params = [(p * (1 + perturbation)).requires_grad_() for p in initial_params()]
+    split = GROUP_PARAMS[len(groups)]
+    param_groups = [dict(params=[params[i] for i in held], **options) for held, options in zip(split, groups)]
+    group_of = {i: g for g, held in enumerate(split) for i in held}
     # The first group's options are also the constructor defaults, as in the C++ test.
     opt = OPTIMIZERS[optimizer](param_groups, **groups[0])
     rows = []
     for step in range(STEPS):
         grads = torch.autograd.grad(loss_at(params, step, x, y), params)
         for i, (p, g) in enumerate(zip(params, grads)):
-            group = groups[0] if (len(groups) == 1 or i < 2) else groups[1]
-            p.grad = -g if group.get("maximize", False) else g  # maximize: objective -loss
+            maximize = groups[group_of[i]].get("maximize", False)
+            p.grad = -g if maximize else g  # maximize: objective -loss
         opt.step()
         rows.append(torch.cat([p.detach().reshape(-1) for p in params]).tolist())
     return rows
@@ -130,6 +158,11 @@ def main():
         out.write(f"# generated by scripts/generate_optim_golden.py with torch {torch.__version__}\n")
         for name, optimizer, groups in CASES:
             rows = run_case(optimizer, groups)
+            moved = max(abs(a - b) for a, b in zip(rows[-1], run_case(optimizer, groups, PERTURBATION)[-1]))
+            if not moved < CHAOS_LIMIT:
+                sys.exit(f"{name}: a start perturbed by {PERTURBATION} moves the end by {moved}: chaotic, pick "
+                         "other options")
+            print(f"{name}: perturbed start moves the end by {moved:.1e}")
             out.write(f"case {name} {optimizer} {len(groups)} {len(rows)} {len(rows[0])}\n")
             for g in groups:
                 out.write(f"group {format_options(complete(optimizer, g))}\n")

@@ -1,10 +1,14 @@
 // Every gradus optimizer against PyTorch's Python torch.optim: whole
 // trajectories recorded by scripts/generate_optim_golden.py, including
-// Adadelta (which LibTorch lacks), maximize, and two param groups.
+// Adadelta (which LibTorch lacks), maximize, and two and three param groups
+// with options of their own. One test per case.
 #include <gradus/gradus.h>
 #include <gtest/gtest.h>
 
+#include <map>
 #include <memory>
+#include <set>
+#include <stdexcept>
 
 #include "support/golden_file.h"
 #include "support/trajectory.h"
@@ -60,14 +64,23 @@ std::unique_ptr<torch::optim::Optimizer> build(std::vector<torch::optim::Optimiz
   return std::make_unique<Optimizer>(std::move(groups), static_cast<const OptionsType&>(defaults));
 }
 
+// Which params (w1, b1, w2, b2) each group holds, by the number of groups:
+// GROUP_PARAMS in the script.
+std::vector<std::vector<size_t>> group_params(size_t groups) {
+  if (groups == 1) return {{0, 1, 2, 3}};
+  if (groups == 2) return {{0, 1}, {2, 3}};
+  if (groups == 3) return {{0}, {1}, {2, 3}};
+  throw std::invalid_argument("golden cases have 1 to 3 groups, not " + std::to_string(groups));
+}
+
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const GoldenCase& c,
                                                         const std::vector<at::Tensor>& params) {
   std::vector<torch::optim::OptimizerParamGroup> groups;
-  if (c.groups.size() == 1) {
-    groups.emplace_back(params, options_for(c.kind, c.groups[0]));
-  } else {
-    groups.emplace_back(std::vector<at::Tensor>{params[0], params[1]}, options_for(c.kind, c.groups[0]));
-    groups.emplace_back(std::vector<at::Tensor>{params[2], params[3]}, options_for(c.kind, c.groups[1]));
+  const auto split = group_params(c.groups.size());
+  for (size_t g = 0; g < split.size(); ++g) {
+    std::vector<at::Tensor> held;
+    for (size_t i : split[g]) held.push_back(params[i]);
+    groups.emplace_back(held, options_for(c.kind, c.groups[g]));
   }
   auto defaults = options_for(c.kind, c.groups[0]);
   if (c.kind == "sgd") return build<optim::SGD, optim::SGDOptions>(std::move(groups), *defaults);
@@ -81,28 +94,40 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const GoldenCase& c,
 // A group that maximizes gets the gradient of -loss (as in the script).
 std::vector<bool> negated_params(const GoldenCase& c) {
   std::vector<bool> negate(4);
-  for (size_t i = 0; i < 4; ++i) {
-    const auto& group = c.groups.size() == 1 || i < 2 ? c.groups[0] : c.groups[1];
-    negate[i] = flag(group, "maximize");
+  const auto split = group_params(c.groups.size());
+  for (size_t g = 0; g < split.size(); ++g) {
+    for (size_t i : split[g]) negate[i] = flag(c.groups[g], "maximize");
   }
   return negate;
 }
 
-TEST(PythonGolden, EveryCaseFollowsItsTrajectory) {
-  const auto cases = read_golden(GRADUS_GOLDEN_DIR "/optim_trajectories.txt");
-  ASSERT_GE(cases.size(), 13u);
-  std::set<std::string> kinds;
-  for (const auto& c : cases) {
-    SCOPED_TRACE(c.name);
-    kinds.insert(c.kind);
-    const Problem problem;
-    auto params = problem.initial_params(at::kDouble);
-    auto optimizer = make_optimizer(c, params);
-    at::Tensor actual = run_trajectory(*optimizer, params, problem, c.rows.size(0), 0, negated_params(c));
-    ASSERT_GE(c.rows.size(0), 200);
-    EXPECT_LE(max_relative_diff(actual, c.rows), 1e-10);
+const std::vector<GoldenCase>& golden_cases() {
+  static const auto cases = read_golden(GRADUS_GOLDEN_DIR "/optim_trajectories.txt");
+  return cases;
+}
+
+class PythonGolden : public ::testing::TestWithParam<GoldenCase> {};
+
+TEST_P(PythonGolden, FollowsTheTrajectory) {
+  const GoldenCase& c = GetParam();
+  const Problem problem;
+  auto params = problem.initial_params(at::kDouble);
+  auto optimizer = make_optimizer(c, params);
+  ASSERT_GE(c.rows.size(0), 200);
+  at::Tensor actual = run_trajectory(*optimizer, params, problem, c.rows.size(0), 0, negated_params(c));
+  EXPECT_LE(max_relative_diff(actual, c.rows), 1e-10);
+}
+
+INSTANTIATE_TEST_SUITE_P(Torch, PythonGolden, ::testing::ValuesIn(golden_cases()),
+                         [](const ::testing::TestParamInfo<GoldenCase>& info) { return info.param.name; });
+
+TEST(PythonGoldenFile, CoversEveryOptimizerWithTwoAndThreeGroups) {
+  std::map<std::string, std::set<size_t>> group_counts;
+  for (const auto& c : golden_cases()) group_counts[c.kind].insert(c.groups.size());
+  EXPECT_EQ(group_counts.size(), 6u) << "every optimizer has golden cases";
+  for (const auto& [kind, counts] : group_counts) {
+    EXPECT_TRUE(counts.count(2) && counts.count(3)) << kind << " lacks a two- or three-group case";
   }
-  EXPECT_EQ(kinds.size(), 6u) << "every optimizer has golden cases";
 }
 
 }  // namespace

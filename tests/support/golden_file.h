@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 
 #include <map>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,8 @@ struct GoldenCase {
   std::vector<std::map<std::string, double>> groups;
   at::Tensor rows;  // [steps, values], double
 };
+// How GoogleTest names a case in its messages (not its bytes).
+inline void PrintTo(const GoldenCase& c, std::ostream* os) { *os << c.name; }
 
 // Throws with the file and line on a malformed file.
 std::vector<GoldenCase> read_golden(const std::string& path);
