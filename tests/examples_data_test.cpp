@@ -82,6 +82,9 @@ TEST(Cifar10Dataset, LoadsFiveTrainingBatchesAndTheTestBatch) {
   EXPECT_EQ(data.train_images.sizes(), (std::vector<int64_t>{20, 3, 32, 32}));
   EXPECT_EQ(data.test_labels.size(0), 6);
   EXPECT_EQ(data.train_images.scalar_type(), at::kFloat);
+  write_bytes(dir / "data_batch_4.bin", cifar_records(3));  // cut at a record boundary
+  expect_error([&] { examples::load_dataset("cifar10", dir.string()); },
+               {"data_batch_4.bin", "3 records", "data_batch_1.bin has 4", "truncated"});
   fs::remove(dir / "data_batch_3.bin");
   expect_error([&] { examples::load_dataset("cifar10", dir.string()); }, {"data_batch_3.bin"});
 }
@@ -107,6 +110,70 @@ TEST(IdxReader, RawAndGzippedAndBroken) {
   }
   write_bytes(scratch("cut.gz"), gz_bytes.substr(0, gz_bytes.size() - 6));
   expect_error([&] { read_idx(scratch("cut.gz").string()); }, {"cut.gz", "truncated gzip"});
+}
+
+std::string read_whole(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// A gzipped IDX file damaged in one way: the reader must refuse it whatever
+// the zlib version (1.2.13 reports a file cut inside its trailer, 1.3.2's
+// gzread does not).
+struct GzipDamage {
+  const char* name;
+  std::string (*damage)(std::string gz);
+  const char* expected;  // in the error message
+};
+
+std::string cut(std::string gz, size_t bytes) { return gz.substr(0, gz.size() - bytes); }
+std::string flip(std::string gz, size_t from_end) {
+  gz[gz.size() - from_end] = char(gz[gz.size() - from_end] ^ 0x5a);
+  return gz;
+}
+
+class GzipDamageTest : public ::testing::TestWithParam<GzipDamage> {};
+
+TEST_P(GzipDamageTest, IsRefusedNamingTheFile) {
+  std::string labels = be32(0x00000801) + be32(3000);
+  for (int i = 0; i < 3000; ++i) labels += char(i * 7 % 10);
+  const fs::path whole = scratch(std::string(GetParam().name) + ".whole.gz");
+  write_gz(whole, labels);
+  EXPECT_EQ(read_idx(whole.string()).size(0), 3000);  // undamaged: read
+  const fs::path damaged = scratch(std::string(GetParam().name) + ".gz");
+  write_bytes(damaged, GetParam().damage(read_whole(whole)));
+  expect_error([&] { read_idx(damaged.string()); }, {damaged.string(), GetParam().expected});
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Damage, GzipDamageTest,
+    ::testing::Values(
+        GzipDamage{"last_byte_cut", [](std::string gz) { return cut(gz, 1); }, "truncated gzip"},
+        GzipDamage{"size_cut", [](std::string gz) { return cut(gz, 4); }, "truncated gzip"},
+        GzipDamage{"whole_trailer_cut", [](std::string gz) { return cut(gz, 8); }, "truncated gzip"},
+        GzipDamage{"data_cut", [](std::string gz) { return cut(gz, 20); }, "truncated gzip"},
+        GzipDamage{"half_cut", [](std::string gz) { return gz.substr(0, gz.size() / 2); }, "truncated gzip"},
+        GzipDamage{"crc_wrong", [](std::string gz) { return flip(gz, 8); }, "corrupt gzip"},
+        GzipDamage{"size_wrong", [](std::string gz) { return flip(gz, 2); }, "corrupt gzip"},
+        GzipDamage{"garbage_after", [](std::string gz) { return gz + "junk"; }, "corrupt gzip"}),
+    [](const ::testing::TestParamInfo<GzipDamage>& info) { return std::string(info.param.name); });
+
+TEST(IdxReader, ConcatenatedGzipMembersAreOneFile) {
+  const std::string labels = be32(0x00000801) + be32(4) + std::string("\x01\x02\x03\x04", 4);
+  write_gz(scratch("head.gz"), labels.substr(0, 6));
+  write_gz(scratch("tail.gz"), labels.substr(6));
+  write_bytes(scratch("joined.gz"), read_whole(scratch("head.gz")) + read_whole(scratch("tail.gz")));
+  at::Tensor t = read_idx(scratch("joined.gz").string());
+  EXPECT_EQ(t.size(0), 4);
+  EXPECT_EQ(t[3].item<uint8_t>(), 4);
+}
+
+TEST(RealData, FashionMnistFileCutInsideItsTrailerIsRefused) {
+  const fs::path real = fs::path(examples::default_data_dir("fashion-mnist")) / "t10k-labels-idx1-ubyte.gz";
+  ASSERT_TRUE(fs::exists(real)) << real;
+  const fs::path damaged = scratch("t10k-labels-idx1-ubyte.gz");
+  write_bytes(damaged, cut(read_whole(real), 3));
+  expect_error([&] { read_idx(damaged.string()); }, {damaged.string(), "truncated gzip"});
 }
 
 TEST(RealData, MnistFromTheProjectsFetchStep) {

@@ -11,22 +11,57 @@ namespace gradus {
 namespace examples {
 namespace {
 
+std::string read_plain_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  TORCH_CHECK(in, "cannot open ", path, ": ", std::strerror(errno));
+  std::ostringstream out;
+  out << in.rdbuf();
+  TORCH_CHECK(!in.bad(), "cannot read ", path, ": ", std::strerror(errno));
+  return out.str();
+}
+
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+// Inflates a whole .gz file. zlib's inflate reports Z_STREAM_END only after
+// it has read the member's trailer and checked its CRC-32 and length, so a
+// file cut short anywhere, even just before or inside the 8-byte trailer, is
+// refused here. (gzread does not promise that: zlib 1.3.2 returns the data of
+// a file cut inside its trailer without an error.)
 std::string gunzip_file(const std::string& path) {
-  gzFile file = gzopen(path.c_str(), "rb");
-  TORCH_CHECK(file != nullptr, "cannot open ", path, ": ", std::strerror(errno));
+  const std::string packed = read_plain_file(path);
   std::string out;
+  z_stream stream{};
+  TORCH_CHECK(inflateInit2(&stream, 16 + MAX_WBITS) == Z_OK, path, ": cannot start zlib");
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(packed.data()));
+  stream.avail_in = static_cast<uInt>(packed.size());
   char buffer[1 << 16];
-  int n = 0;
-  while ((n = gzread(file, buffer, sizeof buffer)) > 0) out.append(buffer, n);
-  int error = Z_OK;
-  const std::string message = gzerror(file, &error);  // owned by `file`: copy before gzclose
-  const bool complete = n == 0 && error == Z_OK;
-  gzclose(file);
-  TORCH_CHECK(complete, path, ": corrupt or truncated gzip data (", message, ")");
+  int rc = Z_OK;
+  while (true) {
+    stream.next_out = reinterpret_cast<Bytef*>(buffer);
+    stream.avail_out = sizeof buffer;
+    rc = inflate(&stream, Z_NO_FLUSH);
+    out.append(buffer, sizeof buffer - stream.avail_out);
+    if (rc == Z_STREAM_END) {
+      if (stream.avail_in == 0) break;
+      rc = inflateReset(&stream);  // another gzip member follows (as `cat a.gz b.gz` makes)
+      if (rc != Z_OK) break;
+      continue;
+    }
+    if (rc != Z_OK) break;
+    if (stream.avail_in == 0 && stream.avail_out != 0) {
+      rc = Z_BUF_ERROR;  // all input used, the stream not ended: cut short
+      break;
+    }
+  }
+  const std::string message = stream.msg ? stream.msg : "";
+  const size_t consumed = packed.size() - stream.avail_in;
+  inflateEnd(&stream);
+  TORCH_CHECK(rc == Z_STREAM_END, path, ": ",
+              rc == Z_BUF_ERROR ? "truncated gzip data: the file ends before the gzip trailer"
+                                : "corrupt gzip data",
+              message.empty() ? "" : " (" + message + ")", " after ", consumed, " of ", packed.size(), " bytes");
   return out;
 }
 
@@ -38,12 +73,7 @@ uint32_t big_endian_u32(const std::string& bytes, size_t offset) {
 }  // namespace
 
 std::string read_file_bytes(const std::string& path) {
-  if (ends_with(path, ".gz")) return gunzip_file(path);
-  std::ifstream in(path, std::ios::binary);
-  TORCH_CHECK(in, "cannot open ", path, ": ", std::strerror(errno));
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
+  return ends_with(path, ".gz") ? gunzip_file(path) : read_plain_file(path);
 }
 
 at::Tensor read_idx(const std::string& path) {

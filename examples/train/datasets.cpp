@@ -50,8 +50,14 @@ Dataset load_cifar10(const std::string& dir_given) {
   std::string dir = dir_given;
   if (fs::exists(fs::path(dir) / "cifar-10-batches-bin")) dir = (fs::path(dir) / "cifar-10-batches-bin").string();
   std::vector<at::Tensor> images, labels;
+  const auto batch_path = [&](int i) { return (fs::path(dir) / ("data_batch_" + std::to_string(i) + ".bin")).string(); };
   for (int i = 1; i <= 5; ++i) {
-    auto batch = read_cifar10_batch((fs::path(dir) / ("data_batch_" + std::to_string(i) + ".bin")).string());
+    auto batch = read_cifar10_batch(batch_path(i));
+    // The official batches hold 10000 records each. A file cut at a record
+    // boundary passes the record-size check; it cannot match its siblings.
+    TORCH_CHECK(images.empty() || batch.labels.size(0) == labels[0].size(0), batch_path(i), ": ",
+                batch.labels.size(0), " records, but ", batch_path(1), " has ", labels[0].size(0),
+                " (the five training batches are the same size; truncated?)");
     images.push_back(batch.images);
     labels.push_back(batch.labels);
   }
