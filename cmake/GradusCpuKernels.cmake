@@ -8,16 +8,26 @@ include(CheckIncludeFileCXX)
 set(CMAKE_REQUIRED_INCLUDES ${TORCH_INCLUDE_DIRS})
 check_include_file_cxx(sleef.h GRADUS_HAVE_SLEEF_HEADER)
 unset(CMAKE_REQUIRED_INCLUDES)
-check_cxx_compiler_flag("-mavx2 -mfma" GRADUS_COMPILER_HAS_AVX2)
+# PyTorch's own AVX2 flags: LibTorch 2.x's vector headers use F16C too.
+set(GRADUS_AVX2_FLAGS -mavx2 -mfma -mf16c)
+string(JOIN " " avx2_flags_string ${GRADUS_AVX2_FLAGS})
+check_cxx_compiler_flag("${avx2_flags_string}" GRADUS_COMPILER_HAS_AVX2_F16C)
 set(GRADUS_CPU_AVX2 OFF)
-if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64|amd64" AND GRADUS_COMPILER_HAS_AVX2 AND GRADUS_HAVE_SLEEF_HEADER)
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64|amd64" AND GRADUS_COMPILER_HAS_AVX2_F16C AND GRADUS_HAVE_SLEEF_HEADER)
   set(GRADUS_CPU_AVX2 ON)
 endif()
 message(STATUS "gradus CPU kernels: DEFAULT, AVX2 ${GRADUS_CPU_AVX2}")
 
 # at::parallel_for is an inline template over `#pragma omp parallel` when
-# ATen is built with OpenMP: without -fopenmp here it would run serially.
-find_package(OpenMP REQUIRED COMPONENTS CXX)
+# ATen is built with OpenMP (GradusTorch.cmake): the loops are compiled with
+# -fopenmp so that they run in parallel, but gradus links no OpenMP runtime of
+# its own. The GOMP entry points resolve to the runtime Torch already loaded
+# (Debian's libgomp, the wheel's bundled copy, or Intel's), so gradus's loops
+# share Torch's threads and at::set_num_threads governs both.
+set(GRADUS_OPENMP_COMPILE_FLAG)
+if(GRADUS_TORCH_OPENMP)
+  set(GRADUS_OPENMP_COMPILE_FLAG -fopenmp)
+endif()
 
 function(gradus_add_cpu_kernels target sources)
   set(capabilities DEFAULT)
@@ -30,7 +40,8 @@ function(gradus_add_cpu_kernels target sources)
     add_library(${objects} OBJECT ${sources})
     set_target_properties(${objects} PROPERTIES POSITION_INDEPENDENT_CODE ON)
     target_include_directories(${objects} PRIVATE ${PROJECT_SOURCE_DIR}/optim/kernels)
-    target_link_libraries(${objects} PRIVATE ${TORCH_LIBRARIES} OpenMP::OpenMP_CXX)
+    target_link_libraries(${objects} PRIVATE torch)
+    target_compile_options(${objects} PRIVATE ${GRADUS_OPENMP_COMPILE_FLAG})
     # -Wno-psabi: GCC notes that passing 32-byte vectors changed ABI in GCC 4.6.
     target_compile_options(${objects} PRIVATE -Wall -Wextra -Wno-unused-parameter -Wno-psabi)
     # Every fused multiply-add is spelled out (math/element_ops.h: fma_of,
@@ -42,9 +53,8 @@ function(gradus_add_cpu_kernels target sources)
                                  $<$<BOOL:${GRADUS_CPU_AVX2}>:GRADUS_HAVE_AVX2>)
     else()
       target_compile_definitions(${objects} PRIVATE CPU_CAPABILITY_AVX2)
-      target_compile_options(${objects} PRIVATE -mavx2 -mfma)
+      target_compile_options(${objects} PRIVATE ${GRADUS_AVX2_FLAGS})
     endif()
     target_sources(${target} PRIVATE $<TARGET_OBJECTS:${objects}>)
   endforeach()
-  target_link_libraries(${target} PRIVATE OpenMP::OpenMP_CXX)
 endfunction()

@@ -32,8 +32,10 @@ target_include_directories(gradus
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>
   PRIVATE
     ${CMAKE_CURRENT_SOURCE_DIR}/optim/kernels)
-target_link_libraries(gradus PUBLIC ${TORCH_LIBRARIES})
-target_compile_features(gradus PUBLIC cxx_std_17)
+# The imported target, not ${TORCH_LIBRARIES}: that list holds the build
+# machine's absolute library paths, which would end up in the installed package.
+target_link_libraries(gradus PUBLIC torch)
+target_compile_features(gradus PUBLIC cxx_std_${GRADUS_CXX_STANDARD})
 target_compile_options(gradus PRIVATE -Wall -Wextra -Wno-unused-parameter)
 set_target_properties(gradus PROPERTIES
   VERSION ${PROJECT_VERSION}

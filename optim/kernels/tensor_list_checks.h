@@ -1,7 +1,7 @@
 #pragma once
 // Argument checks shared by every backend of the gradus operators, so a bad
 // call gets the same message on CPU and CUDA.
-#include <ATen/ATen.h>
+#include <ATen/core/Tensor.h>
 
 #include <initializer_list>
 

@@ -1,4 +1,5 @@
 #include <gradus/schedulers/chained_scheduler.h>
+#include <torch/serialize/archive.h>
 
 #include "nested_schedulers.h"
 

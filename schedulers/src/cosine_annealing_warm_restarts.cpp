@@ -1,4 +1,5 @@
 #include <gradus/schedulers/cosine_annealing_warm_restarts.h>
+#include <torch/serialize/archive.h>
 
 #include <cmath>
 

@@ -1,4 +1,5 @@
 #include <gradus/schedulers/loss_adaptive.h>
+#include <torch/serialize/archive.h>
 
 #include <cmath>
 #include <limits>

@@ -1,4 +1,5 @@
 #include <gradus/schedulers/lr_scheduler.h>
+#include <torch/serialize/archive.h>
 
 #include <c10/util/intrusive_ptr.h>
 

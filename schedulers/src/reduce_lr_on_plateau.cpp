@@ -1,4 +1,5 @@
 #include <gradus/schedulers/reduce_lr_on_plateau.h>
+#include <torch/serialize/archive.h>
 
 #include <algorithm>
 #include <limits>

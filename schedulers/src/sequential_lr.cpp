@@ -1,4 +1,5 @@
 #include <gradus/schedulers/sequential_lr.h>
+#include <torch/serialize/archive.h>
 
 #include <algorithm>
 

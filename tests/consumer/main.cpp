@@ -1,5 +1,6 @@
 // Minimises a quadratic with gradus::optim::Adam through the installed package.
 #include <gradus/gradus.h>
+#include <torch/torch.h>
 
 #include <cstdio>
 

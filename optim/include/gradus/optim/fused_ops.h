@@ -4,7 +4,8 @@
 // tensors live (the dispatcher picks the kernel). The optimizer classes are
 // built on these; they are public for users who keep their own state.
 // Argument meanings are those of the operator schemas (see README).
-#include <ATen/ATen.h>
+#include <ATen/core/Tensor.h>
+#include <c10/util/Optional.h>
 
 namespace gradus {
 namespace ops {

@@ -6,7 +6,8 @@
 // one and applies PyTorch's recursive formula, get_last_lr() returns one lr
 // per param group.
 #include <torch/optim/optimizer.h>
-#include <torch/serialize/archive.h>
+// Archives are used by reference here; torch/optim/optimizer.h declares them.
+// (torch/serialize/archive.h costs ~20 s of compile time in every includer.)
 
 #include <optional>
 #include <string>
