@@ -32,6 +32,12 @@ case "$lane" in
 esac
 
 [[ $(id -u) -eq 0 ]] || { echo "scripts/test-in-debian.sh needs root (debootstrap, chroot, mount)" >&2; exit 2; }
+# Run in a mount namespace of our own: the clone's bind mount and /proc vanish
+# with this process however it ends, so a root left behind never holds the
+# clone (deleting the cache can't reach into it).
+if [[ -z "${GRADUS_MOUNT_NAMESPACE:-}" ]]; then
+  exec unshare --mount --propagation private env GRADUS_MOUNT_NAMESPACE=1 "$0" "$@"
+fi
 command -v debootstrap >/dev/null || {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends debootstrap >/dev/null
 }

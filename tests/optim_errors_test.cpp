@@ -8,6 +8,7 @@
 
 #include "support/trajectory.h"
 #include "support/expect_error.h"
+#include "support/optimizer_zoo.h"
 #include "tensor_list_checks.h"
 
 namespace gradus {
@@ -81,6 +82,47 @@ TEST(BadParams, DuplicateAndNonLeafParamsAreRefused) {
   EXPECT_EQ(adam.param_groups().size(), 1u);
 }
 
+// step() checks every group before it updates any (issue: a bad second group
+// threw after the first had moved).
+TEST(AllOrNothing, ABadSecondGroupLeavesTheFirstUntouched) {
+  for (const auto& f : all_optimizers()) {
+    for (const char* bad : {"lr", "sparse", "shape"}) {
+      SCOPED_TRACE(f.name + " " + bad);
+      at::Tensor a = at::ones({3}, at::kDouble).set_requires_grad(true);
+      at::Tensor b = at::ones({2}, at::kDouble).set_requires_grad(true);
+      GroupList groups;
+      groups.emplace_back(std::vector<at::Tensor>{a});
+      groups.emplace_back(std::vector<at::Tensor>{b});
+      auto optimizer = f.make(std::move(groups));
+      a.mutable_grad() = at::full({3}, 0.5, at::kDouble);
+      b.mutable_grad() = at::full({2}, 0.5, at::kDouble);
+      if (std::string(bad) == "lr") optimizer->param_groups()[1].options().set_lr(-1);
+      if (std::string(bad) == "sparse") b.mutable_grad() = b.grad().to_sparse();
+      if (std::string(bad) == "shape") b.mutable_grad() = at::ones({3}, at::kDouble);
+      const size_t states_before = optimizer->state().size();
+      EXPECT_THROW(optimizer->step(), c10::Error);
+      EXPECT_TRUE(at::equal(a, at::ones({3}, at::kDouble))) << "the first group moved";
+      EXPECT_EQ(optimizer->state().size(), states_before) << "state was created for a step that failed";
+    }
+  }
+}
+
+TEST(AllOrNothing, ASelfOverlappingParamIsRefusedBeforeAnyStateMoves) {
+  for (const auto& f : all_optimizers()) {
+    SCOPED_TRACE(f.name);
+    at::Tensor expanded = at::ones({1}, at::kDouble).expand({4});
+    expanded.set_requires_grad(true);
+    GroupList groups;
+    groups.emplace_back(std::vector<at::Tensor>{expanded});
+    auto optimizer = f.make(std::move(groups));
+    expanded.mutable_grad() = at::ones({4}, at::kDouble);
+    const size_t states_before = optimizer->state().size();
+    expect_error([&] { optimizer->step(); }, {"param 0 of param group 0", "share memory"});
+    EXPECT_EQ(optimizer->state().size(), states_before);
+    EXPECT_EQ(expanded[0].item<double>(), 1.0);
+  }
+}
+
 TEST(BadGradients, SparseGradientIsRefused) {
   for (bool use_adam : {true, false}) {
     at::Tensor p = at::ones({4}, at::kDouble).set_requires_grad(true);
@@ -96,7 +138,12 @@ TEST(BadGradients, GradientOfAnotherDtypeIsRefused) {
   at::Tensor p = at::ones({4}, at::kDouble).set_requires_grad(true);
   p.mutable_grad() = at::ones({4}, at::kFloat);
   optim::Adam adam({p});
-  expect_error([&] { adam.step(); }, {"gradus::adam_", "grads[0] has dtype Float", "params[0] has dtype Double"});
+  expect_error([&] { adam.step(); },
+               {"gradus::optim::Adam", "param 0 of param group 0 is Double", "its gradient is Float"});
+  // The operator itself, called directly, checks the same.
+  at::Tensor m = at::zeros({4}, at::kDouble), v = at::zeros({4}, at::kDouble), step = at::zeros({}, at::kFloat);
+  expect_error([&] { ops::adam_({p}, {p.grad()}, {m}, {v}, {}, {step}, 0.1, 0.9, 0.999, 0, 1e-8, false, false, false); },
+               {"gradus::adam_", "grads[0] has dtype Float", "params[0] has dtype Double"});
 }
 
 TEST(BadGradients, NanAndInfPropagateAsInTheBuiltin) {

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "support/optimizer_zoo.h"
 #include "support/trajectory.h"
@@ -123,6 +124,44 @@ TEST(OptimizerState, TruncatedFileThrows) {
   optim::Adam fresh(params);
   EXPECT_THROW(torch::load(fresh, path.string()), c10::Error);
   fs::remove(path);
+}
+
+std::string saved_bytes(const torch::optim::Optimizer& optimizer) {
+  std::ostringstream out;
+  torch::save(optimizer, out);
+  return out.str();
+}
+
+// load() reads everything before it replaces anything: a file refused at its
+// second group leaves options and state exactly as they were.
+TEST(OptimizerState, ARefusedFileLeavesTheOptimizerUnchanged) {
+  for (const auto& f : all_optimizers()) {
+    SCOPED_TRACE(f.name);
+    const Problem problem;
+    auto params = problem.initial_params();
+    auto target = f.make(groups_for(f, params));
+    run_trajectory(*target, params, problem, 3);
+    const std::string before = saved_bytes(*target);
+
+    // A file whose second group has a bad lr, from an optimizer trained elsewhere.
+    auto other_params = problem.initial_params();
+    auto other = f.make(groups_for(f, other_params));
+    run_trajectory(*other, other_params, problem, 5);
+    other->param_groups()[1].options().set_lr(-1);
+    std::istringstream bad_lr(saved_bytes(*other));
+    EXPECT_THROW(torch::load(*target, bad_lr), c10::Error);
+    EXPECT_EQ(saved_bytes(*target), before) << "a refused file changed the optimizer";
+
+    // A file whose second group holds another number of params.
+    auto three = problem.initial_params();
+    GroupList uneven;
+    uneven.emplace_back(std::vector<at::Tensor>{three[0], three[1]});
+    uneven.emplace_back(std::vector<at::Tensor>{three[2]});
+    auto mismatched = f.make(std::move(uneven));
+    std::istringstream bad_count(saved_bytes(*mismatched));
+    EXPECT_THROW(torch::load(*target, bad_count), c10::Error);
+    EXPECT_EQ(saved_bytes(*target), before) << "a refused file changed the optimizer";
+  }
 }
 
 TEST(OptimizerState, ClosureLossIsReturnedAndTrajectoryUnchanged) {

@@ -1,6 +1,7 @@
 #include <gradus/optim/fused_optimizer.h>
 #include <torch/serialize/archive.h>
 
+#include <ATen/MemoryOverlap.h>
 #include <ATen/ops/full.h>
 #include <ATen/ops/zeros.h>
 #include <c10/core/GradMode.h>
@@ -109,10 +110,15 @@ torch::Tensor FusedOptimizer::step(LossClosure closure) {
     c10::AutoGradMode enable_grad(true);
     loss = closure();
   }
+  // Every group is checked before any is updated: a bad second group must
+  // not leave the first one stepped.
+  std::vector<std::vector<ParamBucket>> buckets;
   for (size_t g = 0; g < param_groups_.size(); ++g) {
-    const OptimizerOptions& options = param_groups_[g].options();
-    check_options(options);
-    for (ParamBucket& bucket : bucket_group(g)) step_bucket(options, bucket);
+    check_options(param_groups_[g].options());
+    buckets.push_back(bucket_group(g));
+  }
+  for (size_t g = 0; g < param_groups_.size(); ++g) {
+    for (ParamBucket& bucket : buckets[g]) step_bucket(param_groups_[g].options(), bucket);
   }
   return loss;
 }
@@ -126,6 +132,16 @@ std::vector<ParamBucket> FusedOptimizer::bucket_group(size_t group_index) const 
     if (!grad.defined()) continue;  // parameters without a gradient are skipped
     TORCH_CHECK(!grad.is_sparse(), name_, " does not support sparse gradients (param ", i,
                 " of param group ", group_index, ", shape ", param.sizes(), ")");
+    TORCH_CHECK(grad.sizes() == param.sizes() && grad.scalar_type() == param.scalar_type() &&
+                    grad.device() == param.device(),
+                name_, ": param ", i, " of param group ", group_index, " is ", param.scalar_type(), " ",
+                param.sizes(), " on ", param.device(), " but its gradient is ", grad.scalar_type(), " ",
+                grad.sizes(), " on ", grad.device());
+    // An update written through a self-overlapping view (e.g. expand()) would
+    // write one element several times; refuse it before any state moves.
+    TORCH_CHECK(at::has_internal_overlap(param) != at::MemOverlap::Yes, name_, ": param ", i,
+                " of param group ", group_index, " (shape ", param.sizes(), ", strides ", param.strides(),
+                ") has elements that share memory; give the optimizer a tensor that owns its elements");
     auto same_kind = [&](const ParamBucket& b) {
       return b.params[0].device() == param.device() &&
              b.params[0].scalar_type() == param.scalar_type();
@@ -180,23 +196,31 @@ void FusedOptimizer::load(torch::serialize::InputArchive& archive) {
   const int64_t groups = read_required(archive, kGroupCountKey).toInt();
   TORCH_CHECK(groups == static_cast<int64_t>(param_groups_.size()), name_, ": the state file has ",
               groups, " param groups but this optimizer has ", param_groups_.size());
-  state_.clear();
+  // Everything is read into new objects first; only a file that passes every
+  // check replaces the options and state, so a refused file changes nothing.
+  std::vector<std::unique_ptr<OptimizerOptions>> options;
+  std::decay_t<decltype(state_)> state;
   for (size_t g = 0; g < param_groups_.size(); ++g) {
-    auto& group = param_groups_[g];
+    const auto& group = param_groups_[g];
     torch::serialize::InputArchive group_archive;
-    archive.read(group_key(g), group_archive);
+    TORCH_CHECK(archive.try_read(group_key(g), group_archive), name_, ": the state file has no '", group_key(g),
+                "' entry; it is truncated or was written by something else");
     const int64_t count = read_required(group_archive, "param_count").toInt();
     TORCH_CHECK(count == static_cast<int64_t>(group.params().size()), name_, ": param group ", g,
                 " has ", count, " params in the state file but ", group.params().size(), " here");
-    group.options().serialize(group_archive);
+    options.push_back(group.options().clone());
+    options.back()->serialize(group_archive);
+    check_options(*options.back());
     for (size_t i = 0; i < group.params().size(); ++i) {
       torch::serialize::InputArchive state_archive;
       if (!group_archive.try_read(state_key_in_group(i), state_archive)) continue;
-      auto state = make_empty_state();
-      state->serialize(state_archive);
-      set_state(group.params()[i], std::move(state));
+      auto param_state = make_empty_state();
+      param_state->serialize(state_archive);
+      state[state_key(group.params()[i])] = std::move(param_state);
     }
   }
+  for (size_t g = 0; g < param_groups_.size(); ++g) param_groups_[g].set_options(std::move(options[g]));
+  state_ = std::move(state);
 }
 
 at::Tensor zeros_state_like(const at::Tensor& param) {

@@ -19,13 +19,16 @@ list(LENGTH installed count)
 if(count LESS 10)
   message(FATAL_ERROR "only ${count} files installed: ${installed}")
 endif()
-# One regular expression of all the paths, each taken literally.
+# One regular expression of all the paths, each taken literally and ending
+# where a path component ends (a source tree at /gradus must not match
+# "/gradusTargets.cmake").
 set(alternatives)
 foreach(path IN LISTS forbidden)
   string(REGEX REPLACE "([][+.*?()^$|\\])" "\\\\\\1" escaped "${path}")
   list(APPEND alternatives "${escaped}")
 endforeach()
 string(REPLACE ";" "|" pattern "${alternatives}")
+set(pattern "(${pattern})([^A-Za-z0-9_.+-]|$)")
 set(leaks)
 foreach(file IN LISTS installed)
   file(STRINGS ${file} hits REGEX "${pattern}")  # printable runs, like strings(1): binaries too
