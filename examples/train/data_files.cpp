@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 namespace gradus {
@@ -31,6 +32,8 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 // a file cut inside its trailer without an error.)
 std::string gunzip_file(const std::string& path) {
   const std::string packed = read_plain_file(path);
+  TORCH_CHECK(packed.size() <= std::numeric_limits<uInt>::max(), path, ": ", packed.size(),
+              " bytes of gzip is more than one zlib call takes");
   std::string out;
   z_stream stream{};
   TORCH_CHECK(inflateInit2(&stream, 16 + MAX_WBITS) == Z_OK, path, ": cannot start zlib");
