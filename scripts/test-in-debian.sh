@@ -55,16 +55,10 @@ make_root() {
 }
 [[ -f $root/etc/apt/apt.conf.d/99snapshot ]] || make_root
 
-# Mounts live only for this run; the trap takes them down whatever happens.
-mounts=()
-cleanup() {
-  local i
-  for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do umount -l "${mounts[i]}" 2>/dev/null || true; done
-}
-trap cleanup EXIT
-mount -t proc proc "$root/proc"; mounts+=("$root/proc")
+# These mounts live in this process's mount namespace and end with it.
+mount -t proc proc "$root/proc"
 mkdir -p "$root/gradus"
-mount --bind "$src" "$root/gradus"; mounts+=("$root/gradus")
+mount --bind "$src" "$root/gradus"
 cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
 
 in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 "$@"; }
