@@ -1,6 +1,6 @@
 # CPU kernels are compiled once per instruction set, like ATen's own: a
 # DEFAULT copy that runs anywhere and, on x86-64, an AVX2+FMA copy; the
-# library picks one at load time (optim/kernels/cpu/cpu_capability.h).
+# library picks one at load time (optim/kernels/cpu/cpu_registration.cpp).
 include(CheckCXXCompilerFlag)
 include(CheckIncludeFileCXX)
 
@@ -39,7 +39,7 @@ function(gradus_add_cpu_kernels target sources)
     set(objects ${target}_cpu_${capability})
     add_library(${objects} OBJECT ${sources})
     set_target_properties(${objects} PROPERTIES POSITION_INDEPENDENT_CODE ON)
-    target_include_directories(${objects} PRIVATE ${PROJECT_SOURCE_DIR}/optim/kernels)
+    target_include_directories(${objects} PRIVATE ${PROJECT_SOURCE_DIR}/optim/kernels ${PROJECT_SOURCE_DIR}/optim/include)
     target_link_libraries(${objects} PRIVATE torch)
     target_compile_options(${objects} PRIVATE ${GRADUS_OPENMP_COMPILE_FLAG})
     # -Wno-psabi: GCC notes that passing 32-byte vectors changed ABI in GCC 4.6.

@@ -3,22 +3,20 @@
 # initializers, which a static archive would let the linker drop.
 include(GradusCpuKernels)
 
-set(GRADUS_OPTIMIZERS sgd adam adagrad rmsprop adadelta)
-
+# Each optimizer is its class (optim/src/<name>.cpp) plus headers; its
+# kernels follow from its entry in optim/kernels/optimizer_list.h.
+file(GLOB gradus_optimizer_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/optim/src/*.cpp)
 set(gradus_sources
+  ${gradus_optimizer_sources}
   optim/kernels/operator_schemas.cpp
-  optim/kernels/tensor_list_checks.cpp
+  optim/kernels/fused_call.cpp
+  optim/kernels/fused_call_checks.cpp
   optim/kernels/cpu/cpu_capability.cpp
+  optim/kernels/cpu/cpu_registration.cpp
   optim/kernels/cuda/launch_plan.cpp
-  optim/src/fused_optimizer.cpp
-  optim/src/fused_ops.cpp
-  optim/src/adamw.cpp
 )
-set(gradus_cpu_kernel_sources)
-foreach(name IN LISTS GRADUS_OPTIMIZERS)
-  list(APPEND gradus_sources optim/src/${name}.cpp)
-  list(APPEND gradus_cpu_kernel_sources optim/kernels/cpu/${name}_kernel.cpp)
-endforeach()
+# Compiled once per CPU instruction set (GradusCpuKernels.cmake).
+set(gradus_cpu_kernel_sources optim/kernels/cpu/cpu_kernels.cpp)
 file(GLOB gradus_scheduler_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/schedulers/src/*.cpp)
 list(APPEND gradus_sources ${gradus_scheduler_sources})
 

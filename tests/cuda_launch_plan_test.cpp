@@ -5,6 +5,8 @@
 #include <map>
 #include <numeric>
 
+#include <c10/util/Exception.h>
+
 #include "cuda/launch_plan.h"
 
 namespace gradus {
@@ -59,8 +61,8 @@ TEST(CudaLaunchPlan, SixtyFourBitSizes) {
 }
 
 TEST(CudaLaunchPlan, BadLimitsAreRefused) {
-  EXPECT_THROW(plan_launches({1}, 0, 1, 1), std::invalid_argument);
-  EXPECT_THROW(plan_launches({-1}, 4, 1, 1), std::invalid_argument);
+  EXPECT_THROW(plan_launches({1}, 0, 1, 1), c10::Error);
+  EXPECT_THROW(plan_launches({-1}, 4, 1, 1), c10::Error);
 }
 
 }  // namespace

@@ -98,18 +98,17 @@ TEST_F(Cuda, MatchesTheBuiltinOptimizersOnCuda) {
                                                         "RMSprop");
 }
 
-// step() with an lr tensor, captured once in a CUDA graph and replayed with
+// A capturable step(), captured once in a CUDA graph and replayed with
 // new gradients and a scheduled lr, follows the eager trajectory.
 TEST_F(Cuda, GraphCapturedStepFollowsTheEagerTrajectory) {
   const Problem problem(16, 32, 4, 64);
-  const auto cuda_float = at::TensorOptions().dtype(at::kFloat).device(at::kCUDA);
   auto eager_params = problem.initial_params(at::kFloat, at::kCUDA);
   auto graph_params = problem.initial_params(at::kFloat, at::kCUDA);
   const auto options = optim::AdamOptions(0.01).weight_decay(0.01);
   optim::Adam eager(eager_params, options);
-  auto with_tensor = options;
-  with_tensor.lr_tensor(at::full({}, options.lr(), cuda_float));
-  optim::Adam captured(graph_params, with_tensor);
+  auto capturable = options;
+  capturable.capturable(true);
+  optim::Adam captured(graph_params, capturable);
   schedulers::LinearDecay eager_schedule(eager, 60), graph_schedule(captured, 60);
 
   // The graph reads gradients from fixed buffers: new ones are copied in.
@@ -155,8 +154,11 @@ TEST_F(Cuda, FoundInfSkipsTheStepWithoutHostSync) {
   at::Tensor p = at::ones({1000}, at::kCUDA), g = at::ones({1000}, at::kCUDA);
   at::Tensor m = at::zeros({1000}, at::kCUDA), v = at::zeros({1000}, at::kCUDA);
   at::Tensor step = at::zeros({}, at::TensorOptions().dtype(at::kFloat).device(at::kCUDA));
-  ops::adam_({p}, {g}, {m}, {v}, {}, {step}, 0.1, 0.9, 0.999, 0, 1e-8, false, false, false,
-             at::ones({}, at::TensorOptions().device(at::kCUDA)), at::ones({}, at::TensorOptions().device(at::kCUDA)));
+  ops::AdamHyper hyper;
+  hyper.lr = 0.1;
+  const auto cuda_float = at::TensorOptions().dtype(at::kFloat).device(at::kCUDA);
+  ops::fused_step({{p}, {g}, {{m}, {v}, {}}, {step}}, hyper,
+                  {at::Tensor(), at::ones({}, cuda_float), at::ones({}, cuda_float)});
   EXPECT_TRUE(at::equal(p.cpu(), at::ones({1000})));
   EXPECT_EQ(step.item<float>(), 0.0f);
 }

@@ -4,7 +4,14 @@
 
 #include <filesystem>
 
+#include <gradus/optim/adam.h>
+#include <gradus/optim/sgd.h>
+#include <torch/nn/functional/loss.h>
+#include <torch/optim/adam.h>
+#include <torch/optim/sgd.h>
+
 #include "datasets.h"
+#include "models.h"
 #include "trainer.h"
 
 namespace gradus {
@@ -37,6 +44,47 @@ TEST(MnistTraining, GradusAdamReachesTheFloorAndMatchesTheBuiltin) {
   const double gradus_accuracy = gradus_run.epochs.back().test_accuracy;
   EXPECT_GE(gradus_accuracy, 0.90);
   EXPECT_NEAR(gradus_accuracy, builtin_run.epochs.back().test_accuracy, 0.002);
+}
+
+// Float training on real MNIST: the gradus optimizer and the built-in one,
+// from the same weights on the same batches, end bit for bit equal.
+template <class Gradus, class Builtin, class GradusOptions, class BuiltinOptions>
+void expect_bit_identical_training(const GradusOptions& gradus_options, const BuiltinOptions& builtin_options) {
+  torch::manual_seed(7);
+  auto gradus_model = examples::make_model("mlp", 1, 28, 28);
+  auto builtin_model = examples::make_model("mlp", 1, 28, 28);
+  {
+    torch::NoGradGuard no_grad;
+    auto from = gradus_model->parameters(), to = builtin_model->parameters();
+    for (size_t i = 0; i < from.size(); ++i) to[i].copy_(from[i]);
+  }
+  Gradus gradus_opt(gradus_model->parameters(), gradus_options);
+  Builtin builtin_opt(builtin_model->parameters(), builtin_options);
+  const auto& data = mnist();
+  for (int64_t b = 0; b < 300; ++b) {
+    const auto images = data.train_images.narrow(0, b * 32, 32);
+    const auto labels = data.train_labels.narrow(0, b * 32, 32);
+    for (auto [model, optimizer] : {std::pair<torch::nn::Sequential&, torch::optim::Optimizer&>{gradus_model, gradus_opt},
+                                    {builtin_model, builtin_opt}}) {
+      optimizer.zero_grad();
+      torch::nn::functional::cross_entropy(model->forward(images), labels).backward();
+      optimizer.step();
+    }
+  }
+  const auto gradus_params = gradus_model->parameters(), builtin_params = builtin_model->parameters();
+  for (size_t i = 0; i < gradus_params.size(); ++i) {
+    EXPECT_TRUE(at::equal(gradus_params[i], builtin_params[i])) << "parameter " << i << " differs";
+  }
+}
+
+TEST(MnistTraining, FloatAdamIsBitIdenticalToTheBuiltin) {
+  expect_bit_identical_training<optim::Adam, torch::optim::Adam>(optim::AdamOptions(0.002).weight_decay(1e-4),
+                                                                 torch::optim::AdamOptions(0.002).weight_decay(1e-4));
+}
+
+TEST(MnistTraining, FloatSgdMomentumIsBitIdenticalToTheBuiltin) {
+  expect_bit_identical_training<optim::SGD, torch::optim::SGD>(optim::SGDOptions(0.05).momentum(0.9).nesterov(true),
+                                                               torch::optim::SGDOptions(0.05).momentum(0.9).nesterov(true));
 }
 
 TEST(MnistTraining, GradusSgdMomentumWithScheduleLearns) {

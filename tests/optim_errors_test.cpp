@@ -9,7 +9,7 @@
 #include "support/trajectory.h"
 #include "support/expect_error.h"
 #include "support/optimizer_zoo.h"
-#include "tensor_list_checks.h"
+#include "fused_call.h"
 
 namespace gradus {
 namespace testing {
@@ -142,7 +142,7 @@ TEST(BadGradients, GradientOfAnotherDtypeIsRefused) {
                {"gradus::optim::Adam", "param 0 of param group 0 is Double", "its gradient is Float"});
   // The operator itself, called directly, checks the same.
   at::Tensor m = at::zeros({4}, at::kDouble), v = at::zeros({4}, at::kDouble), step = at::zeros({}, at::kFloat);
-  expect_error([&] { ops::adam_({p}, {p.grad()}, {m}, {v}, {}, {step}, 0.1, 0.9, 0.999, 0, 1e-8, false, false, false); },
+  expect_error([&] { ops::fused_step({{p}, {p.grad()}, {{m}, {v}, {}}, {step}}, ops::AdamHyper{}); },
                {"gradus::adam_", "grads[0] has dtype Float", "params[0] has dtype Double"});
 }
 
@@ -163,30 +163,136 @@ TEST(BadGradients, NanAndInfPropagateAsInTheBuiltin) {
   EXPECT_TRUE(at::allclose(a, b, 1e-12, 0, /*equal_nan=*/true)) << a << b;
 }
 
+// The checks every backend runs first (kernels::check_call): the CUDA
+// kernel's path is exercised here on CPU tensors.
+kernels::FusedCall<ops::AdamHyper> adam_call(std::vector<at::Tensor> params, std::vector<at::Tensor> grads) {
+  kernels::FusedCall<ops::AdamHyper> call;
+  call.op = "gradus::adam_";
+  for (const at::Tensor& p : params) {
+    call.state[0].push_back(at::zeros(p.sizes(), p.options()));
+    call.state[1].push_back(at::zeros(p.sizes(), p.options()));
+    call.steps.push_back(at::zeros({}, at::TensorOptions().dtype(at::kFloat).device(p.device())));
+  }
+  call.params = std::move(params);
+  call.grads = std::move(grads);
+  return call;
+}
+
 TEST(BadKernelCall, TensorsOfDifferentDevicesInOneCall) {
   at::Tensor cpu = at::ones({3}, at::kFloat);
   at::Tensor meta = at::empty({3}, at::TensorOptions().dtype(at::kFloat).device(at::kMeta));
-  expect_error(
-      [&] {
-        kernels::check_fused_lists("gradus::adam_", {cpu, meta}, {cpu, meta}, {}, {}, false);
-      },
-      {"gradus::adam_", "params[1] is on device meta", "params[0] is on cpu"});
+  auto call = adam_call({cpu, meta}, {cpu, meta});
+  expect_error([&] { kernels::check_call(call); },
+               {"gradus::adam_", "params[1] is on device meta", "params[0] is on cpu"});
   // Through the dispatcher the call is refused too (no kernel takes the mix).
   at::Tensor step = at::zeros({}, at::kFloat);
-  EXPECT_THROW(ops::adam_({cpu, meta}, {cpu, meta}, {cpu, meta}, {cpu, meta}, {}, {step, step}, 0.1,
-                          0.9, 0.999, 0, 1e-8, false, false, false),
+  EXPECT_THROW(ops::fused_step({{cpu, meta}, {cpu, meta}, {{cpu, meta}, {cpu, meta}, {}}, {step, step}},
+                               ops::AdamHyper{}),
                c10::Error);
 }
 
 TEST(BadKernelCall, ListsOfDifferentLengths) {
   at::Tensor p = at::ones({3}, at::kFloat);
   at::Tensor step = at::zeros({}, at::kFloat);
-  expect_error([&] { ops::adam_({p, p}, {p, p}, {p}, {p, p}, {}, {step, step}, 0.1, 0.9, 0.999, 0,
-                                1e-8, false, false, false); },
+  expect_error([&] { ops::fused_step({{p, p}, {p, p}, {{p}, {p, p}, {}}, {step, step}}, ops::AdamHyper{}); },
                {"exp_avgs has 1 tensors but params has 2"});
-  expect_error([&] { ops::sgd_({p}, {p}, {}, 0.1, 0.9, 0, 0, false, false, false); },
+  ops::SgdHyper sgd;
+  sgd.momentum = 0.9;
+  expect_error([&] { ops::fused_step({{p}, {p}, {{}}, {}}, sgd); },
                {"momentum_buffers has 0 tensors but params has 1"});
+  // Empty lists are checked the same way on every operator.
+  expect_error([&] { ops::fused_step({{}, {p}, {{}, {}, {}}, {}}, ops::AdamHyper{}); },
+               {"grads has 1 tensors but params has 0"});
+  expect_error([&] { ops::fused_step({{}, {}, {{}, {}, {}}, {}}, ops::AdadeltaHyper{}); },
+               {"state has 3 lists but the operator keeps 2"});
 }
+
+// One bad input of a direct call, and the words its error must have.
+struct BadCall {
+  const char* name;
+  std::function<void(kernels::FusedCall<ops::AdamHyper>&)> spoil;
+  std::vector<std::string> words;
+};
+
+class SharedChecks : public ::testing::TestWithParam<BadCall> {};
+
+// Each bad call is refused with the same words by the dispatcher's CPU
+// kernel and by the shared check alone (the CUDA kernel's first step), and
+// leaves every tensor as it was.
+TEST_P(SharedChecks, SameErrorOnEveryBackendAndNothingMoves) {
+  const BadCall& bad = GetParam();
+  auto call = adam_call({at::ones({6}), at::ones({2, 3}).t()}, {at::full({6}, 0.5), at::full({3, 2}, 0.5)});
+  call.hyper.lr = 0.1;
+  bad.spoil(call);
+  auto direct = call;
+  expect_error([&] { kernels::check_call(direct); }, bad.words);
+  auto before = [&] {
+    std::vector<at::Tensor> all;
+    for (const auto& list : {call.params, call.grads, call.state[0], call.state[1], call.steps}) {
+      for (const auto& t : list) all.push_back(t.defined() ? t.clone() : t);
+    }
+    return all;
+  }();
+  expect_error([&] {
+    ops::fused_step({call.params, call.grads, {call.state[0], call.state[1], call.state[2]}, call.steps},
+                    call.hyper, {call.lr, call.grad_scale, call.found_inf});
+  }, bad.words);
+  size_t i = 0;
+  for (const auto& list : {call.params, call.grads, call.state[0], call.state[1], call.steps}) {
+    for (const auto& t : list) {
+      if (t.defined() && before[i].defined() && t.sizes() == before[i].sizes()) {
+        EXPECT_TRUE(at::equal(t, before[i])) << "tensor " << i << " changed";
+      }
+      ++i;
+    }
+  }
+}
+
+using Call = kernels::FusedCall<ops::AdamHyper>;
+INSTANTIATE_TEST_SUITE_P(
+    BadKernelCall, SharedChecks,
+    ::testing::Values(
+        BadCall{"NanLr", [](Call& c) { c.hyper.lr = std::nan(""); }, {"gradus::adam_", "invalid learning rate: nan"}},
+        BadCall{"BetaOne", [](Call& c) { c.hyper.beta1 = 1; },
+                {"invalid beta parameter at index 0: 1", "[0, 1)"}},
+        BadCall{"InfiniteEps", [](Call& c) { c.hyper.eps = INFINITY; }, {"invalid epsilon value: inf"}},
+        BadCall{"NanTensorLr", [](Call& c) { c.lr = at::full({}, NAN, at::kFloat); },
+                {"invalid learning rate: nan"}},
+        BadCall{"NegativeTensorLr", [](Call& c) { c.lr = at::full({}, -0.5, at::kFloat); },
+                {"invalid learning rate: -0.5"}},
+        BadCall{"TwoElementTensorLr", [](Call& c) { c.lr = at::ones({2}, at::kFloat); },
+                {"lr must be a one-element float32 tensor", "got 2 elements"}},
+        BadCall{"DoubleTensorLr", [](Call& c) { c.lr = at::ones({}, at::kDouble); },
+                {"lr must be a one-element float32 tensor", "Double"}},
+        BadCall{"ThreeElementFoundInf", [](Call& c) { c.found_inf = at::zeros({3}); },
+                {"found_inf must be a one-element float32 tensor", "got 3 elements"}},
+        BadCall{"HalfGradScale", [](Call& c) { c.grad_scale = at::ones({}, at::kHalf); },
+                {"grad_scale must be a one-element float32 tensor", "Half"}},
+        BadCall{"StateOfAnotherDtype", [](Call& c) { c.state[1][1] = at::zeros({3, 2}, at::kDouble); },
+                {"exp_avg_sqs[1] has dtype Double"}},
+        BadCall{"StateOfAnotherShape", [](Call& c) { c.state[0][0] = at::zeros({5}); },
+                {"exp_avgs[0] has shape [5]"}},
+        BadCall{"NonContiguousState", [](Call& c) { c.state[0][1] = at::zeros({2, 3}).t(); },
+                {"exp_avgs[1] must be contiguous"}},
+        BadCall{"MixedDtypes", [](Call& c) {
+                  c.params[1] = at::ones({3, 2}, at::kDouble);
+                  c.grads[1] = at::ones({3, 2}, at::kDouble);
+                }, {"params[1] has dtype Double but params[0] has Float"}},
+        BadCall{"IntegerParams", [](Call& c) {
+                  c.params = {at::ones({6}, at::kInt)};
+                  c.grads = {at::ones({6}, at::kInt)};
+                  c.state[0] = {at::zeros({6}, at::kInt)};
+                  c.state[1] = {at::zeros({6}, at::kInt)};
+                  c.steps.resize(1);
+                }, {"params[0] has dtype Int", "float, double, half or bfloat16"}},
+        BadCall{"ExpandedParam", [](Call& c) {
+                  c.params[0] = at::ones({1}).expand({6});
+                }, {"params[0]", "share memory"}},
+        BadCall{"DoubleStepCount", [](Call& c) { c.steps[0] = at::zeros({}, at::kDouble); },
+                {"state_steps[0] must be a one-element float32 tensor"}},
+        BadCall{"MissingAmsgradState", [](Call& c) { c.hyper.amsgrad = true; },
+                {"max_exp_avg_sqs has 0 tensors but params has 2"}}),
+    [](const ::testing::TestParamInfo<BadCall>& info) { return std::string(info.param.name); });
 
 }  // namespace
 }  // namespace testing

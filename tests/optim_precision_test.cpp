@@ -81,8 +81,9 @@ TEST(Layout, NonContiguousParameterMatchesBuiltin) {
 TEST(Amp, FoundInfSkipsTheWholeStep) {
   at::Tensor p = at::ones({5}), g = at::full({5}, 0.5), m = at::zeros({5}), v = at::zeros({5});
   at::Tensor step = at::zeros({}, at::kFloat);
-  ops::adam_({p}, {g}, {m}, {v}, {}, {step}, 0.1, 0.9, 0.999, 0, 1e-8, false, false, false,
-             at::ones({}), at::ones({}));
+  ops::AdamHyper hyper;
+  hyper.lr = 0.1;
+  ops::fused_step({{p}, {g}, {{m}, {v}, {}}, {step}}, hyper, {at::Tensor(), at::ones({}), at::ones({})});
   EXPECT_TRUE(at::equal(p, at::ones({5})));
   EXPECT_EQ(step.item<float>(), 0.0f);
   EXPECT_TRUE(at::equal(m, at::zeros({5})));
@@ -93,9 +94,10 @@ TEST(Amp, GradScaleUnscalesGradientsInPlace) {
   at::Tensor p2 = p1.clone(), m2 = m1.clone(), v2 = v1.clone();
   at::Tensor scaled = at::linspace(-4, 4, 37), unscaled = scaled / 8;
   at::Tensor s1 = at::zeros({}, at::kFloat), s2 = at::zeros({}, at::kFloat);
-  ops::adam_({p1}, {scaled}, {m1}, {v1}, {}, {s1}, 0.1, 0.9, 0.999, 0, 1e-8, false, false, false,
-             at::full({}, 8.0), at::zeros({}));
-  ops::adam_({p2}, {unscaled}, {m2}, {v2}, {}, {s2}, 0.1, 0.9, 0.999, 0, 1e-8, false, false, false);
+  ops::AdamHyper hyper;
+  hyper.lr = 0.1;
+  ops::fused_step({{p1}, {scaled}, {{m1}, {v1}, {}}, {s1}}, hyper, {at::Tensor(), at::full({}, 8.0), at::zeros({})});
+  ops::fused_step({{p2}, {unscaled}, {{m2}, {v2}, {}}, {s2}}, hyper);
   EXPECT_TRUE(at::allclose(p1, p2, 1e-6, 0));
   EXPECT_TRUE(at::allclose(scaled, unscaled));
 }

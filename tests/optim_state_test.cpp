@@ -190,16 +190,16 @@ TEST(OptimizerState, ClosureLossIsReturnedAndTrajectoryUnchanged) {
   }
 }
 
-// A tensor lr (what a CUDA-graph-captured step reads) follows the schedule
-// and gives the same trajectory as the plain lr.
+// A capturable optimizer's device lr (what a CUDA-graph-captured step
+// reads) follows the schedule and gives the same trajectory as the plain lr.
 template <class Optimizer, class Options>
-void expect_lr_tensor_matches_plain(Options options) {
+void expect_capturable_matches_plain(Options options) {
   const Problem problem;
   auto plain_params = problem.initial_params(), tensor_params = problem.initial_params();
   Optimizer plain(plain_params, options);
-  Options with_tensor = options;
-  with_tensor.lr_tensor(at::full({}, options.lr(), at::kFloat));
-  Optimizer tensor_lr(tensor_params, with_tensor);
+  Options capturable = options;
+  capturable.capturable(true);
+  Optimizer tensor_lr(tensor_params, capturable);
   schedulers::LinearDecay plain_schedule(plain, 40), tensor_schedule(tensor_lr, 40);
   for (int64_t s = 0; s < 40; ++s) {
     problem.set_grads(plain_params, s);
@@ -209,17 +209,59 @@ void expect_lr_tensor_matches_plain(Options options) {
     plain_schedule.step();
     tensor_schedule.step();
     const auto& o = static_cast<const Options&>(tensor_lr.param_groups()[0].options());
-    ASSERT_FLOAT_EQ(o.lr_tensor().template item<float>(), float(o.lr()));
+    ASSERT_FLOAT_EQ(o.device_lr().template item<float>(), float(o.lr()));
   }
   // float lr tensor: the lr rounds to float, so agreement is to float precision.
   EXPECT_LE(max_relative_diff(flatten(tensor_params).unsqueeze(0), flatten(plain_params).unsqueeze(0)), 1e-6);
   EXPECT_FALSE(at::equal(flatten(tensor_params), flatten(problem.initial_params())));
 }
 
-TEST(OptimizerState, LrTensorFollowsTheScheduleAndTheTrajectory) {
-  expect_lr_tensor_matches_plain<optim::Adam>(optim::AdamOptions(0.01).amsgrad(true));
-  expect_lr_tensor_matches_plain<optim::AdamW>(optim::AdamWOptions(0.01));
-  expect_lr_tensor_matches_plain<optim::SGD>(optim::SGDOptions(0.05).momentum(0.9));
+TEST(OptimizerState, CapturableLrFollowsTheScheduleAndTheTrajectory) {
+  expect_capturable_matches_plain<optim::Adam>(optim::AdamOptions(0.01).amsgrad(true));
+  expect_capturable_matches_plain<optim::AdamW>(optim::AdamWOptions(0.01));
+  expect_capturable_matches_plain<optim::SGD>(optim::SGDOptions(0.05).momentum(0.9));
+  expect_capturable_matches_plain<optim::Adagrad>(optim::AdagradOptions(0.05));
+  expect_capturable_matches_plain<optim::RMSprop>(optim::RMSpropOptions(0.01).centered(true));
+  expect_capturable_matches_plain<optim::Adadelta>(optim::AdadeltaOptions(0.5));
+}
+
+// Two groups made from one options object each get their own device lr; a
+// scheduler moves each; load() keeps the tensors (a captured graph reads them).
+TEST(OptimizerState, CapturableGroupsOwnTheirDeviceLrs) {
+  const Problem problem;
+  auto params = problem.initial_params();
+  const auto options = optim::AdamOptions(0.01).capturable(true);
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(std::vector<at::Tensor>{params[0], params[1]}, std::make_unique<optim::AdamOptions>(options));
+  groups.emplace_back(std::vector<at::Tensor>{params[2], params[3]}, std::make_unique<optim::AdamOptions>(options));
+  optim::Adam adam(std::move(groups), options);
+  auto device_lr = [&](size_t g) {
+    return static_cast<const optim::AdamOptions&>(adam.param_groups()[g].options()).device_lr();
+  };
+  ASSERT_FALSE(device_lr(0).is_same(device_lr(1)));
+  adam.param_groups()[1].options().set_lr(0.5);
+  EXPECT_FLOAT_EQ(device_lr(0).item<float>(), 0.01f);
+  EXPECT_FLOAT_EQ(device_lr(1).item<float>(), 0.5f);
+
+  schedulers::LambdaLR schedule(
+      adam, std::vector<schedulers::LrLambda>{[](int64_t e) { return 1.0 / (1 + e); }, [](int64_t) { return 2.0; }});
+  for (int64_t s = 0; s < 3; ++s) {
+    problem.set_grads(params, s);
+    adam.step();
+    schedule.step();
+  }
+  EXPECT_FLOAT_EQ(device_lr(0).item<float>(), float(0.01 / 4));
+  EXPECT_FLOAT_EQ(device_lr(1).item<float>(), float(0.5 * 2));
+
+  std::stringstream file;
+  torch::save(adam, file);
+  adam.param_groups()[0].options().set_lr(0.3);
+  const at::Tensor kept0 = device_lr(0), kept1 = device_lr(1);
+  torch::load(adam, file);
+  EXPECT_TRUE(device_lr(0).is_same(kept0));
+  EXPECT_TRUE(device_lr(1).is_same(kept1));
+  EXPECT_FLOAT_EQ(kept0.item<float>(), float(0.01 / 4));
+  EXPECT_TRUE(static_cast<const optim::AdamOptions&>(adam.param_groups()[0].options()).capturable());
 }
 
 TEST(OptimizerState, ParamsWithoutGradientAreSkipped) {

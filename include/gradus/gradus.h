@@ -4,7 +4,7 @@
 #include <gradus/optim/adagrad.h>
 #include <gradus/optim/adam.h>
 #include <gradus/optim/adamw.h>
-#include <gradus/optim/fused_ops.h>
+#include <gradus/ops/fused_step.h>
 #include <gradus/optim/rmsprop.h>
 #include <gradus/optim/sgd.h>
 #include <gradus/schedulers/schedulers.h>

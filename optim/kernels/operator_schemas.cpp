@@ -1,6 +1,7 @@
-// The gradus operators, declared once. Each backend registers its kernels
-// with TORCH_LIBRARY_IMPL(gradus, <Backend>, m) in cpu/ or cuda/; the
-// dispatcher routes a call by the device of its tensors.
+// The gradus operators, declared once each from its description
+// (gradus/ops/<name>.h via optimizer_list.h; schema text: fused_call.cpp).
+// Each backend registers its kernels with TORCH_LIBRARY_IMPL(gradus, <Backend>, m)
+// in cpu/ or cuda/; the dispatcher routes a call by the device of its tensors.
 //
 // Every operator updates a list of parameters in one call, in place. Those
 // with state_steps advance each step count by one and use the new value, so
@@ -11,39 +12,13 @@
 // device, so a captured CUDA graph sees the lr a scheduler sets later.
 #include <torch/library.h>
 
+#include "fused_call.h"
+#include "optimizer_list.h"
+
 TORCH_LIBRARY(gradus, m) {
-  m.def(
-      "sgd_(Tensor(a!)[] params, Tensor(b!)[] grads, Tensor(c!)[] momentum_buffers, *, "
-      "float lr, float momentum, float dampening, float weight_decay, bool nesterov, "
-      "bool maximize, bool is_first_step, Tensor? grad_scale=None, Tensor? found_inf=None) -> ()");
-  m.def(
-      "adam_(Tensor(a!)[] params, Tensor(b!)[] grads, Tensor(c!)[] exp_avgs, "
-      "Tensor(d!)[] exp_avg_sqs, Tensor(e!)[] max_exp_avg_sqs, Tensor(f!)[] state_steps, *, "
-      "float lr, float beta1, float beta2, float weight_decay, float eps, bool amsgrad, "
-      "bool maximize, bool decoupled_weight_decay, Tensor? grad_scale=None, "
-      "Tensor? found_inf=None) -> ()");
-  m.def(
-      "sgd_.tensor_lr(Tensor(a!)[] params, Tensor(b!)[] grads, Tensor(c!)[] momentum_buffers, *, "
-      "Tensor lr, float momentum, float dampening, float weight_decay, bool nesterov, "
-      "bool maximize, bool is_first_step, Tensor? grad_scale=None, Tensor? found_inf=None) -> ()");
-  m.def(
-      "adam_.tensor_lr(Tensor(a!)[] params, Tensor(b!)[] grads, Tensor(c!)[] exp_avgs, "
-      "Tensor(d!)[] exp_avg_sqs, Tensor(e!)[] max_exp_avg_sqs, Tensor(f!)[] state_steps, *, "
-      "Tensor lr, float beta1, float beta2, float weight_decay, float eps, bool amsgrad, "
-      "bool maximize, bool decoupled_weight_decay, Tensor? grad_scale=None, "
-      "Tensor? found_inf=None) -> ()");
-  m.def(
-      "adagrad_(Tensor(a!)[] params, Tensor(b!)[] grads, Tensor(c!)[] state_sums, "
-      "Tensor(d!)[] state_steps, *, float lr, float lr_decay, float weight_decay, float eps, "
-      "bool maximize, Tensor? grad_scale=None, Tensor? found_inf=None) -> ()");
-  m.def(
-      "rmsprop_(Tensor(a!)[] params, Tensor(b!)[] grads, Tensor(c!)[] square_avgs, "
-      "Tensor(d!)[] grad_avgs, Tensor(e!)[] momentum_buffers, Tensor(f!)[] state_steps, *, "
-      "float lr, float alpha, float eps, float weight_decay, float momentum, bool centered, "
-      "bool maximize, Tensor? grad_scale=None, Tensor? found_inf=None) -> ()");
-  m.def(
-      "adadelta_(Tensor(a!)[] params, Tensor(b!)[] grads, Tensor(c!)[] square_avgs, "
-      "Tensor(d!)[] acc_deltas, Tensor(e!)[] state_steps, *, float lr, float rho, float eps, "
-      "float weight_decay, bool maximize, Tensor? grad_scale=None, "
-      "Tensor? found_inf=None) -> ()");
+#define GRADUS_DEFINE_OPERATOR(Name)                                                     \
+  m.def(gradus::kernels::schema_of<gradus::ops::Name##Hyper>(/*tensor_lr=*/false).c_str()); \
+  m.def(gradus::kernels::schema_of<gradus::ops::Name##Hyper>(/*tensor_lr=*/true).c_str());
+  GRADUS_FOR_EACH_OPTIMIZER(GRADUS_DEFINE_OPERATOR)
+#undef GRADUS_DEFINE_OPERATOR
 }

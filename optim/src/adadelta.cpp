@@ -1,8 +1,24 @@
+#include <gradus/ops/fused_step.h>
 #include <gradus/optim/adadelta.h>
-#include <gradus/optim/fused_ops.h>
+
+#include "fused_call.h"
 
 namespace gradus {
 namespace optim {
+namespace {
+
+ops::AdadeltaHyper adadelta_hyper(const OptimizerOptions& options) {
+  const auto& o = static_cast<const AdadeltaOptions&>(options);
+  ops::AdadeltaHyper h;
+  h.lr = o.lr();
+  h.rho = o.rho();
+  h.eps = o.eps();
+  h.weight_decay = o.weight_decay();
+  h.maximize = o.maximize();
+  return h;
+}
+
+}  // namespace
 
 Adadelta::Adadelta(std::vector<OptimizerParamGroup> param_groups, AdadeltaOptions defaults)
     : FusedOptimizer(std::move(param_groups), std::make_unique<AdadeltaOptions>(defaults),
@@ -11,33 +27,25 @@ Adadelta::Adadelta(std::vector<OptimizerParamGroup> param_groups, AdadeltaOption
 }
 
 Adadelta::Adadelta(std::vector<at::Tensor> params, AdadeltaOptions defaults)
-    : Adadelta(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))},
-               defaults) {}
+    : Adadelta(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
 
 void Adadelta::check_options(const OptimizerOptions& options) const {
-  const auto& o = static_cast<const AdadeltaOptions&>(options);
-  TORCH_CHECK(o.lr() >= 0, name(), ": invalid learning rate: ", o.lr());
-  TORCH_CHECK(0 <= o.rho() && o.rho() <= 1, name(), ": invalid rho value: ", o.rho(),
-              " (must be in [0, 1])");
-  TORCH_CHECK(o.eps() >= 0, name(), ": invalid epsilon value: ", o.eps());
-  TORCH_CHECK(o.weight_decay() >= 0, name(), ": invalid weight_decay value: ", o.weight_decay());
+  kernels::check_hyper(name(), adadelta_hyper(options));
 }
 
 void Adadelta::step_bucket(const OptimizerOptions& options, ParamBucket& bucket) {
-  const auto& o = static_cast<const AdadeltaOptions&>(options);
-  std::vector<at::Tensor> square_avgs, acc_deltas, steps;
-  for (const at::Tensor& param : bucket.params) {
+  ops::FusedTensors tensors{std::move(bucket.params), std::move(bucket.grads), {{}, {}}, {}};
+  for (const at::Tensor& param : tensors.params) {
     auto& s = state_for<AdadeltaParamState>(param, [&](AdadeltaParamState& fresh) {
       fresh.step(new_step_count(param));
       fresh.square_avg(zeros_state_like(param));
       fresh.acc_delta(zeros_state_like(param));
     });
-    square_avgs.push_back(s.square_avg());
-    acc_deltas.push_back(s.acc_delta());
-    steps.push_back(s.step());
+    tensors.state[0].push_back(s.square_avg());
+    tensors.state[1].push_back(s.acc_delta());
+    tensors.state_steps.push_back(s.step());
   }
-  ops::adadelta_(bucket.params, bucket.grads, square_avgs, acc_deltas, steps, o.lr(), o.rho(),
-                 o.eps(), o.weight_decay(), o.maximize());
+  ops::fused_step(tensors, adadelta_hyper(options), step_tensors(options));
 }
 
 std::unique_ptr<OptimizerParamState> Adadelta::make_empty_state() const {

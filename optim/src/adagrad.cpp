@@ -1,8 +1,24 @@
+#include <gradus/ops/fused_step.h>
 #include <gradus/optim/adagrad.h>
-#include <gradus/optim/fused_ops.h>
+
+#include "fused_call.h"
 
 namespace gradus {
 namespace optim {
+namespace {
+
+ops::AdagradHyper adagrad_hyper(const OptimizerOptions& options) {
+  const auto& o = static_cast<const AdagradOptions&>(options);
+  ops::AdagradHyper h;
+  h.lr = o.lr();
+  h.lr_decay = o.lr_decay();
+  h.weight_decay = o.weight_decay();
+  h.eps = o.eps();
+  h.maximize = o.maximize();
+  return h;
+}
+
+}  // namespace
 
 Adagrad::Adagrad(std::vector<OptimizerParamGroup> param_groups, AdagradOptions defaults)
     : FusedOptimizer(std::move(param_groups), std::make_unique<AdagradOptions>(defaults),
@@ -28,24 +44,20 @@ Adagrad::Adagrad(std::vector<at::Tensor> params, AdagradOptions defaults)
 
 void Adagrad::check_options(const OptimizerOptions& options) const {
   const auto& o = static_cast<const AdagradOptions&>(options);
-  TORCH_CHECK(o.lr() >= 0, name(), ": invalid learning rate: ", o.lr());
-  TORCH_CHECK(o.lr_decay() >= 0, name(), ": invalid lr_decay value: ", o.lr_decay());
-  TORCH_CHECK(o.weight_decay() >= 0, name(), ": invalid weight_decay value: ", o.weight_decay());
+  kernels::check_hyper(name(), adagrad_hyper(options));
+  // Not an operator argument: it only fills new accumulators.
   TORCH_CHECK(o.initial_accumulator_value() >= 0, name(),
               ": invalid initial_accumulator_value value: ", o.initial_accumulator_value());
-  TORCH_CHECK(o.eps() >= 0, name(), ": invalid epsilon value: ", o.eps());
 }
 
 void Adagrad::step_bucket(const OptimizerOptions& options, ParamBucket& bucket) {
-  const auto& o = static_cast<const AdagradOptions&>(options);
-  std::vector<at::Tensor> sums, steps;
-  for (const at::Tensor& param : bucket.params) {
+  ops::FusedTensors tensors{std::move(bucket.params), std::move(bucket.grads), {{}}, {}};
+  for (const at::Tensor& param : tensors.params) {
     auto& s = init_state(param);  // new only for a param added after construction
-    sums.push_back(s.sum());
-    steps.push_back(s.step());
+    tensors.state[0].push_back(s.sum());
+    tensors.state_steps.push_back(s.step());
   }
-  ops::adagrad_(bucket.params, bucket.grads, sums, steps, o.lr(), o.lr_decay(), o.weight_decay(),
-                o.eps(), o.maximize());
+  ops::fused_step(tensors, adagrad_hyper(options), step_tensors(options));
 }
 
 std::unique_ptr<OptimizerParamState> Adagrad::make_empty_state() const {

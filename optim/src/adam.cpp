@@ -1,41 +1,48 @@
+// Adam and AdamW: both run gradus::adam_ (gradus/ops/adam.h).
+#include <gradus/ops/fused_step.h>
 #include <gradus/optim/adam.h>
-#include <gradus/optim/fused_ops.h>
+#include <gradus/optim/adamw.h>
+
+#include "fused_call.h"
 
 namespace gradus {
 namespace optim {
-namespace detail {
+namespace {
 
-void AdamFamily::check_hyper(const Hyper& h) const {
-  TORCH_CHECK(h.lr >= 0, name(), ": invalid learning rate: ", h.lr);
-  TORCH_CHECK(h.eps >= 0, name(), ": invalid epsilon value: ", h.eps);
-  TORCH_CHECK(0 <= h.beta1 && h.beta1 < 1, name(), ": invalid beta parameter at index 0: ", h.beta1,
-              " (must be in [0, 1))");
-  TORCH_CHECK(0 <= h.beta2 && h.beta2 < 1, name(), ": invalid beta parameter at index 1: ", h.beta2,
-              " (must be in [0, 1))");
-  TORCH_CHECK(h.weight_decay >= 0, name(), ": invalid weight_decay value: ", h.weight_decay);
+template <class Options>
+ops::AdamHyper adam_hyper(const OptimizerOptions& options, bool decoupled) {
+  const auto& o = static_cast<const Options&>(options);
+  ops::AdamHyper h;
+  h.lr = o.lr();
+  h.beta1 = std::get<0>(o.betas());
+  h.beta2 = std::get<1>(o.betas());
+  h.weight_decay = o.weight_decay();
+  h.eps = o.eps();
+  h.amsgrad = o.amsgrad();
+  h.maximize = o.maximize();
+  h.decoupled_weight_decay = decoupled;
+  return h;
 }
 
-void AdamFamily::update_bucket(const Hyper& h, ParamBucket& bucket) {
-  std::vector<at::Tensor> exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps;
-  for (const at::Tensor& param : bucket.params) {
+}  // namespace
+
+namespace detail {
+
+void AdamFamily::step_adam(const ops::AdamHyper& hyper, const OptimizerOptions& options, ParamBucket& bucket) {
+  ops::FusedTensors tensors{std::move(bucket.params), std::move(bucket.grads), {{}, {}, {}}, {}};
+  for (const at::Tensor& param : tensors.params) {
     auto& s = state_for<AdamParamState>(param, [&](AdamParamState& fresh) {
       fresh.step(new_step_count(param));
       fresh.exp_avg(zeros_state_like(param));
       fresh.exp_avg_sq(zeros_state_like(param));
     });
-    if (h.amsgrad && !s.max_exp_avg_sq().defined()) s.max_exp_avg_sq(zeros_state_like(param));
-    exp_avgs.push_back(s.exp_avg());
-    exp_avg_sqs.push_back(s.exp_avg_sq());
-    if (h.amsgrad) max_exp_avg_sqs.push_back(s.max_exp_avg_sq());
-    steps.push_back(s.step());
+    if (hyper.amsgrad && !s.max_exp_avg_sq().defined()) s.max_exp_avg_sq(zeros_state_like(param));
+    tensors.state[0].push_back(s.exp_avg());
+    tensors.state[1].push_back(s.exp_avg_sq());
+    if (hyper.amsgrad) tensors.state[2].push_back(s.max_exp_avg_sq());
+    tensors.state_steps.push_back(s.step());
   }
-  if (h.lr_tensor.defined()) {
-    ops::adam_tensor_lr_(bucket.params, bucket.grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, h.lr_tensor,
-                         h.beta1, h.beta2, h.weight_decay, h.eps, h.amsgrad, h.maximize, h.decoupled_weight_decay);
-  } else {
-    ops::adam_(bucket.params, bucket.grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, h.lr, h.beta1, h.beta2,
-               h.weight_decay, h.eps, h.amsgrad, h.maximize, h.decoupled_weight_decay);
-  }
+  ops::fused_step(tensors, hyper, step_tensors(options));
 }
 
 std::unique_ptr<OptimizerParamState> AdamFamily::make_empty_state() const {
@@ -45,8 +52,7 @@ std::unique_ptr<OptimizerParamState> AdamFamily::make_empty_state() const {
 }  // namespace detail
 
 Adam::Adam(std::vector<OptimizerParamGroup> param_groups, AdamOptions defaults)
-    : AdamFamily(std::move(param_groups), std::make_unique<AdamOptions>(defaults),
-                 "gradus::optim::Adam") {
+    : AdamFamily(std::move(param_groups), std::make_unique<AdamOptions>(defaults), "gradus::optim::Adam") {
   check_all_options();
 }
 
@@ -54,11 +60,27 @@ Adam::Adam(std::vector<at::Tensor> params, AdamOptions defaults)
     : Adam(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
 
 void Adam::check_options(const OptimizerOptions& options) const {
-  check_hyper(hyper_of(static_cast<const AdamOptions&>(options), false));
+  kernels::check_hyper(name(), adam_hyper<AdamOptions>(options, false));
 }
 
 void Adam::step_bucket(const OptimizerOptions& options, ParamBucket& bucket) {
-  update_bucket(hyper_of(static_cast<const AdamOptions&>(options), false), bucket);
+  step_adam(adam_hyper<AdamOptions>(options, false), options, bucket);
+}
+
+AdamW::AdamW(std::vector<OptimizerParamGroup> param_groups, AdamWOptions defaults)
+    : AdamFamily(std::move(param_groups), std::make_unique<AdamWOptions>(defaults), "gradus::optim::AdamW") {
+  check_all_options();
+}
+
+AdamW::AdamW(std::vector<at::Tensor> params, AdamWOptions defaults)
+    : AdamW(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
+
+void AdamW::check_options(const OptimizerOptions& options) const {
+  kernels::check_hyper(name(), adam_hyper<AdamWOptions>(options, true));
+}
+
+void AdamW::step_bucket(const OptimizerOptions& options, ParamBucket& bucket) {
+  step_adam(adam_hyper<AdamWOptions>(options, true), options, bucket);
 }
 
 }  // namespace optim

@@ -11,7 +11,7 @@
 #include <typeinfo>
 #include <type_traits>
 
-#include "tensor_list_checks.h"
+#include "fused_call.h"
 #include "torch_version.h"
 
 namespace gradus {
@@ -59,6 +59,10 @@ void ArchiveReader::operator()(const char* key, double& value) const {
 void ArchiveReader::operator()(const char* key, bool& value) const {
   value = read_required(archive, key).toBool();
 }
+void ArchiveReader::optional(const char* key, bool& value) const {
+  c10::IValue read;
+  if (archive.try_read(key, read)) value = read.toBool();
+}
 void ArchiveReader::operator()(const char* key, std::tuple<double, double>& value) const {
   value = std::make_tuple(read_required(archive, std::string(key) + "_0").toDouble(),
                           read_required(archive, std::string(key) + "_1").toDouble());
@@ -95,7 +99,30 @@ void FusedOptimizer::add_param_group(const OptimizerParamGroup& param_group) {
               c10::demangle(typeid(options).name()), ", expected ", c10::demangle(typeid(defaults()).name()));
   OptimizerParamGroup added(param_group.params());
   added.set_options(options.clone());
+  attach_device_lr(added.options(), added.params());
   param_groups_.push_back(std::move(added));
+}
+
+void FusedOptimizer::attach_device_lr(OptimizerOptions& options, const std::vector<at::Tensor>& params,
+                                      const at::Tensor& keep) {
+  auto& capturable = dynamic_cast<CapturableOptions&>(options);
+  if (!capturable.capturable_) {
+    capturable.device_lr_ = at::Tensor();
+    return;
+  }
+  const at::Device device = params.empty() ? at::Device(at::kCPU) : params[0].device();
+  if (keep.defined() && keep.device() == device) {
+    capturable.device_lr_ = keep;
+    capturable.device_lr_.fill_(options.get_lr());
+  } else {
+    capturable.device_lr_ = at::full({}, options.get_lr(), at::TensorOptions().dtype(at::kFloat).device(device));
+  }
+}
+
+ops::StepTensors FusedOptimizer::step_tensors(const OptimizerOptions& options) {
+  ops::StepTensors extra;
+  extra.lr = dynamic_cast<const CapturableOptions&>(options).device_lr();
+  return extra;
 }
 
 void FusedOptimizer::check_all_options() const {
@@ -218,6 +245,11 @@ void FusedOptimizer::load(torch::serialize::InputArchive& archive) {
       param_state->serialize(state_archive);
       state[state_key(group.params()[i])] = std::move(param_state);
     }
+  }
+  // A capturable group keeps its device lr tensor: a captured graph reads it.
+  for (size_t g = 0; g < param_groups_.size(); ++g) {
+    const at::Tensor kept = dynamic_cast<const CapturableOptions&>(param_groups_[g].options()).device_lr();
+    attach_device_lr(*options[g], param_groups_[g].params(), kept);
   }
   for (size_t g = 0; g < param_groups_.size(); ++g) param_groups_[g].set_options(std::move(options[g]));
   state_ = std::move(state);

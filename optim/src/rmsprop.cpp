@@ -1,8 +1,26 @@
-#include <gradus/optim/fused_ops.h>
+#include <gradus/ops/fused_step.h>
 #include <gradus/optim/rmsprop.h>
+
+#include "fused_call.h"
 
 namespace gradus {
 namespace optim {
+namespace {
+
+ops::RmspropHyper rmsprop_hyper(const OptimizerOptions& options) {
+  const auto& o = static_cast<const RMSpropOptions&>(options);
+  ops::RmspropHyper h;
+  h.lr = o.lr();
+  h.alpha = o.alpha();
+  h.eps = o.eps();
+  h.weight_decay = o.weight_decay();
+  h.momentum = o.momentum();
+  h.centered = o.centered();
+  h.maximize = o.maximize();
+  return h;
+}
+
+}  // namespace
 
 RMSprop::RMSprop(std::vector<OptimizerParamGroup> param_groups, RMSpropOptions defaults)
     : FusedOptimizer(std::move(param_groups), std::make_unique<RMSpropOptions>(defaults),
@@ -14,35 +32,26 @@ RMSprop::RMSprop(std::vector<at::Tensor> params, RMSpropOptions defaults)
     : RMSprop(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
 
 void RMSprop::check_options(const OptimizerOptions& options) const {
-  const auto& o = static_cast<const RMSpropOptions&>(options);
-  TORCH_CHECK(o.lr() >= 0, name(), ": invalid learning rate: ", o.lr());
-  TORCH_CHECK(o.eps() >= 0, name(), ": invalid epsilon value: ", o.eps());
-  TORCH_CHECK(o.momentum() >= 0, name(), ": invalid momentum value: ", o.momentum());
-  TORCH_CHECK(o.weight_decay() >= 0, name(), ": invalid weight_decay value: ", o.weight_decay());
-  TORCH_CHECK(o.alpha() >= 0, name(), ": invalid alpha value: ", o.alpha());
+  kernels::check_hyper(name(), rmsprop_hyper(options));
 }
 
 void RMSprop::step_bucket(const OptimizerOptions& options, ParamBucket& bucket) {
-  const auto& o = static_cast<const RMSpropOptions&>(options);
-  std::vector<at::Tensor> square_avgs, grad_avgs, momentum_buffers, steps;
-  for (const at::Tensor& param : bucket.params) {
+  const ops::RmspropHyper hyper = rmsprop_hyper(options);
+  ops::FusedTensors tensors{std::move(bucket.params), std::move(bucket.grads), {{}, {}, {}}, {}};
+  for (const at::Tensor& param : tensors.params) {
     auto& s = state_for<RMSpropParamState>(param, [&](RMSpropParamState& fresh) {
       fresh.step(new_step_count(param));
       fresh.square_avg(zeros_state_like(param));
     });
     // Created when first needed, so options switched on later work too.
-    if (o.centered() && !s.grad_avg().defined()) s.grad_avg(zeros_state_like(param));
-    if (o.momentum() > 0 && !s.momentum_buffer().defined()) {
-      s.momentum_buffer(zeros_state_like(param));
-    }
-    square_avgs.push_back(s.square_avg());
-    if (o.centered()) grad_avgs.push_back(s.grad_avg());
-    if (o.momentum() > 0) momentum_buffers.push_back(s.momentum_buffer());
-    steps.push_back(s.step());
+    if (hyper.centered && !s.grad_avg().defined()) s.grad_avg(zeros_state_like(param));
+    if (hyper.momentum > 0 && !s.momentum_buffer().defined()) s.momentum_buffer(zeros_state_like(param));
+    tensors.state[0].push_back(s.square_avg());
+    if (hyper.centered) tensors.state[1].push_back(s.grad_avg());
+    if (hyper.momentum > 0) tensors.state[2].push_back(s.momentum_buffer());
+    tensors.state_steps.push_back(s.step());
   }
-  ops::rmsprop_(bucket.params, bucket.grads, square_avgs, grad_avgs, momentum_buffers, steps,
-                o.lr(), o.alpha(), o.eps(), o.weight_decay(), o.momentum(), o.centered(),
-                o.maximize());
+  ops::fused_step(tensors, hyper, step_tensors(options));
 }
 
 std::unique_ptr<OptimizerParamState> RMSprop::make_empty_state() const {

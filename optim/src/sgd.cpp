@@ -1,12 +1,28 @@
-#include <gradus/optim/fused_ops.h>
+#include <gradus/ops/fused_step.h>
 #include <gradus/optim/sgd.h>
+
+#include "fused_call.h"
 
 namespace gradus {
 namespace optim {
+namespace {
+
+ops::SgdHyper sgd_hyper(const OptimizerOptions& options) {
+  const auto& o = static_cast<const SGDOptions&>(options);
+  ops::SgdHyper h;
+  h.lr = o.lr();
+  h.momentum = o.momentum();
+  h.dampening = o.dampening();
+  h.weight_decay = o.weight_decay();
+  h.nesterov = o.nesterov();
+  h.maximize = o.maximize();
+  return h;
+}
+
+}  // namespace
 
 SGD::SGD(std::vector<OptimizerParamGroup> param_groups, SGDOptions defaults)
-    : FusedOptimizer(std::move(param_groups), std::make_unique<SGDOptions>(defaults),
-                     "gradus::optim::SGD") {
+    : FusedOptimizer(std::move(param_groups), std::make_unique<SGDOptions>(defaults), "gradus::optim::SGD") {
   check_all_options();
 }
 
@@ -14,46 +30,42 @@ SGD::SGD(std::vector<at::Tensor> params, SGDOptions defaults)
     : SGD(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
 
 void SGD::check_options(const OptimizerOptions& options) const {
-  const auto& o = static_cast<const SGDOptions&>(options);
-  TORCH_CHECK(o.lr() >= 0, name(), ": invalid learning rate: ", o.lr());
-  TORCH_CHECK(o.momentum() >= 0, name(), ": invalid momentum value: ", o.momentum());
-  TORCH_CHECK(o.weight_decay() >= 0, name(), ": invalid weight_decay value: ", o.weight_decay());
-  TORCH_CHECK(!o.nesterov() || (o.momentum() > 0 && o.dampening() == 0), name(),
-              ": Nesterov momentum requires a momentum and zero dampening (momentum: ",
-              o.momentum(), ", dampening: ", o.dampening(), ")");
+  kernels::check_hyper(name(), sgd_hyper(options));
 }
 
 // A parameter's first momentum step copies its gradient into the buffer, so
 // parameters with and without a buffer go to separate operator calls.
 void SGD::step_bucket(const OptimizerOptions& options, ParamBucket& bucket) {
-  const auto& o = static_cast<const SGDOptions&>(options);
-  auto run = [&](const ParamBucket& b, const std::vector<at::Tensor>& buffers, bool first) {
-    if (b.params.empty()) return;
-    if (o.lr_tensor().defined()) {
-      ops::sgd_tensor_lr_(b.params, b.grads, buffers, o.lr_tensor(), o.momentum(), o.dampening(), o.weight_decay(),
-                          o.nesterov(), o.maximize(), first);
-    } else {
-      ops::sgd_(b.params, b.grads, buffers, o.lr(), o.momentum(), o.dampening(), o.weight_decay(), o.nesterov(),
-                o.maximize(), first);
-    }
-  };
-  if (o.momentum() == 0) {
-    run(bucket, {}, false);
+  ops::SgdHyper hyper = sgd_hyper(options);
+  const ops::StepTensors extra = step_tensors(options);
+  if (hyper.momentum == 0) {
+    ops::fused_step({std::move(bucket.params), std::move(bucket.grads), {{}}, {}}, hyper, extra);
     return;
   }
-  ParamBucket first, later;
-  std::vector<at::Tensor> first_buffers, later_buffers;
+  ops::FusedTensors first{{}, {}, {{}}, {}}, later{{}, {}, {{}}, {}};
   for (size_t i = 0; i < bucket.params.size(); ++i) {
     const at::Tensor& param = bucket.params[i];
     auto& s = state_for<SGDParamState>(param, [](SGDParamState&) {});
     const bool is_first = !s.momentum_buffer().defined();
     if (is_first) s.momentum_buffer(zeros_state_like(param));
-    (is_first ? first : later).params.push_back(param);
-    (is_first ? first : later).grads.push_back(bucket.grads[i]);
-    (is_first ? first_buffers : later_buffers).push_back(s.momentum_buffer());
+    ops::FusedTensors& call = is_first ? first : later;
+    call.params.push_back(param);
+    call.grads.push_back(bucket.grads[i]);
+    call.state[0].push_back(s.momentum_buffer());
   }
-  run(first, first_buffers, true);
-  run(later, later_buffers, false);
+  if (!first.params.empty()) {
+    hyper.is_first_step = true;
+    try {
+      ops::fused_step(first, hyper, extra);
+    } catch (...) {  // a refused call leaves these params without a buffer, as before it
+      for (const at::Tensor& param : first.params) static_cast<SGDParamState*>(find_state(param))->momentum_buffer({});
+      throw;
+    }
+  }
+  if (!later.params.empty()) {
+    hyper.is_first_step = false;
+    ops::fused_step(later, hyper, extra);
+  }
 }
 
 std::unique_ptr<OptimizerParamState> SGD::make_empty_state() const {

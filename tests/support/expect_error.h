@@ -5,13 +5,13 @@
 #include <gtest/gtest.h>
 
 #include <functional>
-#include <initializer_list>
 #include <string>
+#include <vector>
 
 namespace gradus {
 namespace testing {
 
-inline void expect_error(const std::function<void()>& fn, std::initializer_list<std::string> fragments) {
+inline void expect_error(const std::function<void()>& fn, const std::vector<std::string>& fragments) {
   try {
     fn();
     ADD_FAILURE() << "no error thrown";

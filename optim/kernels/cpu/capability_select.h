@@ -1,5 +1,5 @@
 #pragma once
-// Which copy of the CPU kernels runs (see cpu/cpu_capability.h).
+// Which copy of the CPU kernels runs (see cpu/cpu_registration.cpp).
 
 namespace gradus {
 namespace cpu {

@@ -1,16 +1,10 @@
 #pragma once
-// The CUDA kernels' host interface: raw device pointers and the same Scalars
-// structs as the CPU kernels, no ATen, so nvcc builds it anywhere. The ATen
-// glue (cuda/*_glue.cpp, built only when Torch has CUDA) fills it from
-// tensor lists.
+// The CUDA kernels' host interface: raw device pointers and the operator's
+// description (its Hyper struct), no ATen, so nvcc builds it anywhere. The
+// ATen glue (cuda/optimizer_glue.cpp, built only when Torch has CUDA) fills
+// it from a checked call (fused_call.h).
 #include <cstdint>
 #include <vector>
-
-#include "math/adadelta_math.h"
-#include "math/adagrad_math.h"
-#include "math/adam_math.h"
-#include "math/rmsprop_math.h"
-#include "math/sgd_math.h"
 
 namespace gradus {
 namespace cuda {
@@ -23,22 +17,21 @@ enum class ParamType { kFloat, kDouble, kHalf, kBFloat16 };
 struct FusedLists {
   ParamType param_type = ParamType::kFloat;
   std::vector<void*> params, grads;
-  std::vector<void*> state[3];
-  std::vector<float*> steps;  // one-element float32 step counts; empty for SGD
+  std::vector<std::vector<void*>> state;  // one list per slot of the description
+  std::vector<float*> steps;  // one-element float32 step counts; empty for StepCount::kNone
   std::vector<int64_t> numels;
-  const float* lr = nullptr;          // a device lr (graph capture), else the Scalars' lr
+  const float* lr = nullptr;          // a device lr (graph capture), else hyper.lr
   const float* grad_scale = nullptr;  // AMP: divide grads by it, write them back
   const float* found_inf = nullptr;   // AMP: non-zero skips the whole update
   void* stream = nullptr;             // cudaStream_t
 };
 
-// Each updates every tensor of `lists` and then advances its step counts
-// (unless found_inf is set), all on `lists.stream`, without host syncs.
-void launch_sgd(const FusedLists& lists, const math::SgdScalars& scalars);
-void launch_adam(const FusedLists& lists, const math::AdamScalars& scalars);
-void launch_adagrad(const FusedLists& lists, const math::AdagradScalars& scalars);
-void launch_rmsprop(const FusedLists& lists, const math::RmspropScalars& scalars);
-void launch_adadelta(const FusedLists& lists, const math::AdadeltaScalars& scalars);
+// Updates every tensor of `lists` and then advances its step counts (unless
+// found_inf is set), all on `lists.stream`, without host syncs. Returns
+// null, or the CUDA error of a failed launch. Instantiated for every
+// operator of optimizer_list.h.
+template <class Hyper>
+const char* launch(const FusedLists& lists, const Hyper& hyper);
 
 }  // namespace cuda
 }  // namespace gradus

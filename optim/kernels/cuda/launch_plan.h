@@ -1,6 +1,6 @@
 #pragma once
 // Host-side chunking for the multi-tensor CUDA kernels, in plain C++ (no
-// CUDA, no ATen) so it is unit-tested on any machine. One launch covers up
+// CUDA, no ATen; c10 for errors) so it is unit-tested on any machine. One launch covers up
 // to `max_tensors` tensors and `max_blocks` blocks; each block updates one
 // chunk of `chunk_size` elements of one tensor. A tensor whose chunks do not
 // fit in one launch continues in the next.
@@ -20,7 +20,7 @@ struct LaunchWork {
   std::vector<BlockWork> blocks;
 };
 
-// Empty tensors get no block. Throws std::invalid_argument on bad limits.
+// Empty tensors get no block. Throws c10::Error on bad limits.
 std::vector<LaunchWork> plan_launches(const std::vector<int64_t>& numels, int64_t chunk_size, int32_t max_tensors,
                                       int32_t max_blocks);
 

@@ -8,9 +8,6 @@
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
-#include <stdexcept>
-#include <string>
-
 #include "cuda/fused_launch.h"
 #include "cuda/launch_plan.h"
 
@@ -21,7 +18,7 @@ constexpr int64_t kChunkSize = 65536;
 constexpr int kBlockSize = 512;
 constexpr int kILP = 4;
 constexpr int kMaxBlocks = 320;
-// Kernel arguments fit the classic 4 KiB limit: 256 bytes for the Scalars
+// Kernel arguments fit the classic 4 KiB limit: 256 bytes for the Hyper values
 // and pointers, 6 bytes per block for the block tables, and per tensor 8
 // bytes for each address (param, grad, state slots, step) and its size.
 template <int kSlots>
@@ -94,19 +91,20 @@ __device__ __forceinline__ void store_lane(T* dst, const opmath_t* src, int64_t 
   }
 }
 
-// Update: struct { using Scalars; template <class T> using Coeffs; static constexpr int kSlots;
-//   static constexpr bool kHasStep; __device__ static void apply(T& p, T& g, T* state, const Coeffs<T>&); }
+// Update: struct { using Hyper; template <class T> using Coeffs; static constexpr int kSlots;
+//   __device__ static void apply(T& p, T& g, T* state, const Coeffs<T>&); } (math/<name>_math.h)
 template <typename Update, typename param_t, typename opmath_t>
 __global__ void __launch_bounds__(kBlockSize)
-    multi_tensor_update(TensorListMeta<Update::kSlots> meta, typename Update::Scalars scalars, const float* lr,
+    multi_tensor_update(TensorListMeta<Update::kSlots> meta, typename Update::Hyper hyper, const float* lr,
                         const float* grad_scale, const float* found_inf) {
   if (found_inf != nullptr && *found_inf != 0.f) return;
   const int t = meta.block_tensor[blockIdx.x];
   const int64_t start = int64_t(meta.block_chunk[blockIdx.x]) * kChunkSize;
   const int64_t len = min(kChunkSize, meta.numel[t] - start);
-  if (lr != nullptr) scalars.lr = *lr;
-  if constexpr (Update::kHasStep) scalars.step = double(*meta.steps[t]) + 1;  // advanced after this kernel
-  const typename Update::template Coeffs<opmath_t> coeffs(scalars);
+  if (lr != nullptr) hyper.lr = *lr;
+  // The step the math sees: the count as advanced after this kernel.
+  const double step = meta.steps[t] != nullptr ? double(*meta.steps[t]) + 1 : 0;
+  const typename Update::template Coeffs<opmath_t> coeffs(hyper, step);
 
   param_t* param = static_cast<param_t*>(meta.params[t]) + start;
   param_t* grad = static_cast<param_t*>(meta.grads[t]) + start;
@@ -160,15 +158,16 @@ __global__ void advance_steps(StepList list, const float* found_inf) {
   for (int i = threadIdx.x; i < list.count; i += blockDim.x) *list.steps[i] += 1.f;
 }
 
-inline void check_launch(const char* what) {
+// Null, or the error of the last launch.
+inline const char* launch_error() {
   const cudaError_t error = cudaGetLastError();
-  if (error != cudaSuccess) throw std::runtime_error(std::string(what) + ": " + cudaGetErrorString(error));
+  return error == cudaSuccess ? nullptr : cudaGetErrorString(error);
 }
 
 template <typename Update, typename param_t, typename opmath_t>
-void launch_typed(const FusedLists& lists, const typename Update::Scalars& scalars) {
+const char* launch_typed(const FusedLists& lists, const typename Update::Hyper& hyper) {
   constexpr int kSlots = Update::kSlots;
-  static_assert(sizeof(TensorListMeta<kSlots>) + sizeof(scalars) + 3 * sizeof(void*) <= 4096,
+  static_assert(sizeof(TensorListMeta<kSlots>) + sizeof(hyper) + 3 * sizeof(void*) <= 4096,
                 "kernel arguments over 4 KiB");
   auto stream = static_cast<cudaStream_t>(lists.stream);
   for (const LaunchWork& work : plan_launches(lists.numels, kChunkSize, kMaxTensors<kSlots>, kMaxBlocks)) {
@@ -186,28 +185,30 @@ void launch_typed(const FusedLists& lists, const typename Update::Scalars& scala
       meta.block_chunk[b] = int32_t(work.blocks[b].chunk);
     }
     multi_tensor_update<Update, param_t, opmath_t><<<unsigned(work.blocks.size()), kBlockSize, 0, stream>>>(
-        meta, scalars, lists.lr, lists.grad_scale, lists.found_inf);
-    check_launch("gradus CUDA optimizer kernel");
+        meta, hyper, lists.lr, lists.grad_scale, lists.found_inf);
+    if (const char* error = launch_error()) return error;
   }
   for (size_t first = 0; first < lists.steps.size(); first += StepList::kMax) {
     StepList list{};
     list.count = int(std::min(lists.steps.size() - first, size_t(StepList::kMax)));
     for (int i = 0; i < list.count; ++i) list.steps[i] = lists.steps[first + i];
     advance_steps<<<1, 256, 0, stream>>>(list, lists.found_inf);
-    check_launch("gradus CUDA step counter kernel");
+    if (const char* error = launch_error()) return error;
   }
+  return nullptr;
 }
 
 // Dispatch on the parameter type: float math and float state for float,
 // half and bfloat16; double for double.
 template <typename Update>
-void launch(const FusedLists& lists, const typename Update::Scalars& scalars) {
+const char* launch_update(const FusedLists& lists, const typename Update::Hyper& hyper) {
   switch (lists.param_type) {
-    case ParamType::kFloat: return launch_typed<Update, float, float>(lists, scalars);
-    case ParamType::kDouble: return launch_typed<Update, double, double>(lists, scalars);
-    case ParamType::kHalf: return launch_typed<Update, __half, float>(lists, scalars);
-    case ParamType::kBFloat16: return launch_typed<Update, __nv_bfloat16, float>(lists, scalars);
+    case ParamType::kFloat: return launch_typed<Update, float, float>(lists, hyper);
+    case ParamType::kDouble: return launch_typed<Update, double, double>(lists, hyper);
+    case ParamType::kHalf: return launch_typed<Update, __half, float>(lists, hyper);
+    case ParamType::kBFloat16: return launch_typed<Update, __nv_bfloat16, float>(lists, hyper);
   }
+  return "unknown parameter type";
 }
 
 }  // namespace cuda

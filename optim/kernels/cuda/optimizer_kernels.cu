@@ -1,28 +1,20 @@
-// The CUDA kernels of every gradus optimizer: the shared multi-tensor kernel
-// instantiated with each optimizer's per-element math (the same headers the
-// CPU kernels use).
+// The CUDA kernels of every gradus operator (optimizer_list.h): the shared
+// multi-tensor kernel instantiated with each operator's per-element math,
+// the same headers the CPU loop uses.
 #include "cuda/multi_tensor_apply.cuh"
-#include "math/optimizer_updates.h"
+#include "optimizer_list.h"
 
 namespace gradus {
 namespace cuda {
-using math::AdadeltaUpdate;
-using math::AdagradUpdate;
-using math::AdamUpdate;
-using math::RmspropUpdate;
-using math::SgdUpdate;
 
-void launch_sgd(const FusedLists& lists, const math::SgdScalars& scalars) { launch<SgdUpdate>(lists, scalars); }
-void launch_adam(const FusedLists& lists, const math::AdamScalars& scalars) { launch<AdamUpdate>(lists, scalars); }
-void launch_adagrad(const FusedLists& lists, const math::AdagradScalars& scalars) {
-  launch<AdagradUpdate>(lists, scalars);
+template <class Hyper>
+const char* launch(const FusedLists& lists, const Hyper& hyper) {
+  return launch_update<typename math::UpdateFor<Hyper>::type>(lists, hyper);
 }
-void launch_rmsprop(const FusedLists& lists, const math::RmspropScalars& scalars) {
-  launch<RmspropUpdate>(lists, scalars);
-}
-void launch_adadelta(const FusedLists& lists, const math::AdadeltaScalars& scalars) {
-  launch<AdadeltaUpdate>(lists, scalars);
-}
+
+#define GRADUS_INSTANTIATE_CUDA(Name) \
+  template const char* launch<ops::Name##Hyper>(const FusedLists&, const ops::Name##Hyper&);
+GRADUS_FOR_EACH_OPTIMIZER(GRADUS_INSTANTIATE_CUDA)
 
 }  // namespace cuda
 }  // namespace gradus

@@ -1,16 +1,13 @@
 #pragma once
 // RMSprop per-element update (centered, momentum), shared by CPU and CUDA.
 // Order follows torch::optim::RMSprop.
+#include <gradus/ops/rmsprop.h>
+
 #include "math/element_ops.h"
 
 GRADUS_MATH_NAMESPACE_BEGIN
 
 enum RmspropSlot { kSquareAvg = 0, kGradAvg = 1, kRmspropMomentumBuffer = 2, kRmspropSlots = 3 };
-
-struct RmspropScalars {
-  double lr, alpha, eps, weight_decay, momentum;
-  bool centered, maximize;
-};
 
 template <typename T>
 struct RmspropCoeffs {
@@ -18,7 +15,7 @@ struct RmspropCoeffs {
   bool centered, has_momentum;
   GradFlags grad_flags;
 
-  GRADUS_MATH_FN explicit RmspropCoeffs(const RmspropScalars& s)
+  GRADUS_MATH_FN RmspropCoeffs(const ops::RmspropHyper& s, double step)
       : alpha(T(s.alpha)),
         one_minus_alpha(T(1 - s.alpha)),
         eps(T(s.eps)),
@@ -49,5 +46,17 @@ GRADUS_MATH_FN void rmsprop_math(T& param, T grad, T& square_avg, T& grad_avg, T
     param = param + c.neg_lr * grad / avg;
   }
 }
+
+// The update as the CPU loop and the CUDA kernel call it.
+struct RmspropUpdate {
+  using Hyper = ops::RmspropHyper;
+  template <typename T>
+  using Coeffs = RmspropCoeffs<T>;
+  static constexpr int kSlots = kRmspropSlots;
+  template <typename T>
+  GRADUS_MATH_FN static void apply(T& p, T& g, T* s, const Coeffs<T>& c) {
+    rmsprop_math(p, g, s[kSquareAvg], s[kGradAvg], s[kRmspropMomentumBuffer], c);
+  }
+};
 
 GRADUS_MATH_NAMESPACE_END

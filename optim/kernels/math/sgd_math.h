@@ -1,17 +1,13 @@
 #pragma once
 // SGD per-element update (momentum, dampening, Nesterov), shared by CPU and CUDA.
 // Order of operations follows torch::optim::SGD.
+#include <gradus/ops/sgd.h>
+
 #include "math/element_ops.h"
 
 GRADUS_MATH_NAMESPACE_BEGIN
 
 enum SgdSlot { kMomentumBuffer = 0, kSgdSlots = 1 };
-
-struct SgdScalars {
-  double lr, momentum, dampening, weight_decay;
-  bool nesterov, maximize;
-  bool is_first_step;  // the momentum buffer starts as a copy of the gradient
-};
 
 template <typename T>
 struct SgdCoeffs {
@@ -19,7 +15,7 @@ struct SgdCoeffs {
   bool has_momentum, nesterov, is_first_step;
   GradFlags grad_flags;
 
-  GRADUS_MATH_FN explicit SgdCoeffs(const SgdScalars& s)
+  GRADUS_MATH_FN SgdCoeffs(const ops::SgdHyper& s, double step)
       : momentum(T(s.momentum)),
         one_minus_dampening(T(1 - s.dampening)),
         weight_decay(T(s.weight_decay)),
@@ -40,5 +36,17 @@ GRADUS_MATH_FN void sgd_math(T& param, T grad, T& momentum_buffer, const SgdCoef
   }
   param = fma_of(grad, c.neg_lr, param);  // param.add_(grad, -lr)
 }
+
+// The update as the CPU loop and the CUDA kernel call it.
+struct SgdUpdate {
+  using Hyper = ops::SgdHyper;
+  template <typename T>
+  using Coeffs = SgdCoeffs<T>;
+  static constexpr int kSlots = kSgdSlots;
+  template <typename T>
+  GRADUS_MATH_FN static void apply(T& p, T& g, T* s, const Coeffs<T>& c) {
+    sgd_math(p, g, s[kMomentumBuffer], c);
+  }
+};
 
 GRADUS_MATH_NAMESPACE_END

@@ -1,6 +1,7 @@
 #pragma once
 // gradus::optim::Adadelta: PyTorch's torch.optim.Adadelta for LibTorch (which
 // has none), fused.
+#include <gradus/ops/adadelta.h>
 #include <gradus/optim/fused_optimizer.h>
 #include <torch/arg.h>
 

@@ -1,6 +1,7 @@
 #pragma once
 // gradus::optim::Adagrad: a drop-in for torch::optim::Adagrad (dense
 // gradients), fused, plus PyTorch's `maximize`.
+#include <gradus/ops/adagrad.h>
 #include <gradus/optim/fused_optimizer.h>
 #include <torch/arg.h>
 

@@ -1,6 +1,7 @@
 #pragma once
 // gradus::optim::Adam: a drop-in for torch::optim::Adam with one fused pass per
 // parameter, plus PyTorch's `maximize`.
+#include <gradus/ops/adam.h>
 #include <gradus/optim/fused_optimizer.h>
 #include <torch/arg.h>
 
@@ -16,10 +17,6 @@ struct AdamOptions : public FusedOptions<AdamOptions> {
   TORCH_ARG(double, weight_decay) = 0;
   TORCH_ARG(bool, amsgrad) = false;
   TORCH_ARG(bool, maximize) = false;
-  // When set (a one-element float32 tensor on the params' device), step()
-  // reads the lr from it, so a CUDA-graph-captured step() follows later lr
-  // changes; set_lr() (schedulers) keeps it equal to lr. Fill it with lr().
-  TORCH_ARG(at::Tensor, lr_tensor) = {};
 
  public:
   template <class Self, class Visitor>
@@ -30,7 +27,6 @@ struct AdamOptions : public FusedOptions<AdamOptions> {
     v("weight_decay", self.weight_decay());
     v("amsgrad", self.amsgrad());
     v("maximize", self.maximize());
-    v("lr_tensor", self.lr_tensor());
   }
 };
 
@@ -53,22 +49,11 @@ struct AdamParamState : public FusedParamState<AdamParamState> {
 };
 
 namespace detail {
-// What Adam and AdamW share: the same operator, state and checks.
+// What Adam and AdamW share: the gradus::adam_ operator and its state.
 class AdamFamily : public FusedOptimizer {
  protected:
   using FusedOptimizer::FusedOptimizer;
-  struct Hyper {
-    double lr, beta1, beta2, eps, weight_decay;
-    bool amsgrad, maximize, decoupled_weight_decay;
-    at::Tensor lr_tensor;
-  };
-  template <class Options>
-  static Hyper hyper_of(const Options& o, bool decoupled) {
-    return {o.lr(), std::get<0>(o.betas()), std::get<1>(o.betas()), o.eps(), o.weight_decay(),
-            o.amsgrad(), o.maximize(), decoupled, o.lr_tensor()};
-  }
-  void check_hyper(const Hyper& h) const;
-  void update_bucket(const Hyper& h, ParamBucket& bucket);
+  void step_adam(const ops::AdamHyper& hyper, const OptimizerOptions& options, ParamBucket& bucket);
   std::unique_ptr<OptimizerParamState> make_empty_state() const override;
 };
 }  // namespace detail

@@ -15,10 +15,6 @@ struct AdamWOptions : public FusedOptions<AdamWOptions> {
   TORCH_ARG(double, weight_decay) = 1e-2;
   TORCH_ARG(bool, amsgrad) = false;
   TORCH_ARG(bool, maximize) = false;
-  // When set (a one-element float32 tensor on the params' device), step()
-  // reads the lr from it, so a CUDA-graph-captured step() follows later lr
-  // changes; set_lr() (schedulers) keeps it equal to lr. Fill it with lr().
-  TORCH_ARG(at::Tensor, lr_tensor) = {};
 
  public:
   template <class Self, class Visitor>

@@ -2,6 +2,7 @@
 // The base every gradus optimizer shares: closure handling, splitting each
 // param group into per-(device, dtype) buckets for the fused operators,
 // option checks, and save/load tagged with the optimizer's name.
+#include <gradus/ops/fused_step.h>
 #include <torch/optim/optimizer.h>
 // Archives are used by reference here; torch/optim/optimizer.h declares them.
 // (torch/serialize/archive.h costs ~20 s of compile time in every includer.)
@@ -43,34 +44,53 @@ struct ArchiveReader {
   void operator()(const char* key, bool& value) const;
   void operator()(const char* key, std::tuple<double, double>& value) const;
   void operator()(const char* key, at::Tensor& value) const;  // missing: left undefined
+  void optional(const char* key, bool& value) const;         // missing: left as it is
 };
 
 }  // namespace detail
 
-namespace detail {
-template <class T, class = void>
-struct has_lr_tensor : std::false_type {};
-template <class T>
-struct has_lr_tensor<T, std::void_t<decltype(std::declval<T&>().lr_tensor())>> : std::true_type {};
-}  // namespace detail
+// What every gradus option struct has besides its own fields: the
+// capturable flag and, when it is set, the group's device lr.
+class CapturableOptions {
+ public:
+  virtual ~CapturableOptions() = default;
+  bool capturable() const { return capturable_; }
+  // The one-element float32 tensor on the group's device that step() reads
+  // the lr from when capturable(); created by the optimizer for each group,
+  // never shared between groups, kept across load(). Undefined otherwise.
+  const at::Tensor& device_lr() const { return device_lr_; }
 
-// CRTP base for option structs: cloning, lr access for schedulers, and
-// serialization from Derived::visit. Options with an lr_tensor keep it
-// equal to lr when a scheduler sets the lr.
+ protected:
+  bool capturable_ = false;
+  at::Tensor device_lr_;
+  friend class FusedOptimizer;
+};
+
+// CRTP base for option structs: cloning, lr access for schedulers, the
+// capturable flag, and serialization from Derived::visit.
 template <class Derived>
-struct FusedOptions : public torch::optim::OptimizerCloneableOptions<Derived> {
+struct FusedOptions : public torch::optim::OptimizerCloneableOptions<Derived>, public CapturableOptions {
+  using CapturableOptions::capturable;
+  // As PyTorch's capturable=True: step() reads the lr from a device tensor
+  // that set_lr() (every scheduler) keeps current, and never syncs with the
+  // host, so step() can be captured in a CUDA graph. Step counts are device
+  // tensors either way.
+  Derived& capturable(bool on) {
+    capturable_ = on;
+    return self();
+  }
   double get_lr() const override { return self().lr(); }
   void set_lr(const double lr) override {
     self().lr(lr);
-    if constexpr (detail::has_lr_tensor<Derived>::value) {
-      if (self().lr_tensor().defined()) self().lr_tensor().fill_(lr);
-    }
+    if (device_lr_.defined()) device_lr_.fill_(lr);
   }
   void serialize(torch::serialize::OutputArchive& archive) const override {
     Derived::visit(self(), detail::ArchiveWriter{archive});
+    detail::ArchiveWriter{archive}("capturable", capturable_);
   }
   void serialize(torch::serialize::InputArchive& archive) override {
     Derived::visit(self(), detail::ArchiveReader{archive});
+    detail::ArchiveReader{archive}.optional("capturable", capturable_);
   }
 
  private:
@@ -116,6 +136,8 @@ class FusedOptimizer : public torch::optim::Optimizer {
   virtual std::unique_ptr<OptimizerParamState> make_empty_state() const = 0;
 
   void check_all_options() const;
+  // The device lr of a capturable group, for ops::fused_step.
+  static ops::StepTensors step_tensors(const OptimizerOptions& options);
 
   // The state of `param`, created by `init(state)` on first use.
   template <class State, class Init>
@@ -132,6 +154,11 @@ class FusedOptimizer : public torch::optim::Optimizer {
 
  private:
   std::vector<ParamBucket> bucket_group(size_t group_index) const;
+  // Gives `options` of a group holding `params` its own device lr when it is
+  // capturable: `keep` (the tensor a captured graph reads) if defined, else
+  // a new one; drops it otherwise.
+  static void attach_device_lr(OptimizerOptions& options, const std::vector<at::Tensor>& params,
+                               const at::Tensor& keep = {});
   std::string name_;
 };
 

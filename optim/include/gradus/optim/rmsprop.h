@@ -1,6 +1,7 @@
 #pragma once
 // gradus::optim::RMSprop: a drop-in for torch::optim::RMSprop (centered,
 // momentum), fused, plus PyTorch's `maximize`.
+#include <gradus/ops/rmsprop.h>
 #include <gradus/optim/fused_optimizer.h>
 #include <torch/arg.h>
 

@@ -1,6 +1,7 @@
 #pragma once
 // gradus::optim::SGD: a drop-in for torch::optim::SGD (momentum, dampening,
 // Nesterov, weight decay), fused, plus PyTorch's `maximize`.
+#include <gradus/ops/sgd.h>
 #include <gradus/optim/fused_optimizer.h>
 #include <torch/arg.h>
 
@@ -15,10 +16,6 @@ struct SGDOptions : public FusedOptions<SGDOptions> {
   TORCH_ARG(double, weight_decay) = 0;
   TORCH_ARG(bool, nesterov) = false;
   TORCH_ARG(bool, maximize) = false;
-  // When set (a one-element float32 tensor on the params' device), step()
-  // reads the lr from it, so a CUDA-graph-captured step() follows later lr
-  // changes; set_lr() (schedulers) keeps it equal to lr. Fill it with lr().
-  TORCH_ARG(at::Tensor, lr_tensor) = {};
 
  public:
   template <class Self, class Visitor>
@@ -29,7 +26,6 @@ struct SGDOptions : public FusedOptions<SGDOptions> {
     v("weight_decay", self.weight_decay());
     v("nesterov", self.nesterov());
     v("maximize", self.maximize());
-    v("lr_tensor", self.lr_tensor());
   }
 };
 

@@ -1,0 +1,50 @@
+#pragma once
+// Functional interface to the gradus operators: one call updates a whole
+// list of parameters in place, in one fused pass over their memory, on
+// whatever backend the tensors live (the dispatcher picks the kernel). The
+// optimizer classes are built on it; it is public for users who keep their
+// own state. Each operator's hyperparameters, state lists and checks are its
+// description, e.g. gradus/ops/adam.h:
+//
+//   gradus::ops::AdamHyper hyper;
+//   hyper.lr = 0.01;
+//   gradus::ops::fused_step({params, grads, {exp_avgs, exp_avg_sqs, {}}, steps}, hyper);
+#include <ATen/core/Tensor.h>
+
+#include <vector>
+
+namespace gradus {
+namespace ops {
+
+// The tensors of one call: lists of equal length, on one device, of one dtype.
+struct FusedTensors {
+  std::vector<at::Tensor> params;
+  std::vector<at::Tensor> grads;
+  // One list per state slot, in the description's order (Hyper::slots());
+  // a slot the hyperparameters do not use (Hyper::slot_used) may be empty.
+  // State is contiguous, of the params' math dtype (float for half and
+  // bfloat16 params).
+  std::vector<std::vector<at::Tensor>> state;
+  // One-element float32 step counts on the params' device, advanced by one
+  // per call; empty for operators without (StepCount::kNone).
+  std::vector<at::Tensor> state_steps;
+};
+
+// Optional one-element float32 tensors on the params' device.
+struct StepTensors {
+  // Read instead of hyper.lr: a captured CUDA graph follows later changes to it.
+  at::Tensor lr;
+  // AMP: gradients are divided by grad_scale and written back unscaled; a
+  // non-zero found_inf skips the whole call.
+  at::Tensor grad_scale;
+  at::Tensor found_inf;
+};
+
+// Runs operator gradus::<Hyper::kName> (or its .tensor_lr overload when
+// extra.lr is set). Throws c10::Error, naming the argument, for bad input,
+// before any tensor changes.
+template <class Hyper>
+void fused_step(const FusedTensors& tensors, const Hyper& hyper, const StepTensors& extra = {});
+
+}  // namespace ops
+}  // namespace gradus

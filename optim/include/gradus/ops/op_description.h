@@ -1,0 +1,60 @@
+#pragma once
+// What an optimizer's description is made of. Each gradus operator is
+// described once, by its hyperparameter struct (gradus/ops/<name>.h):
+//
+//   struct FooHyper {
+//     double lr = ...; ...; bool maximize = false;   // the values, with PyTorch's defaults
+//     static constexpr const char* kName = "foo_";    // operator gradus::foo_
+//     static constexpr StepCount kStepCount = ...;    // what it does with step counts
+//     static constexpr std::array<const char*, N> slots();  // state lists, in order
+//     static constexpr bool slot_used(const FooHyper&, size_t slot);  // false: may be empty
+//     static constexpr auto fields();                 // every value: real(...) / flag(...)
+//     static constexpr const char* invalid_combination(const FooHyper&);  // nullptr if fine
+//   };
+//
+// From it the library derives the operator schema and its .tensor_lr
+// overload, the argument checks every backend shares, ops::fused_step, the
+// CPU loop and the CUDA launch. The per-element math is in the library's
+// kernels/math/<name>_math.h. No ATen here: nvcc compiles it for the kernels.
+#include <array>
+#include <cstddef>
+#include <tuple>
+
+namespace gradus {
+namespace ops {
+
+enum class StepCount {
+  kNone,     // no step counts (SGD)
+  kCounted,  // advanced by one per step, not read by the math
+  kInMath,   // advanced, and the math reads the new count (bias corrections)
+};
+
+// Where a real hyperparameter must lie. Every real must also be finite.
+enum class Range {
+  kAny,
+  kNonNegative,  // >= 0
+  kPositive,     // > 0
+  kUnitOpen,     // [0, 1)
+  kUnit,         // [0, 1]
+};
+
+template <class Hyper, class T>
+struct Field {
+  const char* name;  // the argument's name in the schema
+  T Hyper::*member;
+  const char* what;  // the words of an error message, e.g. "beta parameter at index 0"
+  Range range;
+};
+
+template <class Hyper>
+constexpr Field<Hyper, double> real(const char* name, double Hyper::*member, const char* what, Range range) {
+  return {name, member, what, range};
+}
+
+template <class Hyper>
+constexpr Field<Hyper, bool> flag(const char* name, bool Hyper::*member) {
+  return {name, member, name, Range::kAny};
+}
+
+}  // namespace ops
+}  // namespace gradus

@@ -1,0 +1,47 @@
+// Registers the CPU kernel of every gradus operator (optimizer_list.h): one
+// boxed kernel per operator that pops and checks the call (fused_call.h),
+// then runs the loop of the chosen instruction set (fused_cpu.h).
+#include <ATen/core/dispatch/Dispatcher.h>
+#include <torch/library.h>
+
+#include "cpu/capability_select.h"
+#include "cpu/fused_cpu.h"
+#include "optimizer_list.h"
+
+namespace gradus {
+namespace cpu {
+namespace {
+
+template <class Hyper>
+void (*chosen_loop())(kernels::FusedCall<Hyper>&) {
+#if defined(GRADUS_HAVE_AVX2)
+  if (selected_capability() == Capability::kAvx2) return &AVX2::run_fused<Hyper>;
+#endif
+  return &DEFAULT::run_fused<Hyper>;
+}
+
+template <class Hyper>
+void cpu_kernel(const c10::OperatorHandle& op, torch::jit::Stack* stack) {
+  static const auto loop = chosen_loop<Hyper>();
+  kernels::FusedCall<Hyper> call = kernels::pop_call<Hyper>(op, stack);
+  kernels::check_call(call);
+  if (call.found_inf.defined() && call.found_inf.template item<float>() != 0) return;  // AMP: skip the step
+  if (call.params.empty()) return;
+  kernels::ContiguousCopies copies(call.params, call.grads, /*grads_written=*/call.grad_scale.defined());
+  loop(call);
+  copies.write_back();
+}
+
+}  // namespace
+}  // namespace cpu
+}  // namespace gradus
+
+TORCH_LIBRARY_IMPL(gradus, CPU, m) {
+#define GRADUS_REGISTER_CPU(Name)                                                                   \
+  m.impl(gradus::ops::Name##Hyper::kName,                                                           \
+         torch::CppFunction::makeFromBoxedFunction<&gradus::cpu::cpu_kernel<gradus::ops::Name##Hyper>>()); \
+  m.impl((std::string(gradus::ops::Name##Hyper::kName) + ".tensor_lr").c_str(),                              \
+         torch::CppFunction::makeFromBoxedFunction<&gradus::cpu::cpu_kernel<gradus::ops::Name##Hyper>>());
+  GRADUS_FOR_EACH_OPTIMIZER(GRADUS_REGISTER_CPU)
+#undef GRADUS_REGISTER_CPU
+}

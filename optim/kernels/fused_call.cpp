@@ -1,0 +1,117 @@
+// Schemas and argument decoding, derived from each operator's description.
+#include "fused_call.h"
+
+#include <ATen/core/dispatch/Dispatcher.h>
+
+#include <cstring>
+#include <type_traits>
+
+#include "optimizer_list.h"
+
+namespace gradus {
+namespace kernels {
+namespace {
+
+template <class T>
+constexpr const char* schema_type() {
+  return std::is_same_v<T, bool> ? "bool" : "float";
+}
+
+// The value type of a Field<Hyper, T>.
+template <class Hyper, class T>
+constexpr T value_type_of(const ops::Field<Hyper, T>&) {
+  return T{};
+}
+
+bool is_lr(const char* name) { return std::strcmp(name, "lr") == 0; }
+
+}  // namespace
+
+at::ScalarType state_dtype_for(at::ScalarType param_dtype) {
+  return (param_dtype == at::kHalf || param_dtype == at::kBFloat16) ? at::kFloat : param_dtype;
+}
+
+// e.g. "adam_.tensor_lr(Tensor(a!)[] params, Tensor(b!)[] grads, Tensor(c!)[] exp_avgs, ...,
+// Tensor(f!)[] state_steps, *, Tensor lr, float beta1, ..., bool amsgrad, ...,
+// Tensor? grad_scale=None, Tensor? found_inf=None) -> ()"
+template <class Hyper>
+std::string schema_of(bool tensor_lr) {
+  std::string s = std::string(Hyper::kName) + (tensor_lr ? ".tensor_lr(" : "(");
+  char alias = 'a';
+  auto mutable_list = [&](const char* name) {
+    s += std::string("Tensor(") + alias++ + "!)[] " + name + ", ";
+  };
+  mutable_list("params");
+  mutable_list("grads");
+  for (const char* slot : Hyper::slots()) mutable_list(slot);
+  if (Hyper::kStepCount != ops::StepCount::kNone) mutable_list("state_steps");
+  s += "*, ";
+  for_each_field<Hyper>([&](const auto& field) {
+    using T = decltype(value_type_of(field));
+    s += (tensor_lr && is_lr(field.name)) ? std::string("Tensor") : std::string(schema_type<T>());
+    s += std::string(" ") + field.name + ", ";
+  });
+  s += "Tensor? grad_scale=None, Tensor? found_inf=None) -> ()";
+  return s;
+}
+
+template <class Hyper>
+FusedCall<Hyper> pop_call(const c10::OperatorHandle& op, torch::jit::Stack* stack) {
+  const auto& schema = op.schema();
+  const bool tensor_lr = schema.overload_name() == "tensor_lr";
+  const size_t count = schema.arguments().size();
+  const auto args = torch::jit::last(*stack, count);
+  FusedCall<Hyper> call;
+  call.op = schema.name();
+  size_t i = 0;
+  call.params = args[i++].toTensorVector();
+  call.grads = args[i++].toTensorVector();
+  for (auto& slot : call.state) slot = args[i++].toTensorVector();
+  if (Hyper::kStepCount != ops::StepCount::kNone) call.steps = args[i++].toTensorVector();
+  for_each_field<Hyper>([&](const auto& field) {
+    const c10::IValue& value = args[i++];
+    using T = decltype(value_type_of(field));
+    if (tensor_lr && is_lr(field.name)) {
+      call.lr = value.toTensor();
+    } else if constexpr (std::is_same_v<T, bool>) {
+      call.hyper.*field.member = value.toBool();
+    } else {
+      call.hyper.*field.member = value.toDouble();
+    }
+  });
+  if (!args[i].isNone()) call.grad_scale = args[i].toTensor();
+  ++i;
+  if (!args[i].isNone()) call.found_inf = args[i].toTensor();
+  torch::jit::drop(*stack, count);
+  return call;
+}
+
+ContiguousCopies::ContiguousCopies(std::vector<at::Tensor>& params, std::vector<at::Tensor>& grads,
+                                   bool grads_written) {
+  for (size_t i = 0; i < params.size(); ++i) {
+    if (!params[i].is_contiguous()) {
+      at::Tensor copy = params[i].contiguous();
+      copies_.emplace_back(params[i], copy);
+      params[i] = copy;
+    }
+    if (!grads[i].is_contiguous()) {
+      at::Tensor copy = grads[i].contiguous();
+      if (grads_written) copies_.emplace_back(grads[i], copy);
+      grads[i] = copy;
+    }
+  }
+}
+
+void ContiguousCopies::write_back() {
+  for (auto& [original, copy] : copies_) original.copy_(copy);
+  copies_.clear();
+}
+
+#define GRADUS_INSTANTIATE_CALL(Name)                                                       \
+  template std::string schema_of<ops::Name##Hyper>(bool);                                   \
+  template FusedCall<ops::Name##Hyper> pop_call<ops::Name##Hyper>(const c10::OperatorHandle&, \
+                                                                  torch::jit::Stack*);
+GRADUS_FOR_EACH_OPTIMIZER(GRADUS_INSTANTIATE_CALL)
+
+}  // namespace kernels
+}  // namespace gradus

@@ -1,0 +1,161 @@
+// The argument checks every backend of every gradus operator shares.
+#include <ATen/MemoryOverlap.h>
+#include <c10/util/Exception.h>
+
+#include <cmath>
+#include <sstream>
+
+#include "fused_call.h"
+#include "optimizer_list.h"
+
+namespace gradus {
+namespace kernels {
+namespace {
+
+bool in_range(double v, ops::Range range) {
+  if (!std::isfinite(v)) return false;
+  switch (range) {
+    case ops::Range::kAny: return true;
+    case ops::Range::kNonNegative: return v >= 0;
+    case ops::Range::kPositive: return v > 0;
+    case ops::Range::kUnitOpen: return 0 <= v && v < 1;
+    case ops::Range::kUnit: return 0 <= v && v <= 1;
+  }
+  return false;
+}
+
+const char* range_text(ops::Range range) {
+  switch (range) {
+    case ops::Range::kAny: return "must be finite";
+    case ops::Range::kNonNegative: return "must be finite and >= 0";
+    case ops::Range::kPositive: return "must be finite and > 0";
+    case ops::Range::kUnitOpen: return "must be in [0, 1)";
+    case ops::Range::kUnit: return "must be in [0, 1]";
+  }
+  return "";
+}
+
+bool is_supported_dtype(at::ScalarType t) {
+  return t == at::kFloat || t == at::kDouble || t == at::kHalf || t == at::kBFloat16;
+}
+
+void check_length(const std::string& op, const char* name, size_t size, size_t expected) {
+  TORCH_CHECK(size == expected, op, ": ", name, " has ", size, " tensors but params has ", expected);
+}
+
+void check_same_device(const std::string& op, const char* name, size_t i, const at::Tensor& t,
+                       const at::Tensor& param0) {
+  TORCH_CHECK(t.device() == param0.device(), op, ": ", name, "[", i, "] is on device ", t.device(),
+              " but params[0] is on ", param0.device(), "; one call updates tensors of one device");
+}
+
+void check_param_and_grad(const std::string& op, size_t i, const at::Tensor& param, const at::Tensor& grad,
+                          const at::Tensor& param0) {
+  TORCH_CHECK(param.defined(), op, ": params[", i, "] is undefined");
+  TORCH_CHECK(grad.defined(), op, ": grads[", i, "] is undefined");
+  TORCH_CHECK(param.layout() == at::kStrided, op, ": params[", i, "] has layout ", param.layout());
+  TORCH_CHECK(!grad.is_sparse() && grad.layout() == at::kStrided, op, ": grads[", i,
+              "] is a sparse tensor; gradus optimizers support dense gradients only");
+  TORCH_CHECK(is_supported_dtype(param.scalar_type()), op, ": params[", i, "] has dtype ", param.scalar_type(),
+              "; gradus kernels take float, double, half or bfloat16 parameters");
+  TORCH_CHECK(param.scalar_type() == param0.scalar_type(), op, ": params[", i, "] has dtype ",
+              param.scalar_type(), " but params[0] has ", param0.scalar_type(), "; one call updates one dtype");
+  check_same_device(op, "params", i, param, param0);
+  check_same_device(op, "grads", i, grad, param0);
+  TORCH_CHECK(grad.scalar_type() == param.scalar_type(), op, ": grads[", i, "] has dtype ",
+              grad.scalar_type(), " but params[", i, "] has dtype ", param.scalar_type());
+  TORCH_CHECK(grad.sizes() == param.sizes(), op, ": grads[", i, "] has shape ", grad.sizes(),
+              " but params[", i, "] has shape ", param.sizes());
+  // An update written through a self-overlapping view (e.g. expand())
+  // would write one element several times.
+  TORCH_CHECK(at::has_internal_overlap(param) != at::MemOverlap::Yes, op, ": params[", i, "] (shape ",
+              param.sizes(), ", strides ", param.strides(), ") has elements that share memory");
+}
+
+void check_state(const std::string& op, const char* name, size_t i, const at::Tensor& state,
+                 const at::Tensor& param, const at::Tensor& param0) {
+  TORCH_CHECK(state.defined(), op, ": ", name, "[", i, "] is undefined");
+  check_same_device(op, name, i, state, param0);
+  const auto want = state_dtype_for(param.scalar_type());
+  TORCH_CHECK(state.scalar_type() == want, op, ": ", name, "[", i, "] has dtype ", state.scalar_type(),
+              " but a ", param.scalar_type(), " parameter keeps ", want, " state");
+  TORCH_CHECK(state.sizes() == param.sizes(), op, ": ", name, "[", i, "] has shape ", state.sizes(),
+              " but params[", i, "] has shape ", param.sizes());
+  TORCH_CHECK(state.is_contiguous(), op, ": ", name, "[", i, "] must be contiguous");
+}
+
+// lr, grad_scale, found_inf and the step counts: one-element float32 tensors
+// on the params' device.
+void check_scalar_tensor(const std::string& op, const std::string& name, const at::Tensor& t,
+                         const at::Device& device) {
+  TORCH_CHECK(t.numel() == 1 && t.scalar_type() == at::kFloat && t.device() == device, op, ": ", name,
+              " must be a one-element float32 tensor on ", device, ", got ", t.numel(), " elements of ",
+              t.scalar_type(), " on ", t.device());
+}
+
+template <class Hyper>
+void check_lists(const FusedCall<Hyper>& call) {
+  const size_t n = call.params.size();
+  check_length(call.op, "grads", call.grads.size(), n);
+  for (size_t k = 0; k < kSlotCount<Hyper>; ++k) {
+    const auto& slot = call.state[k];
+    if (Hyper::slot_used(call.hyper, k) || !slot.empty()) check_length(call.op, Hyper::slots()[k], slot.size(), n);
+  }
+  if (Hyper::kStepCount != ops::StepCount::kNone) check_length(call.op, "state_steps", call.steps.size(), n);
+  if (n == 0) return;
+  const at::Tensor& param0 = call.params[0];
+  TORCH_CHECK(param0.defined(), call.op, ": params[0] is undefined");
+  for (size_t i = 0; i < n; ++i) {
+    check_param_and_grad(call.op, i, call.params[i], call.grads[i], param0);
+    for (size_t k = 0; k < kSlotCount<Hyper>; ++k) {
+      if (!call.state[k].empty()) check_state(call.op, Hyper::slots()[k], i, call.state[k][i], call.params[i], param0);
+    }
+    if (!call.steps.empty()) {
+      TORCH_CHECK(call.steps[i].defined(), call.op, ": state_steps[", i, "] is undefined");
+      check_scalar_tensor(call.op, "state_steps[" + std::to_string(i) + "]", call.steps[i], param0.device());
+    }
+  }
+}
+
+}  // namespace
+
+template <class Hyper>
+void check_hyper(const std::string& who, const Hyper& hyper, bool check_lr) {
+  std::ostringstream values;  // every value, for a message about their combination
+  values << std::boolalpha;
+  for_each_field<Hyper>([&](const auto& field) {
+    const auto value = hyper.*field.member;
+    values << (values.tellp() > 0 ? ", " : "") << field.name << ": " << value;
+    if constexpr (std::is_same_v<std::decay_t<decltype(value)>, double>) {
+      if (!check_lr && std::string(field.name) == "lr") return;
+      TORCH_CHECK(in_range(value, field.range), who, ": invalid ", field.what, ": ", value, " (",
+                  range_text(field.range), ")");
+    }
+  });
+  const char* problem = Hyper::invalid_combination(hyper);
+  TORCH_CHECK(problem == nullptr, who, ": ", problem, " (", values.str(), ")");
+}
+
+template <class Hyper>
+void check_call(FusedCall<Hyper>& call) {
+  check_lists(call);
+  // With no params there is no device to agree with; the form is still checked.
+  auto device_for = [&](const at::Tensor& t) { return call.params.empty() ? t.device() : call.params[0].device(); };
+  if (call.lr.defined()) {
+    check_scalar_tensor(call.op, "lr", call.lr, device_for(call.lr));
+    // A host lr is checked like a float one; a device lr is not read here,
+    // which would cost a sync and break graph capture.
+    if (call.lr.device().is_cpu()) call.hyper.lr = call.lr.template item<double>();
+  }
+  check_hyper(call.op, call.hyper, !call.lr.defined() || call.lr.device().is_cpu());
+  if (call.grad_scale.defined()) check_scalar_tensor(call.op, "grad_scale", call.grad_scale, device_for(call.grad_scale));
+  if (call.found_inf.defined()) check_scalar_tensor(call.op, "found_inf", call.found_inf, device_for(call.found_inf));
+}
+
+#define GRADUS_INSTANTIATE_CHECKS(Name)                                                      \
+  template void check_hyper<ops::Name##Hyper>(const std::string&, const ops::Name##Hyper&, bool); \
+  template void check_call<ops::Name##Hyper>(FusedCall<ops::Name##Hyper>&);
+GRADUS_FOR_EACH_OPTIMIZER(GRADUS_INSTANTIATE_CHECKS)
+
+}  // namespace kernels
+}  // namespace gradus

@@ -1,0 +1,31 @@
+#pragma once
+// Every gradus operator, one entry each: its per-element math (which brings
+// its description, gradus/ops/<name>.h). Adding an optimizer's kernels is
+// one include and one X(...) entry here.
+#include "math/adadelta_math.h"
+#include "math/adagrad_math.h"
+#include "math/adam_math.h"
+#include "math/rmsprop_math.h"
+#include "math/sgd_math.h"
+
+// X(Name): ops::NameHyper is the description, math::NameUpdate the update.
+#define GRADUS_FOR_EACH_OPTIMIZER(X) \
+  X(Sgd)                             \
+  X(Adam)                            \
+  X(Adagrad)                         \
+  X(Rmsprop)                         \
+  X(Adadelta)
+
+GRADUS_MATH_NAMESPACE_BEGIN
+// The Update of each description.
+template <class Hyper>
+struct UpdateFor;
+#define GRADUS_UPDATE_FOR(Name)                                                                  \
+  template <>                                                                                    \
+  struct UpdateFor<ops::Name##Hyper> {                                                           \
+    using type = Name##Update;                                                                   \
+    static_assert(Name##Update::kSlots == ops::Name##Hyper::slots().size(), "slot counts differ"); \
+  };
+GRADUS_FOR_EACH_OPTIMIZER(GRADUS_UPDATE_FOR)
+#undef GRADUS_UPDATE_FOR
+GRADUS_MATH_NAMESPACE_END
