@@ -3,6 +3,7 @@
 #include <gradus/gradus.h>
 #include <gtest/gtest.h>
 #include <torch/optim/adam.h>
+#include <torch/optim/sgd.h>
 #include <torch/serialize.h>
 
 #include <cmath>
@@ -190,6 +191,86 @@ TEST(BadSchedulerInput, StateOfAnotherSchedulerIsRefused) {
   torch::serialize::InputArchive archive;
   archive.load_from(in);
   expect_error([&] { archive >> exponential; }, {"written by gradus::schedulers::StepLR"});
+}
+
+// An optimizer and scheduler destroyed and built again over the same model
+// start from the new optimizer's lr, never an old run's: the initial lr
+// lives with the optimizer's groups, not in a table keyed by an address
+// that the new objects may reuse.
+TEST(BaseLrs, ARecreatedOptimizerAndSchedulerStartFromTheNewLr) {
+  auto p = params();
+  for (int run = 0; run < 20; ++run) {
+    const double lr = 0.1 * (run + 1);
+    auto sgd = std::make_unique<optim::SGD>(p, optim::SGDOptions(lr));
+    auto adam = std::make_unique<torch::optim::Adam>(p, torch::optim::AdamOptions(lr));
+    auto gradus_schedule = std::make_unique<StepLR>(*sgd, StepLROptions(1).gamma(0.5));
+    auto builtin_schedule = std::make_unique<StepLR>(*adam, StepLROptions(1).gamma(0.5));
+    ASSERT_EQ(gradus_schedule->base_lrs(), std::vector<double>{lr}) << "run " << run;
+    ASSERT_EQ(builtin_schedule->base_lrs(), std::vector<double>{lr}) << "run " << run;
+    gradus_schedule->step();
+    builtin_schedule->step();
+    ASSERT_DOUBLE_EQ(sgd->param_groups()[0].options().get_lr(), lr / 2);
+  }
+}
+
+// Schedulers built one after another on one optimizer start from the
+// groups' initial lrs, as PyTorch's initial_lr makes them: the second one's
+// base is not the lr the first one's initial step left, for gradus and for
+// LibTorch optimizers (there through SequentialLR, which hands them on).
+TEST(BaseLrs, NestedSchedulersShareTheFirstOnesBaseLrs) {
+  auto p = params();
+  optim::SGD sgd(p, optim::SGDOptions(1.0));
+  torch::optim::SGD builtin(p, torch::optim::SGDOptions(1.0));
+  for (torch::optim::Optimizer* optimizer : std::initializer_list<torch::optim::Optimizer*>{&sgd, &builtin}) {
+    auto warmup = std::make_shared<LinearLR>(*optimizer, LinearLROptions().start_factor(0.1).total_iters(2));
+    auto decay = std::make_shared<LambdaLR>(*optimizer, LrLambda([](int64_t e) { return 1.0 / (1 + e); }));
+    SequentialLR sequence(*optimizer, {warmup, decay}, {2});
+    EXPECT_EQ(warmup->base_lrs(), std::vector<double>{1.0});
+    EXPECT_EQ(decay->base_lrs(), std::vector<double>{1.0});
+    EXPECT_DOUBLE_EQ(optimizer->param_groups()[0].options().get_lr(), 0.1);
+    sequence.step();
+    sequence.step();  // the milestone: LambdaLR at epoch 0 is its base lr
+    EXPECT_DOUBLE_EQ(optimizer->param_groups()[0].options().get_lr(), 1.0);
+  }
+}
+
+// A file that is refused, here one whose nested second scheduler is not
+// the one saved, changes neither the scheduler, the ones it holds, nor the
+// optimizer's lrs.
+TEST(BadSchedulerInput, ARefusedFileLeavesTheSchedulerUnchanged) {
+  auto p = params();
+  optim::SGD sgd(p, optim::SGDOptions(1.0));
+  auto make = [&](bool exponential_second) {
+    auto first = std::make_shared<StepLR>(sgd, StepLROptions(2).gamma(0.5));
+    std::shared_ptr<LRScheduler> second;
+    if (exponential_second) second = std::make_shared<ExponentialLR>(sgd, 0.9);
+    else second = std::make_shared<StepLR>(sgd, StepLROptions(1).gamma(0.1));
+    return std::make_unique<SequentialLR>(sgd, std::vector<std::shared_ptr<LRScheduler>>{first, second},
+                                          std::vector<int64_t>{3});
+  };
+  auto saved = make(false);
+  for (int s = 0; s < 5; ++s) saved->step();
+  std::ostringstream bytes;
+  {
+    torch::serialize::OutputArchive out;
+    out << *saved;
+    out.save_to(bytes);
+  }
+  saved.reset();
+  auto target = make(true);
+  target->step();
+  const auto last_lr = target->get_last_lr();
+  const auto epoch = target->last_epoch();
+  const double lr = sgd.param_groups()[0].options().get_lr();
+  std::istringstream in(bytes.str());
+  torch::serialize::InputArchive archive;
+  archive.load_from(in);
+  expect_error([&] { archive >> *target; }, {"gradus::schedulers::ExponentialLR", "written by gradus::schedulers::StepLR"});
+  EXPECT_EQ(target->get_last_lr(), last_lr);
+  EXPECT_EQ(target->last_epoch(), epoch);
+  EXPECT_EQ(sgd.param_groups()[0].options().get_lr(), lr);
+  target->step();  // and it goes on from where it was
+  EXPECT_EQ(target->last_epoch(), epoch + 1);
 }
 
 }  // namespace

@@ -63,6 +63,10 @@ void ArchiveReader::optional(const char* key, bool& value) const {
   c10::IValue read;
   if (archive.try_read(key, read)) value = read.toBool();
 }
+void ArchiveReader::optional(const char* key, c10::optional<double>& value) const {
+  c10::IValue read;
+  value = archive.try_read(key, read) ? c10::optional<double>(read.toDouble()) : c10::nullopt;
+}
 void ArchiveReader::operator()(const char* key, std::tuple<double, double>& value) const {
   value = std::make_tuple(read_required(archive, std::string(key) + "_0").toDouble(),
                           read_required(archive, std::string(key) + "_1").toDouble());
@@ -99,13 +103,14 @@ void FusedOptimizer::add_param_group(const OptimizerParamGroup& param_group) {
               c10::demangle(typeid(options).name()), ", expected ", c10::demangle(typeid(defaults()).name()));
   OptimizerParamGroup added(param_group.params());
   added.set_options(options.clone());
+  dynamic_cast<FusedOptionsBase&>(added.options()).initial_lr_ = c10::nullopt;  // a new group has no schedule yet
   attach_device_lr(added.options(), added.params());
   param_groups_.push_back(std::move(added));
 }
 
 void FusedOptimizer::attach_device_lr(OptimizerOptions& options, const std::vector<at::Tensor>& params,
                                       const at::Tensor& keep) {
-  auto& capturable = dynamic_cast<CapturableOptions&>(options);
+  auto& capturable = dynamic_cast<FusedOptionsBase&>(options);
   if (!capturable.capturable_) {
     capturable.device_lr_ = at::Tensor();
     return;
@@ -121,7 +126,7 @@ void FusedOptimizer::attach_device_lr(OptimizerOptions& options, const std::vect
 
 ops::StepTensors FusedOptimizer::step_tensors(const OptimizerOptions& options) {
   ops::StepTensors extra;
-  extra.lr = dynamic_cast<const CapturableOptions&>(options).device_lr();
+  extra.lr = dynamic_cast<const FusedOptionsBase&>(options).device_lr();
   return extra;
 }
 
@@ -248,7 +253,7 @@ void FusedOptimizer::load(torch::serialize::InputArchive& archive) {
   }
   // A capturable group keeps its device lr tensor: a captured graph reads it.
   for (size_t g = 0; g < param_groups_.size(); ++g) {
-    const at::Tensor kept = dynamic_cast<const CapturableOptions&>(param_groups_[g].options()).device_lr();
+    const at::Tensor kept = dynamic_cast<const FusedOptionsBase&>(param_groups_[g].options()).device_lr();
     attach_device_lr(*options[g], param_groups_[g].params(), kept);
   }
   for (size_t g = 0; g < param_groups_.size(); ++g) param_groups_[g].set_options(std::move(options[g]));

@@ -18,6 +18,10 @@ ChainedScheduler::ChainedScheduler(std::vector<std::shared_ptr<LRScheduler>> sch
     : LRScheduler(optimizer_of(schedulers), "gradus::schedulers::ChainedScheduler"),
       schedulers_(std::move(schedulers)) {
   detail::check_nested(schedulers_, optimizer_, name());
+  // The first scheduler was built first, on the groups' initial lrs: the
+  // others start from its base lrs (as from PyTorch's initial_lr).
+  base_lrs_ = schedulers_[0]->base_lrs_;
+  for (auto& s : schedulers_) s->base_lrs_ = base_lrs_;
 }
 
 void ChainedScheduler::step() {

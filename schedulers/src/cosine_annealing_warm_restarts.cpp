@@ -1,6 +1,8 @@
 #include <gradus/schedulers/cosine_annealing_warm_restarts.h>
 #include <torch/serialize/archive.h>
 
+#include "archive_values.h"
+
 #include <cmath>
 
 namespace gradus {

@@ -1,6 +1,8 @@
 #include <gradus/schedulers/loss_adaptive.h>
 #include <torch/serialize/archive.h>
 
+#include "archive_values.h"
+
 #include <cmath>
 #include <limits>
 

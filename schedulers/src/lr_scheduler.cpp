@@ -1,51 +1,26 @@
 #include <gradus/schedulers/lr_scheduler.h>
 #include <torch/serialize/archive.h>
 
-#include <c10/util/intrusive_ptr.h>
+#include <gradus/optim/fused_optimizer.h>
 
-#include <mutex>
-#include <unordered_map>
+#include <sstream>
+
+#include "archive_values.h"
+#include "initial_lr.h"
 
 namespace gradus {
 namespace schedulers {
 namespace detail {
-namespace {
 
-// Keyed by the group's options object; the weak reference to the group's
-// first parameter tells a live entry from one left by a destroyed optimizer
-// whose options happened to live at the same address.
-struct InitialLr {
-  c10::weak_intrusive_ptr<c10::TensorImpl> first_param{c10::intrusive_ptr<c10::TensorImpl>()};
-  double lr = 0;
-};
-
-std::mutex registry_mutex;
-std::unordered_map<const void*, InitialLr>& registry() {
-  static std::unordered_map<const void*, InitialLr> entries;
-  return entries;
+double initial_lr(torch::optim::OptimizerParamGroup& group) {
+  auto* options = dynamic_cast<optim::FusedOptionsBase*>(&group.options());
+  if (options == nullptr) return group.options().get_lr();
+  if (!options->initial_lr()) options->set_initial_lr(group.options().get_lr());
+  return *options->initial_lr();
 }
 
-c10::intrusive_ptr<c10::TensorImpl> first_param_of(const torch::optim::OptimizerParamGroup& group) {
-  if (group.params().empty()) return {};
-  return group.params()[0].getIntrusivePtr();
-}
-
-}  // namespace
-
-double initial_lr(const torch::optim::OptimizerParamGroup& group) {
-  std::lock_guard<std::mutex> lock(registry_mutex);
-  auto first = first_param_of(group);
-  auto it = registry().find(&group.options());
-  if (it != registry().end() && first && it->second.first_param.lock() == first) return it->second.lr;
-  const double lr = group.options().get_lr();
-  registry()[&group.options()] = InitialLr{c10::weak_intrusive_ptr<c10::TensorImpl>(first), lr};
-  return lr;
-}
-
-void set_initial_lr(const torch::optim::OptimizerParamGroup& group, double lr) {
-  std::lock_guard<std::mutex> lock(registry_mutex);
-  registry()[&group.options()] =
-      InitialLr{c10::weak_intrusive_ptr<c10::TensorImpl>(first_param_of(group)), lr};
+void set_initial_lr(torch::optim::OptimizerParamGroup& group, double lr) {
+  if (auto* options = dynamic_cast<optim::FusedOptionsBase*>(&group.options())) options->set_initial_lr(lr);
 }
 
 void write_doubles(torch::serialize::OutputArchive& archive, const std::string& key,
@@ -71,9 +46,20 @@ double read_value(torch::serialize::InputArchive& archive, const std::string& ke
 
 }  // namespace detail
 
+namespace {
+
+int64_t read_int(torch::serialize::InputArchive& archive, const std::string& key) {
+  c10::IValue value;
+  TORCH_CHECK(archive.try_read(key, value) && value.isInt(), "gradus: scheduler state has no integer '", key,
+              "' entry");
+  return value.toInt();
+}
+
+}  // namespace
+
 LRScheduler::LRScheduler(torch::optim::Optimizer& optimizer, std::string name)
     : optimizer_(optimizer), name_(std::move(name)) {
-  for (const auto& group : optimizer_.param_groups()) base_lrs_.push_back(detail::initial_lr(group));
+  for (auto& group : optimizer_.param_groups()) base_lrs_.push_back(detail::initial_lr(group));
   last_lr_ = group_lrs();
 }
 
@@ -130,20 +116,42 @@ void LRScheduler::save(torch::serialize::OutputArchive& archive) const {
 }
 
 void LRScheduler::load(torch::serialize::InputArchive& archive) {
+  // A refused file must change nothing: keep the current state (with any
+  // nested schedulers') and the optimizer's lrs, and put them back on error.
+  std::stringstream backup;
+  {
+    torch::serialize::OutputArchive current;
+    save(current);
+    current.save_to(backup);
+  }
+  const std::vector<double> lrs = group_lrs();
+  try {
+    load_unguarded(archive);
+  } catch (...) {
+    torch::serialize::InputArchive previous;
+    previous.load_from(backup);
+    load_unguarded(previous);
+    apply_lrs(lrs);
+    throw;
+  }
+}
+
+void LRScheduler::load_unguarded(torch::serialize::InputArchive& archive) {
   c10::IValue tag;
   TORCH_CHECK(archive.try_read("gradus_scheduler", tag) && tag.isString(), name_,
               ": this is not a gradus scheduler state file");
   TORCH_CHECK(tag.toStringRef() == name_, name_, ": the state file was written by ",
               tag.toStringRef(), ", not by ", name_);
-  c10::IValue value;
-  archive.read("last_epoch", value);
-  last_epoch_ = value.toInt();
-  archive.read("step_count", value);
-  step_count_ = value.toInt();
-  base_lrs_ = detail::read_doubles(archive, "base_lrs");
-  last_lr_ = detail::read_doubles(archive, "last_lr");
-  TORCH_CHECK(base_lrs_.size() == group_count(), name_, ": the state file has ", base_lrs_.size(),
-              " param groups but the optimizer has ", group_count());
+  const int64_t last_epoch = read_int(archive, "last_epoch");
+  const int64_t step_count = read_int(archive, "step_count");
+  std::vector<double> base_lrs = detail::read_doubles(archive, "base_lrs");
+  std::vector<double> last_lr = detail::read_doubles(archive, "last_lr");
+  TORCH_CHECK(base_lrs.size() == group_count() && last_lr.size() == group_count(), name_, ": the state file has ",
+              base_lrs.size(), " param groups but the optimizer has ", group_count());
+  last_epoch_ = last_epoch;
+  step_count_ = step_count;
+  base_lrs_ = std::move(base_lrs);
+  last_lr_ = std::move(last_lr);
   load_extra(archive);
   // torch::optim's own load() reads but does not apply saved group options,
   // so a built-in optimizer would resume at its constructor lr: put the

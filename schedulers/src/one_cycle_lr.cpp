@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "initial_lr.h"
 #include "momentum_access.h"
 
 namespace gradus {

@@ -1,6 +1,8 @@
 #include <gradus/schedulers/reduce_lr_on_plateau.h>
 #include <torch/serialize/archive.h>
 
+#include "archive_values.h"
+
 #include <algorithm>
 #include <limits>
 

@@ -19,10 +19,14 @@ SequentialLR::SequentialLR(torch::optim::Optimizer& optimizer,
               ": expects one more scheduler than milestones, but got ", schedulers_.size(),
               " schedulers and ", milestones_.size(), " milestones");
   TORCH_CHECK(std::is_sorted(milestones_.begin(), milestones_.end()), name(), ": milestones must increase");
+  // The first scheduler was built first, on the groups' initial lrs: every
+  // scheduler starts from its base lrs (as from PyTorch's initial_lr).
+  base_lrs_ = schedulers_[0]->base_lrs_;
+  for (auto& s : schedulers_) s->base_lrs_ = base_lrs_;
   // As PyTorch does: back to the initial lrs, rewind every scheduler by one
   // step, and redo the first one's initial step.
   auto& groups = optimizer_.param_groups();
-  for (size_t i = 0; i < groups.size(); ++i) groups[i].options().set_lr(detail::initial_lr(groups[i]));
+  for (size_t i = 0; i < groups.size(); ++i) groups[i].options().set_lr(base_lrs_[i]);
   for (auto& s : schedulers_) s->last_epoch_ -= 1;
   schedulers_[0]->initial_step();
   last_lr_ = schedulers_[0]->get_last_lr();

@@ -7,6 +7,8 @@
 // Archives are used by reference here; torch/optim/optimizer.h declares them.
 // (torch/serialize/archive.h costs ~20 s of compile time in every includer.)
 
+#include <c10/util/Optional.h>
+
 #include <memory>
 #include <string>
 #include <tuple>
@@ -44,33 +46,40 @@ struct ArchiveReader {
   void operator()(const char* key, bool& value) const;
   void operator()(const char* key, std::tuple<double, double>& value) const;
   void operator()(const char* key, at::Tensor& value) const;  // missing: left undefined
-  void optional(const char* key, bool& value) const;         // missing: left as it is
+  void optional(const char* key, bool& value) const;  // missing: left as it is
+  void optional(const char* key, c10::optional<double>& value) const;  // missing: nullopt
 };
 
 }  // namespace detail
 
 // What every gradus option struct has besides its own fields: the
-// capturable flag and, when it is set, the group's device lr.
-class CapturableOptions {
+// capturable flag with the group's device lr, and the group's initial lr.
+class FusedOptionsBase {
  public:
-  virtual ~CapturableOptions() = default;
+  virtual ~FusedOptionsBase() = default;
   bool capturable() const { return capturable_; }
   // The one-element float32 tensor on the group's device that step() reads
   // the lr from when capturable(); created by the optimizer for each group,
   // never shared between groups, kept across load(). Undefined otherwise.
   const at::Tensor& device_lr() const { return device_lr_; }
+  // PyTorch's group['initial_lr']: the lr the group had when the first
+  // scheduler was built on it, which later schedulers start from. Lives with
+  // the group (saved with the optimizer), so it goes when the optimizer goes.
+  const c10::optional<double>& initial_lr() const { return initial_lr_; }
+  void set_initial_lr(double lr) { initial_lr_ = lr; }
 
  protected:
   bool capturable_ = false;
   at::Tensor device_lr_;
+  c10::optional<double> initial_lr_;
   friend class FusedOptimizer;
 };
 
 // CRTP base for option structs: cloning, lr access for schedulers, the
 // capturable flag, and serialization from Derived::visit.
 template <class Derived>
-struct FusedOptions : public torch::optim::OptimizerCloneableOptions<Derived>, public CapturableOptions {
-  using CapturableOptions::capturable;
+struct FusedOptions : public torch::optim::OptimizerCloneableOptions<Derived>, public FusedOptionsBase {
+  using FusedOptionsBase::capturable;
   // As PyTorch's capturable=True: step() reads the lr from a device tensor
   // that set_lr() (every scheduler) keeps current, and never syncs with the
   // host, so step() can be captured in a CUDA graph. Step counts are device
@@ -87,10 +96,12 @@ struct FusedOptions : public torch::optim::OptimizerCloneableOptions<Derived>, p
   void serialize(torch::serialize::OutputArchive& archive) const override {
     Derived::visit(self(), detail::ArchiveWriter{archive});
     detail::ArchiveWriter{archive}("capturable", capturable_);
+    if (initial_lr_) detail::ArchiveWriter{archive}("initial_lr", *initial_lr_);
   }
   void serialize(torch::serialize::InputArchive& archive) override {
     Derived::visit(self(), detail::ArchiveReader{archive});
     detail::ArchiveReader{archive}.optional("capturable", capturable_);
+    detail::ArchiveReader{archive}.optional("initial_lr", initial_lr_);
   }
 
  private:

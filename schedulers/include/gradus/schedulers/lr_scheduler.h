@@ -36,9 +36,10 @@ class LRScheduler {
 
   // The schedule's own state (not the optimizer's: save that too).
   void save(torch::serialize::OutputArchive& archive) const;
-  // Refuses state written by another scheduler. Also sets the optimizer's
-  // group lrs to the schedule's last ones: torch::optim's built-in load()
-  // does not restore them.
+  // Refuses state written by another scheduler, or for another number of
+  // param groups; a refused file leaves the scheduler (and the ones it
+  // holds) as it was. Also sets the optimizer's group lrs to the schedule's
+  // last ones: torch::optim's built-in load() does not restore them.
   void load(torch::serialize::InputArchive& archive);
 
  protected:
@@ -51,6 +52,8 @@ class LRScheduler {
   virtual std::optional<std::vector<double>> closed_form_lr() const { return std::nullopt; }
   virtual void save_extra(torch::serialize::OutputArchive&) const {}
   virtual void load_extra(torch::serialize::InputArchive&) {}
+  // load() without the rollback.
+  void load_unguarded(torch::serialize::InputArchive& archive);
 
   // PyTorch's _initial_step(): derived constructors call it once set up.
   void initial_step();
@@ -64,6 +67,8 @@ class LRScheduler {
   std::vector<double> per_group(const std::vector<double>& values, const char* what) const;
 
   torch::optim::Optimizer& optimizer_;
+  // Captured at construction: each group's initial lr (gradus/schedulers
+  // initial_lr.h), saved and restored with the schedule.
   std::vector<double> base_lrs_;
   std::vector<double> last_lr_;
   int64_t last_epoch_ = -1;
@@ -71,6 +76,7 @@ class LRScheduler {
 
  private:
   friend class SequentialLR;
+  friend class ChainedScheduler;
   std::string name_;
 };
 
@@ -79,21 +85,6 @@ torch::serialize::OutputArchive& operator<<(torch::serialize::OutputArchive& arc
                                            const LRScheduler& scheduler);
 torch::serialize::InputArchive& operator>>(torch::serialize::InputArchive& archive,
                                           LRScheduler& scheduler);
-
-namespace detail {
-// PyTorch keeps each group's 'initial_lr' in the group dict; a LibTorch param
-// group has no such field, so gradus records it per group here. The first
-// scheduler built on a group records its lr then; later ones read it.
-double initial_lr(const torch::optim::OptimizerParamGroup& group);
-void set_initial_lr(const torch::optim::OptimizerParamGroup& group, double lr);
-
-// Archive helpers for scheduler state.
-void write_doubles(torch::serialize::OutputArchive& archive, const std::string& key,
-                   const std::vector<double>& values);
-std::vector<double> read_doubles(torch::serialize::InputArchive& archive, const std::string& key);
-void write_value(torch::serialize::OutputArchive& archive, const std::string& key, double value);
-double read_value(torch::serialize::InputArchive& archive, const std::string& key);
-}  // namespace detail
 
 }  // namespace schedulers
 }  // namespace gradus
