@@ -6,7 +6,7 @@
 #include <torch/optim/optimizer.h>
 #include <torch/version.h>
 
-#include <sstream>
+#include <cstdint>
 #include <string>
 #include <type_traits>
 
@@ -24,10 +24,21 @@ using StateKey = void*;
 inline StateKey state_key(const at::Tensor& param) { return param.unsafeGetTensorImpl(); }
 #else
 using StateKey = std::string;
+// The text LibTorch 1.x builds for its own keys, `ostream << (void*)p`:
+// "0x" and the address in lower-case hex. Spelled out because a
+// std::ostringstream per lookup was the largest per-tensor cost of step().
 inline StateKey state_key(const at::Tensor& param) {
-  std::ostringstream out;  // the text LibTorch 1.x builds for its own keys
-  out << static_cast<const void*>(param.unsafeGetTensorImpl());
-  return out.str();
+  auto address = reinterpret_cast<std::uintptr_t>(param.unsafeGetTensorImpl());
+  char text[2 + 2 * sizeof(address)];
+  char* end = text + sizeof(text);
+  char* p = end;
+  do {
+    *--p = "0123456789abcdef"[address & 0xf];
+    address >>= 4;
+  } while (address != 0);
+  *--p = 'x';
+  *--p = '0';
+  return std::string(p, end);
 }
 #endif
 static_assert(std::is_same_v<StateKey, std::decay_t<decltype(std::declval<torch::optim::Optimizer&>().state())>::key_type>,

@@ -7,6 +7,7 @@
 #include <ATen/Dispatch.h>
 #include <ATen/OpMathType.h>
 #include <ATen/Parallel.h>
+#include <c10/util/Optional.h>
 
 #include <algorithm>
 #include <array>
@@ -51,22 +52,28 @@ inline void update_lane(const Buffers<opmath_t, kSlots>& b, int64_t i,
   }
 }
 
+// The update's coefficients for one step count, for vectors and scalars.
+template <typename Update, typename opmath_t>
+struct StepCoeffs {
+  typename Update::template Coeffs<at::vec::Vectorized<opmath_t>> vector;
+  typename Update::template Coeffs<opmath_t> scalar;
+  StepCoeffs(const typename Update::Hyper& hyper, double step) : vector(hyper, step), scalar(hyper, step) {}
+};
+
 // Elements [begin, end) of contiguous opmath buffers: vector body, scalar tail.
 template <typename Update, typename opmath_t, size_t kSlots>
 void update_range(const Buffers<opmath_t, kSlots>& b, int64_t begin, int64_t end,
-                  const typename Update::Hyper& hyper, double step, const opmath_t* grad_scale) {
+                  const StepCoeffs<Update, opmath_t>& coeffs, const opmath_t* grad_scale) {
   using Vec = at::vec::Vectorized<opmath_t>;
-  const typename Update::template Coeffs<Vec> vector_coeffs(hyper, step);
-  const typename Update::template Coeffs<opmath_t> scalar_coeffs(hyper, step);
   int64_t i = begin;
   // Two vectors per iteration and the rest scalar, as ATen's vectorized
   // loops go: the same elements take the vector and the scalar rounding.
   const int64_t width = Vec::size();
   for (; i + 2 * width <= end; i += 2 * width) {
-    update_lane<Update, Vec>(b, i, vector_coeffs, grad_scale);
-    update_lane<Update, Vec>(b, i + width, vector_coeffs, grad_scale);
+    update_lane<Update, Vec>(b, i, coeffs.vector, grad_scale);
+    update_lane<Update, Vec>(b, i + width, coeffs.vector, grad_scale);
   }
-  for (; i < end; ++i) update_lane<Update, opmath_t>(b, i, scalar_coeffs, grad_scale);
+  for (; i < end; ++i) update_lane<Update, opmath_t>(b, i, coeffs.scalar, grad_scale);
 }
 
 // One tensor's buffers (in its own type) and its step for the math.
@@ -82,7 +89,7 @@ struct TensorWork {
 // to float on the stack, updated against float state, and narrowed back.
 template <typename Update, typename scalar_t, typename opmath_t, size_t kSlots>
 void update_tensor_range(const TensorWork<scalar_t, opmath_t, kSlots>& w, int64_t begin, int64_t end,
-                         const typename Update::Hyper& hyper, const opmath_t* grad_scale) {
+                         const StepCoeffs<Update, opmath_t>& coeffs, const opmath_t* grad_scale) {
   auto state_at = [&](int64_t offset) {
     std::array<opmath_t*, kSlots> out{};
     for (size_t k = 0; k < kSlots; ++k) out[k] = w.state[k] ? w.state[k] + offset : nullptr;
@@ -90,7 +97,7 @@ void update_tensor_range(const TensorWork<scalar_t, opmath_t, kSlots>& w, int64_
   };
   if constexpr (std::is_same_v<scalar_t, opmath_t>) {
     const Buffers<opmath_t, kSlots> b{w.param, w.grad, state_at(0)};
-    update_range<Update>(b, begin, end, hyper, w.step, grad_scale);
+    update_range<Update>(b, begin, end, coeffs, grad_scale);
   } else {
     float param_block[kReducedBlock];
     float grad_block[kReducedBlock];
@@ -99,7 +106,7 @@ void update_tensor_range(const TensorWork<scalar_t, opmath_t, kSlots>& w, int64_
       std::copy(w.param + start, w.param + start + len, param_block);
       std::copy(w.grad + start, w.grad + start + len, grad_block);
       const Buffers<float, kSlots> b{param_block, grad_block, state_at(start)};
-      update_range<Update>(b, 0, len, hyper, w.step, grad_scale);
+      update_range<Update>(b, 0, len, coeffs, grad_scale);
       std::copy(param_block, param_block + len, w.param + start);
       if (grad_scale) std::copy(grad_block, grad_block + len, w.grad + start);
     }
@@ -108,7 +115,7 @@ void update_tensor_range(const TensorWork<scalar_t, opmath_t, kSlots>& w, int64_
 
 // Advances a CPU step counter by one and returns the new count.
 inline double advance_step(const at::Tensor& step) {
-  float* count = step.data_ptr<float>();
+  float* count = static_cast<float*>(step.data_ptr());
   *count += 1;
   return *count;
 }
@@ -122,11 +129,12 @@ void run_typed(kernels::FusedCall<typename Update::Hyper>& call) {
   std::vector<int64_t> offsets(n + 1, 0);  // tensor t is elements [offsets[t], offsets[t + 1])
   for (size_t t = 0; t < n; ++t) {
     auto& w = work[t];
-    w.param = call.params[t].template data_ptr<scalar_t>();
-    w.grad = call.grads[t].template data_ptr<scalar_t>();
+    // Dtypes were checked (check_call): the untyped pointers are cheaper.
+    w.param = static_cast<scalar_t*>(call.params[t].data_ptr());
+    w.grad = static_cast<scalar_t*>(call.grads[t].data_ptr());
     for (size_t k = 0; k < kSlots; ++k) {
       const bool used = !call.state[k].empty() && call.state[k][t].defined();
-      w.state[k] = used ? call.state[k][t].template data_ptr<opmath_t>() : nullptr;
+      w.state[k] = used ? static_cast<opmath_t*>(call.state[k][t].data_ptr()) : nullptr;
     }
     w.step = call.steps.empty() ? 0 : advance_step(call.steps[t]);
     offsets[t + 1] = offsets[t] + call.params[t].numel();
@@ -134,11 +142,20 @@ void run_typed(kernels::FusedCall<typename Update::Hyper>& call) {
   const opmath_t scale = call.grad_scale.defined() ? opmath_t(call.grad_scale.template item<float>()) : opmath_t(1);
   const opmath_t* grad_scale = call.grad_scale.defined() ? &scale : nullptr;
   at::parallel_for(0, offsets[n], kGrainSize, [&](int64_t begin, int64_t end) {
+    // Tensors usually share a step count: coefficients (powers, for bias
+    // corrections) are computed again only when it changes.
+    c10::optional<StepCoeffs<Update, opmath_t>> coeffs;
+    double coeffs_step = 0;
     size_t t = std::upper_bound(offsets.begin(), offsets.end(), begin) - offsets.begin() - 1;
     for (; t < n && offsets[t] < end; ++t) {
       const int64_t lo = std::max(begin, offsets[t]) - offsets[t];
       const int64_t hi = std::min(end, offsets[t + 1]) - offsets[t];
-      if (lo < hi) update_tensor_range<Update>(work[t], lo, hi, call.hyper, grad_scale);
+      if (lo >= hi) continue;
+      if (!coeffs || work[t].step != coeffs_step) {
+        coeffs.emplace(call.hyper, work[t].step);
+        coeffs_step = work[t].step;
+      }
+      update_tensor_range<Update>(work[t], lo, hi, *coeffs, grad_scale);
     }
   });
 }

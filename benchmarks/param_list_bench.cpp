@@ -1,0 +1,172 @@
+// step() on parameter lists of real shapes, gradus against torch::optim in
+// the same run and with the same thread count:
+//   resnet50   the 161 parameters of torchvision's ResNet-50 (25,557,032 params)
+//   flat       one tensor of the same size (what the list should cost)
+//   10k-x-100  10,000 tensors of 100 elements (many small tensors)
+// plus the roof: an in-place streaming pass p.add_(g, alpha) over the same
+// number of elements (12 bytes per element, no write-allocate).
+//
+//   gradus_param_list_bench [--threads N] [google-benchmark flags]
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <gradus/optim/adam.h>
+#include <gradus/optim/sgd.h>
+#include <torch/optim/adam.h>
+#include <torch/optim/sgd.h>
+
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <numeric>
+#include <thread>
+
+#include "step_report.h"
+
+namespace gradus {
+namespace bench {
+namespace {
+
+using Shapes = std::vector<std::vector<int64_t>>;
+
+// torchvision resnet50(): conv weights (no bias), BatchNorm weight and bias, fc.
+Shapes resnet50_shapes() {
+  Shapes s = {{64, 3, 7, 7}, {64}, {64}};
+  auto conv_bn = [&](int64_t out, int64_t in, int64_t k) {
+    s.push_back({out, in, k, k});
+    s.push_back({out});
+    s.push_back({out});
+  };
+  int64_t inplanes = 64;
+  const int64_t blocks[] = {3, 4, 6, 3};
+  for (int layer = 0; layer < 4; ++layer) {
+    const int64_t width = 64 << layer;
+    for (int64_t b = 0; b < blocks[layer]; ++b) {
+      conv_bn(width, inplanes, 1);
+      conv_bn(width, width, 3);
+      conv_bn(width * 4, width, 1);
+      if (b == 0) conv_bn(width * 4, inplanes, 1);  // downsample
+      inplanes = width * 4;
+    }
+  }
+  s.push_back({1000, 2048});
+  s.push_back({1000});
+  return s;
+}
+
+int64_t numel_of(const Shapes& shapes) {
+  int64_t n = 0;
+  for (const auto& shape : shapes) {
+    n += std::accumulate(shape.begin(), shape.end(), int64_t(1), std::multiplies<int64_t>());
+  }
+  return n;
+}
+
+std::vector<at::Tensor> make_params(const Shapes& shapes) {
+  std::vector<at::Tensor> params;
+  for (const auto& shape : shapes) {
+    at::Tensor p = (at::rand(shape) * 0.01).set_requires_grad(true);
+    p.mutable_grad() = at::rand(shape);
+    params.push_back(p);
+  }
+  return params;
+}
+
+using Make = std::function<std::unique_ptr<torch::optim::Optimizer>(std::vector<at::Tensor>)>;
+
+template <class Opt, class Options>
+Make make(Options options) {
+  return [options](std::vector<at::Tensor> params) { return std::make_unique<Opt>(params, options); };
+}
+
+struct Contender {
+  std::string optimizer;
+  double bytes_per_param;  // one fused pass over fp32 param, grad and state
+  Make gradus, builtin;
+};
+
+std::vector<Contender> contenders() {
+  return {{"Adam", 28, make<optim::Adam>(optim::AdamOptions(1e-3)),
+           make<torch::optim::Adam>(torch::optim::AdamOptions(1e-3))},
+          {"SGD", 20, make<optim::SGD>(optim::SGDOptions(1e-3).momentum(0.9)),
+           make<torch::optim::SGD>(torch::optim::SGDOptions(1e-3).momentum(0.9))}};
+}
+
+void run_steps(benchmark::State& state, const Shapes& shapes, const Make& make_optimizer) {
+  auto optimizer = make_optimizer(make_params(shapes));
+  optimizer->step();  // creates the state outside the timed loop
+  for (auto _ : state) optimizer->step();
+}
+
+void run_roof(benchmark::State& state, int64_t n) {
+  at::Tensor p = at::rand({n}), g = at::rand({n});
+  p.add_(g, -1e-9);
+  for (auto _ : state) p.add_(g, -1e-9);
+}
+
+std::string name(const std::string& kind, const std::string& list, const std::string& optimizer) {
+  return kind + "/" + list + "/" + optimizer;
+}
+
+}  // namespace
+}  // namespace bench
+}  // namespace gradus
+
+int main(int argc, char** argv) {
+  using namespace gradus::bench;
+  int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<char*> rest = {argv[0]};
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) threads = std::atoi(argv[++i]);
+    else rest.push_back(argv[i]);
+  }
+  at::set_num_threads(threads);
+  std::printf("threads: %d (gradus and built-in alike)\n", at::get_num_threads());
+
+  const Shapes resnet = resnet50_shapes();
+  const std::vector<std::pair<std::string, Shapes>> lists = {
+      {"resnet50", resnet}, {"flat", {{numel_of(resnet)}}}, {"10k-x-100", Shapes(10000, std::vector<int64_t>{100})}};
+  for (const auto& c : contenders()) {
+    for (const auto& [list, shapes] : lists) {
+      for (const char* kind : {"builtin", "gradus"}) {
+        const Make m = std::string(kind) == "gradus" ? c.gradus : c.builtin;
+        const Shapes s = shapes;
+        benchmark::RegisterBenchmark(name(kind, list, c.optimizer).c_str(),
+                                     [m, s](benchmark::State& st) { run_steps(st, s, m); })
+            ->UseRealTime()->Unit(benchmark::kMillisecond)->MinTime(0.5);
+      }
+    }
+  }
+  for (const auto& [list, shapes] : lists) {
+    const int64_t n = numel_of(shapes);
+    benchmark::RegisterBenchmark(name("roof", list, "-").c_str(), [n](benchmark::State& st) { run_roof(st, n); })
+        ->UseRealTime()->Unit(benchmark::kMillisecond)->MinTime(0.5);
+  }
+  int rest_argc = static_cast<int>(rest.size());
+  benchmark::Initialize(&rest_argc, rest.data());
+  StepReport report;
+  benchmark::RunSpecifiedBenchmarks(&report);
+
+  const auto& t = report.seconds();
+  auto time = [&](const std::string& key) { auto it = t.find(key); return it == t.end() ? 0.0 : it->second; };
+  std::printf("\n%-10s %-9s %8s %11s %12s %10s %8s %11s %9s %8s\n", "list", "optimizer", "tensors", "params",
+              "builtin ms", "gradus ms", "speedup", "gradus GB/s", "roof GB/s", "of roof");
+  for (const auto& c : contenders()) {
+    for (const auto& [list, shapes] : lists) {
+      const double g = time(name("gradus", list, c.optimizer)), b = time(name("builtin", list, c.optimizer));
+      const double roof = time(name("roof", list, "-"));
+      if (g == 0) continue;
+      const double n = double(numel_of(shapes));
+      const double gbps = c.bytes_per_param * n / g / 1e9, roof_gbps = roof > 0 ? 12.0 * n / roof / 1e9 : 0;
+      std::printf("%-10s %-9s %8zu %11.0f %12.3f %10.3f %7.2fx %11.2f %9.2f %7.0f%%\n", list.c_str(),
+                  c.optimizer.c_str(), shapes.size(), n, b * 1e3, g * 1e3, b > 0 ? b / g : 0.0, gbps, roof_gbps,
+                  roof_gbps > 0 ? 100 * gbps / roof_gbps : 0.0);
+    }
+    const double list_s = time(name("gradus", "resnet50", c.optimizer)), flat_s = time(name("gradus", "flat", c.optimizer));
+    if (list_s > 0 && flat_s > 0) {
+      std::printf("%-10s %-9s gradus on the ResNet-50 list takes %.2fx its time on one flat tensor\n", "", c.optimizer.c_str(),
+                  list_s / flat_s);
+    }
+  }
+  benchmark::Shutdown();
+  return 0;
+}
