@@ -153,7 +153,8 @@ TEST(BadSchedulerInput, NamedInTheError) {
   expect_error([&] { OneCycleLR(sgd, OneCycleLROptions(0.1)); }, {"total_steps OR (epochs AND steps_per_epoch)"});
   expect_error([&] { OneCycleLR(sgd, OneCycleLROptions(0.1).total_steps(100).anneal_strategy("exp")); }, {"anneal_strategy", "exp"});
   expect_error([&] { ReduceLROnPlateau(sgd, ReduceLROnPlateauOptions().factor(1.0)); }, {"factor", "1"});
-  expect_error([&] { ReduceLROnPlateau(sgd, ReduceLROnPlateauOptions().mode("up")); }, {"mode up"});
+  expect_error([&] { ReduceLROnPlateau(sgd, ReduceLROnPlateauOptions().mode(static_cast<SchedulerMode>(7))); },
+               {"mode 7 is unknown"});
   expect_error([&] { LambdaLR(sgd, std::vector<LrLambda>{[](int64_t) { return 1.0; }, [](int64_t) { return 1.0; }}); },
                {"expected 1 lr_lambdas, but got 2"});
   expect_error([&] { WarmupCosine(sgd, WarmupCosineOptions(10, 10)); }, {"total_steps (10) must exceed warmup_steps (10)"});

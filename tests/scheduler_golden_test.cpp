@@ -94,8 +94,8 @@ std::map<std::string, Case> cases() {
   }, Extra::kBeta1};
   c["plateau_default"] = {sgd, [](Optimizer& o) { return make<ReduceLROnPlateau>(o); }, Extra::kMetric};
   c["plateau_max_abs_cooldown"] = {sgd, [](Optimizer& o) {
-    return make<ReduceLROnPlateau>(o, ReduceLROnPlateauOptions().mode("max").factor(0.5).patience(5).threshold(0.01)
-                                          .threshold_mode("abs").cooldown(3));
+    return make<ReduceLROnPlateau>(o, ReduceLROnPlateauOptions().mode(SchedulerMode::max).factor(0.5).patience(5).threshold(0.01)
+                                          .threshold_mode(ThresholdMode::abs).cooldown(3));
   }, Extra::kNegatedMetric};
   c["plateau_min_lrs"] = {sgd, [](Optimizer& o) { return make<ReduceLROnPlateau>(o, ReduceLROnPlateauOptions().factor(0.7).patience(2).min_lr({0.01, 0.005})); }, Extra::kMetric};
   c["sequential_warmup_cosine"] = {sgd, [](Optimizer& o) {

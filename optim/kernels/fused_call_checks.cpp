@@ -68,8 +68,8 @@ void check_param_and_grad(const std::string& op, size_t i, const at::Tensor& par
               " but params[", i, "] has shape ", param.sizes());
   // An update written through a self-overlapping view (e.g. expand())
   // would write one element several times.
-  TORCH_CHECK(at::has_internal_overlap(param) != at::MemOverlap::Yes, op, ": params[", i, "] (shape ",
-              param.sizes(), ", strides ", param.strides(), ") has elements that share memory");
+  TORCH_CHECK(param.is_contiguous() || at::has_internal_overlap(param) != at::MemOverlap::Yes, op, ": params[", i,
+              "] (shape ", param.sizes(), ", strides ", param.strides(), ") has elements that share memory");
 }
 
 void check_state(const std::string& op, const char* name, size_t i, const at::Tensor& state,

@@ -2,6 +2,7 @@
 #include <gradus/optim/adagrad.h>
 
 #include "fused_call.h"
+#include "state_tensors.h"
 
 namespace gradus {
 namespace optim {

@@ -4,6 +4,7 @@
 #include <gradus/optim/adamw.h>
 
 #include "fused_call.h"
+#include "state_tensors.h"
 
 namespace gradus {
 namespace optim {

@@ -12,6 +12,7 @@
 #include <type_traits>
 
 #include "fused_call.h"
+#include "state_tensors.h"
 #include "torch_version.h"
 
 namespace gradus {
@@ -171,7 +172,7 @@ std::vector<ParamBucket> FusedOptimizer::bucket_group(size_t group_index) const 
                 grad.sizes(), " on ", grad.device());
     // An update written through a self-overlapping view (e.g. expand()) would
     // write one element several times; refuse it before any state moves.
-    TORCH_CHECK(at::has_internal_overlap(param) != at::MemOverlap::Yes, name_, ": param ", i,
+    TORCH_CHECK(param.is_contiguous() || at::has_internal_overlap(param) != at::MemOverlap::Yes, name_, ": param ", i,
                 " of param group ", group_index, " (shape ", param.sizes(), ", strides ", param.strides(),
                 ") has elements that share memory; give the optimizer a tensor that owns its elements");
     auto same_kind = [&](const ParamBucket& b) {

@@ -13,11 +13,12 @@ ReduceLROnPlateau::ReduceLROnPlateau(torch::optim::Optimizer& optimizer, ReduceL
     : LRScheduler(optimizer, "gradus::schedulers::ReduceLROnPlateau"), options_(std::move(options)) {
   const auto& o = options_;
   TORCH_CHECK(o.factor() < 1.0, name(), ": factor should be < 1.0, got ", o.factor());
-  TORCH_CHECK(o.mode() == "min" || o.mode() == "max", name(), ": mode ", o.mode(), " is unknown");
-  TORCH_CHECK(o.threshold_mode() == "rel" || o.threshold_mode() == "abs", name(), ": threshold mode ",
-              o.threshold_mode(), " is unknown");
+  TORCH_CHECK(o.mode() == SchedulerMode::min || o.mode() == SchedulerMode::max, name(), ": mode ",
+              static_cast<int>(o.mode()), " is unknown");
+  TORCH_CHECK(o.threshold_mode() == ThresholdMode::rel || o.threshold_mode() == ThresholdMode::abs, name(),
+              ": threshold mode ", static_cast<int>(o.threshold_mode()), " is unknown");
   min_lrs_ = per_group(o.min_lr(), "min_lr");
-  best_ = o.mode() == "min" ? std::numeric_limits<double>::infinity()
+  best_ = o.mode() == SchedulerMode::min ? std::numeric_limits<double>::infinity()
                             : -std::numeric_limits<double>::infinity();
   last_epoch_ = 0;  // PyTorch's ReduceLROnPlateau starts at 0 and makes no initial step
 }
@@ -28,8 +29,8 @@ void ReduceLROnPlateau::step() {
 
 bool ReduceLROnPlateau::is_better(double a, double best) const {
   const double t = options_.threshold();
-  const bool rel = options_.threshold_mode() == "rel";
-  if (options_.mode() == "min") return rel ? a < best * (1. - t) : a < best - t;
+  const bool rel = options_.threshold_mode() == ThresholdMode::rel;
+  if (options_.mode() == SchedulerMode::min) return rel ? a < best * (1. - t) : a < best - t;
   return rel ? a > best * (t + 1.) : a > best + t;
 }
 

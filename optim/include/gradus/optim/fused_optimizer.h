@@ -173,12 +173,5 @@ class FusedOptimizer : public torch::optim::Optimizer {
   std::string name_;
 };
 
-// Zero-filled optimizer state for `param`: contiguous, on its device, in its
-// math dtype (float for half and bfloat16 parameters).
-at::Tensor zeros_state_like(const at::Tensor& param);
-at::Tensor full_state_like(const at::Tensor& param, double value);
-// A new step counter (0) for `param`: a float32 scalar on its device.
-at::Tensor new_step_count(const at::Tensor& param);
-
 }  // namespace optim
 }  // namespace gradus

@@ -7,12 +7,16 @@
 namespace gradus {
 namespace schedulers {
 
+// As LibTorch 2.x's ReduceLROnPlateauScheduler names them.
+enum class SchedulerMode { min, max };  // the metric should fall, or rise
+enum class ThresholdMode { rel, abs };  // threshold relative to the best, or absolute
+
 struct ReduceLROnPlateauOptions {
-  TORCH_ARG(std::string, mode) = "min";  // min or max
+  TORCH_ARG(SchedulerMode, mode) = SchedulerMode::min;
   TORCH_ARG(double, factor) = 0.1;
   TORCH_ARG(int64_t, patience) = 10;
   TORCH_ARG(double, threshold) = 1e-4;
-  TORCH_ARG(std::string, threshold_mode) = "rel";  // rel or abs
+  TORCH_ARG(ThresholdMode, threshold_mode) = ThresholdMode::rel;
   TORCH_ARG(int64_t, cooldown) = 0;
   TORCH_ARG(std::vector<double>, min_lr) = {0.0};  // one for all groups, or one per group
   TORCH_ARG(double, eps) = 1e-8;
