@@ -1,5 +1,6 @@
 #include "step_report.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <set>
 #include <sstream>
@@ -15,7 +16,10 @@ void StepReport::ReportRuns(const std::vector<Run>& runs) {
   ConsoleReporter::ReportRuns(runs);
   for (const auto& run : runs) {
     if (run.run_type != Run::RT_Iteration || run.iterations == 0) continue;
-    seconds_[run.run_name.function_name] = run.real_accumulated_time / double(run.iterations);
+    // With --benchmark_repetitions, the fastest repetition: the least disturbed by the machine.
+    const double seconds = run.real_accumulated_time / double(run.iterations);
+    auto [it, added] = seconds_.emplace(run.run_name.function_name, seconds);
+    if (!added) it->second = std::min(it->second, seconds);
   }
 }
 

@@ -19,7 +19,8 @@ class StepReport : public benchmark::ConsoleReporter {
   void ReportRuns(const std::vector<Run>& runs) override;
   // Prints the table; `bytes_per_param` gives the bytes one fused pass moves.
   void print_summary(const std::map<std::string, double>& bytes_per_param) const;
-  // Seconds per iteration of each benchmark run so far, by name.
+  // Seconds per iteration of each benchmark run so far, by name (the
+  // fastest repetition).
   const std::map<std::string, double>& seconds() const { return seconds_; }
 
  private:
