@@ -6,6 +6,7 @@
 
 #include "cpu/capability_select.h"
 #include "cpu/fused_cpu.h"
+#include "kernel_registration.h"
 #include "optimizer_list.h"
 
 namespace gradus {
@@ -37,11 +38,8 @@ void cpu_kernel(const c10::OperatorHandle& op, torch::jit::Stack* stack) {
 }  // namespace gradus
 
 TORCH_LIBRARY_IMPL(gradus, CPU, m) {
-#define GRADUS_REGISTER_CPU(Name)                                                                   \
-  m.impl(gradus::ops::Name##Hyper::kName,                                                           \
-         torch::CppFunction::makeFromBoxedFunction<&gradus::cpu::cpu_kernel<gradus::ops::Name##Hyper>>()); \
-  m.impl((std::string(gradus::ops::Name##Hyper::kName) + ".tensor_lr").c_str(),                              \
-         torch::CppFunction::makeFromBoxedFunction<&gradus::cpu::cpu_kernel<gradus::ops::Name##Hyper>>());
+#define GRADUS_REGISTER_CPU(Name) \
+  gradus::kernels::register_kernel<gradus::ops::Name##Hyper, &gradus::cpu::cpu_kernel<gradus::ops::Name##Hyper>>(m);
   GRADUS_FOR_EACH_OPTIMIZER(GRADUS_REGISTER_CPU)
 #undef GRADUS_REGISTER_CPU
 }

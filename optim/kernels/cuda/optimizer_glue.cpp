@@ -9,6 +9,7 @@
 
 #include "cuda/fused_launch.h"
 #include "fused_call.h"
+#include "kernel_registration.h"
 #include "optimizer_list.h"
 
 namespace gradus {
@@ -64,11 +65,8 @@ void cuda_kernel(const c10::OperatorHandle& op, torch::jit::Stack* stack) {
 }  // namespace gradus
 
 TORCH_LIBRARY_IMPL(gradus, CUDA, m) {
-#define GRADUS_REGISTER_CUDA(Name)                                                                    \
-  m.impl(gradus::ops::Name##Hyper::kName,                                                             \
-         torch::CppFunction::makeFromBoxedFunction<&gradus::cuda::cuda_kernel<gradus::ops::Name##Hyper>>()); \
-  m.impl((std::string(gradus::ops::Name##Hyper::kName) + ".tensor_lr").c_str(),                      \
-         torch::CppFunction::makeFromBoxedFunction<&gradus::cuda::cuda_kernel<gradus::ops::Name##Hyper>>());
+#define GRADUS_REGISTER_CUDA(Name) \
+  gradus::kernels::register_kernel<gradus::ops::Name##Hyper, &gradus::cuda::cuda_kernel<gradus::ops::Name##Hyper>>(m);
   GRADUS_FOR_EACH_OPTIMIZER(GRADUS_REGISTER_CUDA)
 #undef GRADUS_REGISTER_CUDA
 }
