@@ -164,24 +164,43 @@ TEST(BadGradients, NanAndInfPropagateAsInTheBuiltin) {
 }
 
 // The checks every backend runs first (kernels::check_call): the CUDA
-// kernel's path is exercised here on CPU tensors.
-kernels::FusedCall<ops::AdamHyper> adam_call(std::vector<at::Tensor> params, std::vector<at::Tensor> grads) {
-  kernels::FusedCall<ops::AdamHyper> call;
-  call.op = "gradus::adam_";
-  for (const at::Tensor& p : params) {
-    call.state[0].push_back(at::zeros(p.sizes(), p.options()));
-    call.state[1].push_back(at::zeros(p.sizes(), p.options()));
-    call.steps.push_back(at::zeros({}, at::TensorOptions().dtype(at::kFloat).device(p.device())));
+// kernel's path is exercised here on CPU tensors. A call's lists are views;
+// this holds the vectors they view.
+using Call = kernels::FusedCall<ops::AdamHyper>;
+struct AdamCall {
+  std::vector<at::Tensor> params, grads;
+  std::array<std::vector<at::Tensor>, 3> state;
+  std::vector<at::Tensor> steps;
+  Call call;  // its hyperparameters and optional tensors; lists from view()
+
+  Call view() const {
+    Call c = call;
+    c.params = params;
+    c.grads = grads;
+    for (size_t k = 0; k < state.size(); ++k) c.state[k] = state[k];
+    c.steps = steps;
+    return c;
   }
-  call.params = std::move(params);
-  call.grads = std::move(grads);
-  return call;
+};
+
+AdamCall adam_call(std::vector<at::Tensor> params, std::vector<at::Tensor> grads) {
+  AdamCall lists;
+  lists.call.op = "gradus::adam_";
+  for (const at::Tensor& p : params) {
+    lists.state[0].push_back(at::zeros(p.sizes(), p.options()));
+    lists.state[1].push_back(at::zeros(p.sizes(), p.options()));
+    lists.steps.push_back(at::zeros({}, at::TensorOptions().dtype(at::kFloat).device(p.device())));
+  }
+  lists.params = std::move(params);
+  lists.grads = std::move(grads);
+  return lists;
 }
 
 TEST(BadKernelCall, TensorsOfDifferentDevicesInOneCall) {
   at::Tensor cpu = at::ones({3}, at::kFloat);
   at::Tensor meta = at::empty({3}, at::TensorOptions().dtype(at::kFloat).device(at::kMeta));
-  auto call = adam_call({cpu, meta}, {cpu, meta});
+  auto lists = adam_call({cpu, meta}, {cpu, meta});
+  auto call = lists.view();
   expect_error([&] { kernels::check_call(call); },
                {"gradus::adam_", "params[1] is on device meta", "params[0] is on cpu"});
   // Through the dispatcher the call is refused too (no kernel takes the mix).
@@ -210,7 +229,7 @@ TEST(BadKernelCall, ListsOfDifferentLengths) {
 // One bad input of a direct call, and the words its error must have.
 struct BadCall {
   const char* name;
-  std::function<void(kernels::FusedCall<ops::AdamHyper>&)> spoil;
+  std::function<void(AdamCall&)> spoil;
   std::vector<std::string> words;
 };
 
@@ -221,14 +240,15 @@ class SharedChecks : public ::testing::TestWithParam<BadCall> {};
 // leaves every tensor as it was.
 TEST_P(SharedChecks, SameErrorOnEveryBackendAndNothingMoves) {
   const BadCall& bad = GetParam();
-  auto call = adam_call({at::ones({6}), at::ones({2, 3}).t()}, {at::full({6}, 0.5), at::full({3, 2}, 0.5)});
-  call.hyper.lr = 0.1;
-  bad.spoil(call);
-  auto direct = call;
+  auto lists = adam_call({at::ones({6}), at::ones({2, 3}).t()}, {at::full({6}, 0.5), at::full({3, 2}, 0.5)});
+  lists.call.hyper.lr = 0.1;
+  bad.spoil(lists);
+  auto direct = lists.view();
   expect_error([&] { kernels::check_call(direct); }, bad.words);
+  const Call call = lists.view();
   auto before = [&] {
     std::vector<at::Tensor> all;
-    for (const auto& list : {call.params, call.grads, call.state[0], call.state[1], call.steps}) {
+    for (const auto& list : {lists.params, lists.grads, lists.state[0], lists.state[1], lists.steps}) {
       for (const auto& t : list) all.push_back(t.defined() ? t.clone() : t);
     }
     return all;
@@ -238,7 +258,7 @@ TEST_P(SharedChecks, SameErrorOnEveryBackendAndNothingMoves) {
                     call.hyper, {call.lr, call.grad_scale, call.found_inf});
   }, bad.words);
   size_t i = 0;
-  for (const auto& list : {call.params, call.grads, call.state[0], call.state[1], call.steps}) {
+  for (const auto& list : {lists.params, lists.grads, lists.state[0], lists.state[1], lists.steps}) {
     for (const auto& t : list) {
       if (t.defined() && before[i].defined() && t.sizes() == before[i].sizes()) {
         EXPECT_TRUE(at::equal(t, before[i])) << "tensor " << i << " changed";
@@ -248,49 +268,49 @@ TEST_P(SharedChecks, SameErrorOnEveryBackendAndNothingMoves) {
   }
 }
 
-using Call = kernels::FusedCall<ops::AdamHyper>;
+using C = AdamCall;
 INSTANTIATE_TEST_SUITE_P(
     BadKernelCall, SharedChecks,
     ::testing::Values(
-        BadCall{"NanLr", [](Call& c) { c.hyper.lr = std::nan(""); }, {"gradus::adam_", "invalid learning rate: nan"}},
-        BadCall{"BetaOne", [](Call& c) { c.hyper.beta1 = 1; },
+        BadCall{"NanLr", [](C& c) { c.call.hyper.lr = std::nan(""); }, {"gradus::adam_", "invalid learning rate: nan"}},
+        BadCall{"BetaOne", [](C& c) { c.call.hyper.beta1 = 1; },
                 {"invalid beta parameter at index 0: 1", "[0, 1)"}},
-        BadCall{"InfiniteEps", [](Call& c) { c.hyper.eps = INFINITY; }, {"invalid epsilon value: inf"}},
-        BadCall{"NanTensorLr", [](Call& c) { c.lr = at::full({}, NAN, at::kFloat); },
+        BadCall{"InfiniteEps", [](C& c) { c.call.hyper.eps = INFINITY; }, {"invalid epsilon value: inf"}},
+        BadCall{"NanTensorLr", [](C& c) { c.call.lr = at::full({}, NAN, at::kFloat); },
                 {"invalid learning rate: nan"}},
-        BadCall{"NegativeTensorLr", [](Call& c) { c.lr = at::full({}, -0.5, at::kFloat); },
+        BadCall{"NegativeTensorLr", [](C& c) { c.call.lr = at::full({}, -0.5, at::kFloat); },
                 {"invalid learning rate: -0.5"}},
-        BadCall{"TwoElementTensorLr", [](Call& c) { c.lr = at::ones({2}, at::kFloat); },
+        BadCall{"TwoElementTensorLr", [](C& c) { c.call.lr = at::ones({2}, at::kFloat); },
                 {"lr must be a one-element float32 tensor", "got 2 elements"}},
-        BadCall{"DoubleTensorLr", [](Call& c) { c.lr = at::ones({}, at::kDouble); },
+        BadCall{"DoubleTensorLr", [](C& c) { c.call.lr = at::ones({}, at::kDouble); },
                 {"lr must be a one-element float32 tensor", "Double"}},
-        BadCall{"ThreeElementFoundInf", [](Call& c) { c.found_inf = at::zeros({3}); },
+        BadCall{"ThreeElementFoundInf", [](C& c) { c.call.found_inf = at::zeros({3}); },
                 {"found_inf must be a one-element float32 tensor", "got 3 elements"}},
-        BadCall{"HalfGradScale", [](Call& c) { c.grad_scale = at::ones({}, at::kHalf); },
+        BadCall{"HalfGradScale", [](C& c) { c.call.grad_scale = at::ones({}, at::kHalf); },
                 {"grad_scale must be a one-element float32 tensor", "Half"}},
-        BadCall{"StateOfAnotherDtype", [](Call& c) { c.state[1][1] = at::zeros({3, 2}, at::kDouble); },
+        BadCall{"StateOfAnotherDtype", [](C& c) { c.state[1][1] = at::zeros({3, 2}, at::kDouble); },
                 {"exp_avg_sqs[1] has dtype Double"}},
-        BadCall{"StateOfAnotherShape", [](Call& c) { c.state[0][0] = at::zeros({5}); },
+        BadCall{"StateOfAnotherShape", [](C& c) { c.state[0][0] = at::zeros({5}); },
                 {"exp_avgs[0] has shape [5]"}},
-        BadCall{"NonContiguousState", [](Call& c) { c.state[0][1] = at::zeros({2, 3}).t(); },
+        BadCall{"NonContiguousState", [](C& c) { c.state[0][1] = at::zeros({2, 3}).t(); },
                 {"exp_avgs[1] must be contiguous"}},
-        BadCall{"MixedDtypes", [](Call& c) {
+        BadCall{"MixedDtypes", [](C& c) {
                   c.params[1] = at::ones({3, 2}, at::kDouble);
                   c.grads[1] = at::ones({3, 2}, at::kDouble);
                 }, {"params[1] has dtype Double but params[0] has Float"}},
-        BadCall{"IntegerParams", [](Call& c) {
+        BadCall{"IntegerParams", [](C& c) {
                   c.params = {at::ones({6}, at::kInt)};
                   c.grads = {at::ones({6}, at::kInt)};
                   c.state[0] = {at::zeros({6}, at::kInt)};
                   c.state[1] = {at::zeros({6}, at::kInt)};
                   c.steps.resize(1);
                 }, {"params[0] has dtype Int", "float, double, half or bfloat16"}},
-        BadCall{"ExpandedParam", [](Call& c) {
+        BadCall{"ExpandedParam", [](C& c) {
                   c.params[0] = at::ones({1}).expand({6});
                 }, {"params[0]", "share memory"}},
-        BadCall{"DoubleStepCount", [](Call& c) { c.steps[0] = at::zeros({}, at::kDouble); },
+        BadCall{"DoubleStepCount", [](C& c) { c.steps[0] = at::zeros({}, at::kDouble); },
                 {"state_steps[0] must be a one-element float32 tensor"}},
-        BadCall{"MissingAmsgradState", [](Call& c) { c.hyper.amsgrad = true; },
+        BadCall{"MissingAmsgradState", [](C& c) { c.call.hyper.amsgrad = true; },
                 {"max_exp_avg_sqs has 0 tensors but params has 2"}}),
     [](const ::testing::TestParamInfo<BadCall>& info) { return std::string(info.param.name); });
 

@@ -1,7 +1,5 @@
-// Schemas and argument decoding, derived from each operator's description.
+// Schemas, derived from each operator's description.
 #include "fused_call.h"
-
-#include <ATen/core/dispatch/Dispatcher.h>
 
 #include <cstring>
 #include <type_traits>
@@ -55,49 +53,22 @@ std::string schema_of(bool tensor_lr) {
   return s;
 }
 
-template <class Hyper>
-FusedCall<Hyper> pop_call(const c10::OperatorHandle& op, torch::jit::Stack* stack) {
-  const auto& schema = op.schema();
-  const bool tensor_lr = schema.overload_name() == "tensor_lr";
-  const size_t count = schema.arguments().size();
-  const auto args = torch::jit::last(*stack, count);
-  FusedCall<Hyper> call;
-  call.op = schema.name();
-  size_t i = 0;
-  call.params = args[i++].toTensorVector();
-  call.grads = args[i++].toTensorVector();
-  for (auto& slot : call.state) slot = args[i++].toTensorVector();
-  if (Hyper::kStepCount != ops::StepCount::kNone) call.steps = args[i++].toTensorVector();
-  for_each_field<Hyper>([&](const auto& field) {
-    const c10::IValue& value = args[i++];
-    using T = decltype(value_type_of(field));
-    if (tensor_lr && is_lr(field.name)) {
-      call.lr = value.toTensor();
-    } else if constexpr (std::is_same_v<T, bool>) {
-      call.hyper.*field.member = value.toBool();
-    } else {
-      call.hyper.*field.member = value.toDouble();
-    }
-  });
-  if (!args[i].isNone()) call.grad_scale = args[i].toTensor();
-  ++i;
-  if (!args[i].isNone()) call.found_inf = args[i].toTensor();
-  torch::jit::drop(*stack, count);
-  return call;
-}
-
-ContiguousCopies::ContiguousCopies(std::vector<at::Tensor>& params, std::vector<at::Tensor>& grads,
-                                   bool grads_written) {
+ContiguousCopies::ContiguousCopies(at::TensorList params, at::TensorList grads, bool grads_written,
+                                   TensorPointers& pointers) {
   for (size_t i = 0; i < params.size(); ++i) {
     if (!params[i].is_contiguous()) {
       at::Tensor copy = params[i].contiguous();
+      pointers.params[i] = copy.data_ptr();
       copies_.emplace_back(params[i], copy);
-      params[i] = copy;
     }
     if (!grads[i].is_contiguous()) {
       at::Tensor copy = grads[i].contiguous();
-      if (grads_written) copies_.emplace_back(grads[i], copy);
-      grads[i] = copy;
+      pointers.grads[i] = copy.data_ptr();
+      if (grads_written) {
+        copies_.emplace_back(grads[i], copy);
+      } else {
+        kept_.push_back(copy);
+      }
     }
   }
 }
@@ -105,12 +76,10 @@ ContiguousCopies::ContiguousCopies(std::vector<at::Tensor>& params, std::vector<
 void ContiguousCopies::write_back() {
   for (auto& [original, copy] : copies_) original.copy_(copy);
   copies_.clear();
+  kept_.clear();
 }
 
-#define GRADUS_INSTANTIATE_CALL(Name)                                                       \
-  template std::string schema_of<ops::Name##Hyper>(bool);                                   \
-  template FusedCall<ops::Name##Hyper> pop_call<ops::Name##Hyper>(const c10::OperatorHandle&, \
-                                                                  torch::jit::Stack*);
+#define GRADUS_INSTANTIATE_CALL(Name) template std::string schema_of<ops::Name##Hyper>(bool);
 GRADUS_FOR_EACH_OPTIMIZER(GRADUS_INSTANTIATE_CALL)
 
 }  // namespace kernels

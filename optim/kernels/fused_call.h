@@ -4,7 +4,6 @@
 // backend, so CPU and CUDA accept the same inputs and give the same errors.
 // Everything here follows from the operator's description (gradus/ops/).
 #include <ATen/core/Tensor.h>
-#include <ATen/core/stack.h>
 
 #include <array>
 #include <string>
@@ -12,9 +11,7 @@
 #include <utility>
 #include <vector>
 
-namespace c10 {
-class OperatorHandle;
-}
+#include "tensor_pointers.h"
 
 namespace gradus {
 namespace kernels {
@@ -22,16 +19,19 @@ namespace kernels {
 template <class Hyper>
 constexpr size_t kSlotCount = Hyper::slots().size();
 
+// The lists are views of the caller's (operator_signature.h): they live as
+// long as the call.
 template <class Hyper>
 struct FusedCall {
   std::string op;  // "gradus::adam_", for messages
-  std::vector<at::Tensor> params, grads;
-  std::array<std::vector<at::Tensor>, kSlotCount<Hyper>> state;  // an unused optional slot may be empty
-  std::vector<at::Tensor> steps;  // one per param unless StepCount::kNone
+  at::TensorList params, grads;
+  std::array<at::TensorList, kSlotCount<Hyper>> state;  // an unused optional slot may be empty
+  at::TensorList steps;  // one per param unless StepCount::kNone
   Hyper hyper;
   at::Tensor lr;          // the .tensor_lr overload's device lr; undefined otherwise
   at::Tensor grad_scale;  // AMP; undefined when not given
   at::Tensor found_inf;
+  TensorPointers pointers;  // filled by check_call
 };
 
 // Calls f(field) for every field of the description, in schema order.
@@ -44,13 +44,11 @@ void for_each_field(F&& f) {
 template <class Hyper>
 std::string schema_of(bool tensor_lr);
 
-// Pops the operator's arguments off `stack`, in schema order.
-template <class Hyper>
-FusedCall<Hyper> pop_call(const c10::OperatorHandle& op, torch::jit::Stack* stack);
-
 // Every check of a call, shared by all backends; throws c10::Error naming
 // the bad argument. A host (CPU) lr tensor is read into hyper.lr and checked
-// like a float lr; a device lr is read only by the kernel.
+// like a float lr; a device lr is read only by the kernel. Fills
+// call.pointers in the same pass over the tensors: on a list of many small
+// tensors each tensor's metadata is then read from memory once.
 template <class Hyper>
 void check_call(FusedCall<Hyper>& call);
 
@@ -58,15 +56,17 @@ void check_call(FusedCall<Hyper>& call);
 template <class Hyper>
 void check_hyper(const std::string& who, const Hyper& hyper, bool check_lr = true);
 
-// Non-contiguous params and grads are replaced by contiguous copies for the
-// kernel; write_back() copies the results into the caller's tensors.
+// Non-contiguous params and grads are replaced, in `pointers`, by
+// contiguous copies for the kernel; write_back() copies the results into the
+// caller's tensors.
 class ContiguousCopies {
  public:
-  ContiguousCopies(std::vector<at::Tensor>& params, std::vector<at::Tensor>& grads, bool grads_written);
+  ContiguousCopies(at::TensorList params, at::TensorList grads, bool grads_written, TensorPointers& pointers);
   void write_back();
 
  private:
   std::vector<std::pair<at::Tensor, at::Tensor>> copies_;  // (caller's tensor, copy)
+  std::vector<at::Tensor> kept_;  // copies the kernel reads only
 };
 
 // The dtype optimizer state has for a parameter of `param_dtype`.

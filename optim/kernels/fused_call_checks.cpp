@@ -85,16 +85,50 @@ void check_state(const std::string& op, const char* name, size_t i, const at::Te
 }
 
 // lr, grad_scale, found_inf and the step counts: one-element float32 tensors
-// on the params' device.
-void check_scalar_tensor(const std::string& op, const std::string& name, const at::Tensor& t,
-                         const at::Device& device) {
-  TORCH_CHECK(t.numel() == 1 && t.scalar_type() == at::kFloat && t.device() == device, op, ": ", name,
-              " must be a one-element float32 tensor on ", device, ", got ", t.numel(), " elements of ",
-              t.scalar_type(), " on ", t.device());
+// on the params' device. `index` >= 0 names an element of a list.
+void check_scalar_tensor(const std::string& op, const char* name, const at::Tensor& t, const at::Device& device,
+                         int64_t index = -1) {
+  if (t.numel() == 1 && t.scalar_type() == at::kFloat && t.device() == device) return;
+  const std::string which = index < 0 ? std::string(name) : std::string(name) + "[" + std::to_string(index) + "]";
+  TORCH_CHECK(false, op, ": ", which, " must be a one-element float32 tensor on ", device, ", got ", t.numel(),
+              " elements of ", t.scalar_type(), " on ", t.device());
+}
+
+// Tensor metadata lies wherever each tensor was allocated: on a list of many
+// small tensors, reading it is a chain of cache misses (tensor, then its
+// storage). The pass below asks for tensor i + kAhead's metadata and
+// storage i + kAhead / 2's while it checks tensor i.
+constexpr size_t kAhead = 8;
+
+void prefetch_metadata(const at::Tensor& t) {
+  const char* impl = reinterpret_cast<const char*>(t.unsafeGetTensorImpl());
+  for (size_t line = 0; line < sizeof(c10::TensorImpl); line += 64) __builtin_prefetch(impl + line);
+}
+
+void prefetch_storage(const at::Tensor& t) {
+  if (t.defined() && t.has_storage()) __builtin_prefetch(t.unsafeGetTensorImpl()->unsafe_storage().unsafeGetStorageImpl());
+}
+
+template <class Hyper, class F>
+void for_each_list(const FusedCall<Hyper>& call, F&& f) {
+  f(call.params);
+  f(call.grads);
+  for (const auto& slot : call.state) f(slot);
+  f(call.steps);
 }
 
 template <class Hyper>
-void check_lists(const FusedCall<Hyper>& call) {
+void prefetch_ahead(const FusedCall<Hyper>& call, size_t i) {
+  for_each_list(call, [&](at::TensorList list) {
+    if (i + kAhead < list.size()) prefetch_metadata(list[i + kAhead]);
+    if (i + kAhead / 2 < list.size()) prefetch_storage(list[i + kAhead / 2]);
+  });
+}
+
+// Checks every list and records its data pointers, in one pass over the
+// tensors.
+template <class Hyper>
+void check_lists(FusedCall<Hyper>& call) {
   const size_t n = call.params.size();
   check_length(call.op, "grads", call.grads.size(), n);
   for (size_t k = 0; k < kSlotCount<Hyper>; ++k) {
@@ -102,17 +136,31 @@ void check_lists(const FusedCall<Hyper>& call) {
     if (Hyper::slot_used(call.hyper, k) || !slot.empty()) check_length(call.op, Hyper::slots()[k], slot.size(), n);
   }
   if (Hyper::kStepCount != ops::StepCount::kNone) check_length(call.op, "state_steps", call.steps.size(), n);
+  TensorPointers& out = call.pointers;
+  out.params.resize(n);
+  out.grads.resize(n);
+  out.numels.resize(n);
+  out.state.assign(kSlotCount<Hyper>, {});
+  for (size_t k = 0; k < kSlotCount<Hyper>; ++k) out.state[k].resize(call.state[k].size());
+  out.steps.resize(call.steps.size());
   if (n == 0) return;
   const at::Tensor& param0 = call.params[0];
   TORCH_CHECK(param0.defined(), call.op, ": params[0] is undefined");
   for (size_t i = 0; i < n; ++i) {
+    prefetch_ahead(call, i);
     check_param_and_grad(call.op, i, call.params[i], call.grads[i], param0);
+    out.params[i] = call.params[i].data_ptr();
+    out.grads[i] = call.grads[i].data_ptr();
+    out.numels[i] = call.params[i].numel();
     for (size_t k = 0; k < kSlotCount<Hyper>; ++k) {
-      if (!call.state[k].empty()) check_state(call.op, Hyper::slots()[k], i, call.state[k][i], call.params[i], param0);
+      if (call.state[k].empty()) continue;
+      check_state(call.op, Hyper::slots()[k], i, call.state[k][i], call.params[i], param0);
+      out.state[k][i] = call.state[k][i].data_ptr();
     }
     if (!call.steps.empty()) {
       TORCH_CHECK(call.steps[i].defined(), call.op, ": state_steps[", i, "] is undefined");
-      check_scalar_tensor(call.op, "state_steps[" + std::to_string(i) + "]", call.steps[i], param0.device());
+      check_scalar_tensor(call.op, "state_steps", call.steps[i], param0.device(), static_cast<int64_t>(i));
+      out.steps[i] = static_cast<float*>(call.steps[i].data_ptr());
     }
   }
 }

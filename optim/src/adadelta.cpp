@@ -1,6 +1,7 @@
 #include <gradus/ops/fused_step.h>
 #include <gradus/optim/adadelta.h>
 
+#include "call_lists.h"
 #include "fused_call.h"
 #include "state_tensors.h"
 
@@ -35,18 +36,20 @@ void Adadelta::check_options(const OptimizerOptions& options) const {
 }
 
 void Adadelta::step_bucket(const OptimizerOptions& options, ParamBucket& bucket) {
-  ops::FusedTensors tensors{std::move(bucket.params), std::move(bucket.grads), {{}, {}}, {}};
-  for (const at::Tensor& param : tensors.params) {
-    auto& s = state_for<AdadeltaParamState>(param, [&](AdadeltaParamState& fresh) {
-      fresh.step(new_step_count(param));
-      fresh.square_avg(zeros_state_like(param));
-      fresh.acc_delta(zeros_state_like(param));
-    });
-    tensors.state[0].push_back(s.square_avg());
-    tensors.state[1].push_back(s.acc_delta());
-    tensors.state_steps.push_back(s.step());
+  const auto states =
+      states_for<AdadeltaParamState>(bucket.params(), [](AdadeltaParamState& fresh, const at::Tensor& param) {
+        fresh.step(new_step_count(param));
+        fresh.square_avg(zeros_state_like(param));
+        fresh.acc_delta(zeros_state_like(param));
+      });
+  CallLists lists(2, bucket.size());
+  for (size_t i = 0; i < bucket.size(); ++i) {
+    lists.add_param(bucket.params()[i], bucket.grads()[i]);
+    lists.add_state(0, states[i]->square_avg());
+    lists.add_state(1, states[i]->acc_delta());
+    lists.add_step(states[i]->step());
   }
-  ops::fused_step(tensors, adadelta_hyper(options), step_tensors(options));
+  ops::fused_step(lists.view(), adadelta_hyper(options), step_tensors(options));
 }
 
 std::unique_ptr<OptimizerParamState> Adadelta::make_empty_state() const {

@@ -1,6 +1,7 @@
 #include <gradus/ops/fused_step.h>
 #include <gradus/optim/adagrad.h>
 
+#include "call_lists.h"
 #include "fused_call.h"
 #include "state_tensors.h"
 
@@ -52,13 +53,14 @@ void Adagrad::check_options(const OptimizerOptions& options) const {
 }
 
 void Adagrad::step_bucket(const OptimizerOptions& options, ParamBucket& bucket) {
-  ops::FusedTensors tensors{std::move(bucket.params), std::move(bucket.grads), {{}}, {}};
-  for (const at::Tensor& param : tensors.params) {
-    auto& s = init_state(param);  // new only for a param added after construction
-    tensors.state[0].push_back(s.sum());
-    tensors.state_steps.push_back(s.step());
+  CallLists lists(1, bucket.size());
+  for (size_t i = 0; i < bucket.size(); ++i) {
+    auto& s = init_state(bucket.params()[i]);  // new only for a param added after construction
+    lists.add_param(bucket.params()[i], bucket.grads()[i]);
+    lists.add_state(0, s.sum());
+    lists.add_step(s.step());
   }
-  ops::fused_step(tensors, adagrad_hyper(options), step_tensors(options));
+  ops::fused_step(lists.view(), adagrad_hyper(options), step_tensors(options));
 }
 
 std::unique_ptr<OptimizerParamState> Adagrad::make_empty_state() const {

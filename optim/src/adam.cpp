@@ -3,6 +3,7 @@
 #include <gradus/optim/adam.h>
 #include <gradus/optim/adamw.h>
 
+#include "call_lists.h"
 #include "fused_call.h"
 #include "state_tensors.h"
 
@@ -30,20 +31,22 @@ ops::AdamHyper adam_hyper(const OptimizerOptions& options, bool decoupled) {
 namespace detail {
 
 void AdamFamily::step_adam(const ops::AdamHyper& hyper, const OptimizerOptions& options, ParamBucket& bucket) {
-  ops::FusedTensors tensors{std::move(bucket.params), std::move(bucket.grads), {{}, {}, {}}, {}};
-  for (const at::Tensor& param : tensors.params) {
-    auto& s = state_for<AdamParamState>(param, [&](AdamParamState& fresh) {
-      fresh.step(new_step_count(param));
-      fresh.exp_avg(zeros_state_like(param));
-      fresh.exp_avg_sq(zeros_state_like(param));
-    });
-    if (hyper.amsgrad && !s.max_exp_avg_sq().defined()) s.max_exp_avg_sq(zeros_state_like(param));
-    tensors.state[0].push_back(s.exp_avg());
-    tensors.state[1].push_back(s.exp_avg_sq());
-    if (hyper.amsgrad) tensors.state[2].push_back(s.max_exp_avg_sq());
-    tensors.state_steps.push_back(s.step());
+  const auto states = states_for<AdamParamState>(bucket.params(), [](AdamParamState& fresh, const at::Tensor& param) {
+    fresh.step(new_step_count(param));
+    fresh.exp_avg(zeros_state_like(param));
+    fresh.exp_avg_sq(zeros_state_like(param));
+  });
+  CallLists lists(3, bucket.size());
+  for (size_t i = 0; i < bucket.size(); ++i) {
+    AdamParamState& s = *states[i];
+    if (hyper.amsgrad && !s.max_exp_avg_sq().defined()) s.max_exp_avg_sq(zeros_state_like(bucket.params()[i]));
+    lists.add_param(bucket.params()[i], bucket.grads()[i]);
+    lists.add_state(0, s.exp_avg());
+    lists.add_state(1, s.exp_avg_sq());
+    if (hyper.amsgrad) lists.add_state(2, s.max_exp_avg_sq());
+    lists.add_step(s.step());
   }
-  ops::fused_step(tensors, hyper, step_tensors(options));
+  ops::fused_step(lists.view(), hyper, step_tensors(options));
 }
 
 std::unique_ptr<OptimizerParamState> AdamFamily::make_empty_state() const {

@@ -1,28 +1,54 @@
-// ops::fused_step: a boxed call into the dispatcher, built from the
-// operator's description.
+// ops::fused_step: an unboxed call into the dispatcher, with the signature
+// derived from the operator's description (operator_signature.h).
 #include <gradus/ops/fused_step.h>
 
+#include <ATen/core/LegacyTypeDispatch.h>
 #include <ATen/core/dispatch/Dispatcher.h>
 
-#include <type_traits>
+#include <utility>
 
 #include "fused_call.h"
+#include "operator_signature.h"
 #include "optimizer_list.h"
 
 namespace gradus {
 namespace ops {
 namespace {
 
-template <class Hyper>
-const c10::OperatorHandle& operator_handle(bool tensor_lr) {
-  static const std::string name = std::string("gradus::") + Hyper::kName;
-  static const c10::OperatorHandle plain = c10::Dispatcher::singleton().findSchemaOrThrow(name.c_str(), "");
-  static const c10::OperatorHandle with_tensor_lr =
-      c10::Dispatcher::singleton().findSchemaOrThrow(name.c_str(), "tensor_lr");
-  return tensor_lr ? with_tensor_lr : plain;
+template <class Hyper, bool kTensorLr>
+using Signature = kernels::OperatorSignature<Hyper, kTensorLr>;
+
+template <class Hyper, bool kTensorLr>
+const c10::TypedOperatorHandle<typename Signature<Hyper, kTensorLr>::type>& operator_handle() {
+  static const auto handle =
+      c10::Dispatcher::singleton()
+          .findSchemaOrThrow((std::string("gradus::") + Hyper::kName).c_str(), kTensorLr ? "tensor_lr" : "")
+          .template typed<typename Signature<Hyper, kTensorLr>::type>();
+  return handle;
 }
 
-c10::IValue optional_tensor(const at::Tensor& t) { return t.defined() ? c10::IValue(t) : c10::IValue(); }
+c10::optional<at::Tensor> optional_tensor(const at::Tensor& t) {
+  return t.defined() ? c10::optional<at::Tensor>(t) : c10::nullopt;
+}
+
+// The arguments in schema order: the lists, then the fields, then AMP's.
+template <class Hyper, bool kTensorLr, size_t... L, size_t... F>
+void call_operator(const std::array<at::TensorList, sizeof...(L)>& lists, const Hyper& hyper,
+                   const StepTensors& extra, std::index_sequence<L...>, std::index_sequence<F...>) {
+  auto field = [&](auto index) -> decltype(auto) {
+    constexpr size_t I = decltype(index)::value;
+    if constexpr (kTensorLr && I == 0) {
+      return static_cast<const at::Tensor&>(extra.lr);
+    } else {
+      return hyper.*(std::get<I>(Hyper::fields()).member);
+    }
+  };
+  // The step is not differentiable: autograd's layers are skipped, which in
+  // LibTorch 2.x would otherwise box every list through its fallback.
+  at::AutoDispatchBelowADInplaceOrView below_autograd;
+  operator_handle<Hyper, kTensorLr>().call(lists[L]..., field(std::integral_constant<size_t, F>{})...,
+                                           optional_tensor(extra.grad_scale), optional_tensor(extra.found_inf));
+}
 
 }  // namespace
 
@@ -31,12 +57,19 @@ void fused_step(const FusedTensors& tensors, const Hyper& hyper, const StepTenso
   constexpr size_t kSlots = kernels::kSlotCount<Hyper>;
   TORCH_CHECK(tensors.state.size() == kSlots, "gradus::", Hyper::kName, ": state has ", tensors.state.size(),
               " lists but the operator keeps ", kSlots);
+  constexpr size_t kLists = kernels::kListCount<Hyper>;
+  std::array<at::TensorList, kLists> lists;
+  lists[0] = tensors.params;
+  lists[1] = tensors.grads;
+  for (size_t k = 0; k < kSlots; ++k) lists[2 + k] = tensors.state[k];
+  if constexpr (Hyper::kStepCount != StepCount::kNone) lists[2 + kSlots] = tensors.state_steps;
   if (tensors.params.empty()) {
     // No tensor to dispatch on: the shared checks still see the call.
     kernels::FusedCall<Hyper> call;
     call.op = std::string("gradus::") + Hyper::kName;
-    call.grads = tensors.grads;
-    for (size_t k = 0; k < kSlots; ++k) call.state[k] = tensors.state[k];
+    call.params = lists[0];
+    call.grads = lists[1];
+    for (size_t k = 0; k < kSlots; ++k) call.state[k] = lists[2 + k];
     call.steps = tensors.state_steps;
     call.hyper = hyper;
     call.lr = extra.lr;
@@ -45,23 +78,13 @@ void fused_step(const FusedTensors& tensors, const Hyper& hyper, const StepTenso
     kernels::check_call(call);
     return;
   }
-  const bool tensor_lr = extra.lr.defined();
-  torch::jit::Stack stack;
-  stack.reserve(4 + kSlots + std::tuple_size_v<decltype(Hyper::fields())>);
-  stack.emplace_back(tensors.params);
-  stack.emplace_back(tensors.grads);
-  for (const auto& slot : tensors.state) stack.emplace_back(slot);
-  if (Hyper::kStepCount != StepCount::kNone) stack.emplace_back(tensors.state_steps);
-  kernels::for_each_field<Hyper>([&](const auto& field) {
-    if (tensor_lr && std::string(field.name) == "lr") {
-      stack.emplace_back(extra.lr);
-    } else {
-      stack.emplace_back(hyper.*field.member);
-    }
-  });
-  stack.push_back(optional_tensor(extra.grad_scale));
-  stack.push_back(optional_tensor(extra.found_inf));
-  operator_handle<Hyper>(tensor_lr).callBoxed(&stack);
+  constexpr auto kListIndices = std::make_index_sequence<kLists>{};
+  constexpr auto kFieldIndices = std::make_index_sequence<kernels::kFieldCount<Hyper>>{};
+  if (extra.lr.defined()) {
+    call_operator<Hyper, true>(lists, hyper, extra, kListIndices, kFieldIndices);
+  } else {
+    call_operator<Hyper, false>(lists, hyper, extra, kListIndices, kFieldIndices);
+  }
 }
 
 #define GRADUS_INSTANTIATE_FUSED_STEP(Name) \

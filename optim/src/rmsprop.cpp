@@ -1,6 +1,7 @@
 #include <gradus/ops/fused_step.h>
 #include <gradus/optim/rmsprop.h>
 
+#include "call_lists.h"
 #include "fused_call.h"
 #include "state_tensors.h"
 
@@ -38,21 +39,25 @@ void RMSprop::check_options(const OptimizerOptions& options) const {
 
 void RMSprop::step_bucket(const OptimizerOptions& options, ParamBucket& bucket) {
   const ops::RmspropHyper hyper = rmsprop_hyper(options);
-  ops::FusedTensors tensors{std::move(bucket.params), std::move(bucket.grads), {{}, {}, {}}, {}};
-  for (const at::Tensor& param : tensors.params) {
-    auto& s = state_for<RMSpropParamState>(param, [&](RMSpropParamState& fresh) {
-      fresh.step(new_step_count(param));
-      fresh.square_avg(zeros_state_like(param));
-    });
+  const auto states =
+      states_for<RMSpropParamState>(bucket.params(), [](RMSpropParamState& fresh, const at::Tensor& param) {
+        fresh.step(new_step_count(param));
+        fresh.square_avg(zeros_state_like(param));
+      });
+  CallLists lists(3, bucket.size());
+  for (size_t i = 0; i < bucket.size(); ++i) {
+    const at::Tensor& param = bucket.params()[i];
+    RMSpropParamState& s = *states[i];
     // Created when first needed, so options switched on later work too.
     if (hyper.centered && !s.grad_avg().defined()) s.grad_avg(zeros_state_like(param));
     if (hyper.momentum > 0 && !s.momentum_buffer().defined()) s.momentum_buffer(zeros_state_like(param));
-    tensors.state[0].push_back(s.square_avg());
-    if (hyper.centered) tensors.state[1].push_back(s.grad_avg());
-    if (hyper.momentum > 0) tensors.state[2].push_back(s.momentum_buffer());
-    tensors.state_steps.push_back(s.step());
+    lists.add_param(param, bucket.grads()[i]);
+    lists.add_state(0, s.square_avg());
+    if (hyper.centered) lists.add_state(1, s.grad_avg());
+    if (hyper.momentum > 0) lists.add_state(2, s.momentum_buffer());
+    lists.add_step(s.step());
   }
-  ops::fused_step(tensors, hyper, step_tensors(options));
+  ops::fused_step(lists.view(), hyper, step_tensors(options));
 }
 
 std::unique_ptr<OptimizerParamState> RMSprop::make_empty_state() const {

@@ -1,6 +1,7 @@
 #include <gradus/ops/fused_step.h>
 #include <gradus/optim/sgd.h>
 
+#include "call_lists.h"
 #include "fused_call.h"
 #include "state_tensors.h"
 
@@ -40,32 +41,32 @@ void SGD::step_bucket(const OptimizerOptions& options, ParamBucket& bucket) {
   ops::SgdHyper hyper = sgd_hyper(options);
   const ops::StepTensors extra = step_tensors(options);
   if (hyper.momentum == 0) {
-    ops::fused_step({std::move(bucket.params), std::move(bucket.grads), {{}}, {}}, hyper, extra);
+    ops::fused_step({bucket.params(), bucket.grads(), {{}}, {}}, hyper, extra);
     return;
   }
-  ops::FusedTensors first{{}, {}, {{}}, {}}, later{{}, {}, {{}}, {}};
-  for (size_t i = 0; i < bucket.params.size(); ++i) {
-    const at::Tensor& param = bucket.params[i];
-    auto& s = state_for<SGDParamState>(param, [](SGDParamState&) {});
+  const auto states = states_for<SGDParamState>(bucket.params(), [](SGDParamState&, const at::Tensor&) {});
+  CallLists first(1, 0), later(1, bucket.size());
+  for (size_t i = 0; i < bucket.size(); ++i) {
+    const at::Tensor& param = bucket.params()[i];
+    SGDParamState& s = *states[i];
     const bool is_first = !s.momentum_buffer().defined();
     if (is_first) s.momentum_buffer(zeros_state_like(param));
-    ops::FusedTensors& call = is_first ? first : later;
-    call.params.push_back(param);
-    call.grads.push_back(bucket.grads[i]);
-    call.state[0].push_back(s.momentum_buffer());
+    CallLists& call = is_first ? first : later;
+    call.add_param(param, bucket.grads()[i]);
+    call.add_state(0, s.momentum_buffer());
   }
-  if (!first.params.empty()) {
+  if (!first.params().empty()) {
     hyper.is_first_step = true;
     try {
-      ops::fused_step(first, hyper, extra);
+      ops::fused_step(first.view(), hyper, extra);
     } catch (...) {  // a refused call leaves these params without a buffer, as before it
-      for (const at::Tensor& param : first.params) static_cast<SGDParamState*>(find_state(param))->momentum_buffer({});
+      for (const at::Tensor& param : first.params()) static_cast<SGDParamState*>(find_state(param))->momentum_buffer({});
       throw;
     }
   }
-  if (!later.params.empty()) {
+  if (!later.params().empty()) {
     hyper.is_first_step = false;
-    ops::fused_step(later, hyper, extra);
+    ops::fused_step(later.view(), hyper, extra);
   }
 }
 

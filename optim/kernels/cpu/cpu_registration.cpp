@@ -1,7 +1,6 @@
-// Registers the CPU kernel of every gradus operator (optimizer_list.h): one
-// boxed kernel per operator that pops and checks the call (fused_call.h),
-// then runs the loop of the chosen instruction set (fused_cpu.h).
-#include <ATen/core/dispatch/Dispatcher.h>
+// Registers the CPU kernel of every gradus operator (optimizer_list.h): it
+// checks the call (fused_call.h), then runs the loop of the chosen
+// instruction set (fused_cpu.h).
 #include <torch/library.h>
 
 #include "cpu/capability_select.h"
@@ -22,13 +21,13 @@ void (*chosen_loop())(kernels::FusedCall<Hyper>&) {
 }
 
 template <class Hyper>
-void cpu_kernel(const c10::OperatorHandle& op, torch::jit::Stack* stack) {
+void cpu_kernel(kernels::FusedCall<Hyper>& call) {
   static const auto loop = chosen_loop<Hyper>();
-  kernels::FusedCall<Hyper> call = kernels::pop_call<Hyper>(op, stack);
   kernels::check_call(call);
   if (call.found_inf.defined() && call.found_inf.template item<float>() != 0) return;  // AMP: skip the step
   if (call.params.empty()) return;
-  kernels::ContiguousCopies copies(call.params, call.grads, /*grads_written=*/call.grad_scale.defined());
+  kernels::ContiguousCopies copies(call.params, call.grads, /*grads_written=*/call.grad_scale.defined(),
+                                   call.pointers);
   loop(call);
   copies.write_back();
 }

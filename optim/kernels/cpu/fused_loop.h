@@ -113,31 +113,24 @@ void update_tensor_range(const TensorWork<scalar_t, opmath_t, kSlots>& w, int64_
   }
 }
 
-// Advances a CPU step counter by one and returns the new count.
-inline double advance_step(const at::Tensor& step) {
-  float* count = static_cast<float*>(step.data_ptr());
-  *count += 1;
-  return *count;
-}
-
 template <typename Update, typename scalar_t>
 void run_typed(kernels::FusedCall<typename Update::Hyper>& call) {
   using opmath_t = at::opmath_type<scalar_t>;
   constexpr size_t kSlots = Update::kSlots;
-  const size_t n = call.params.size();
+  const kernels::TensorPointers& ptr = call.pointers;  // checked by check_call
+  const size_t n = ptr.params.size();
   std::vector<TensorWork<scalar_t, opmath_t, kSlots>> work(n);
   std::vector<int64_t> offsets(n + 1, 0);  // tensor t is elements [offsets[t], offsets[t + 1])
   for (size_t t = 0; t < n; ++t) {
     auto& w = work[t];
-    // Dtypes were checked (check_call): the untyped pointers are cheaper.
-    w.param = static_cast<scalar_t*>(call.params[t].data_ptr());
-    w.grad = static_cast<scalar_t*>(call.grads[t].data_ptr());
+    w.param = static_cast<scalar_t*>(ptr.params[t]);
+    w.grad = static_cast<scalar_t*>(ptr.grads[t]);
     for (size_t k = 0; k < kSlots; ++k) {
-      const bool used = !call.state[k].empty() && call.state[k][t].defined();
-      w.state[k] = used ? static_cast<opmath_t*>(call.state[k][t].data_ptr()) : nullptr;
+      w.state[k] = ptr.state[k].empty() ? nullptr : static_cast<opmath_t*>(ptr.state[k][t]);
     }
-    w.step = call.steps.empty() ? 0 : advance_step(call.steps[t]);
-    offsets[t + 1] = offsets[t] + call.params[t].numel();
+    // Step counts advance here, before the parallel region, which reads them.
+    w.step = ptr.steps.empty() ? 0 : ++*ptr.steps[t];
+    offsets[t + 1] = offsets[t] + ptr.numels[t];
   }
   const opmath_t scale = call.grad_scale.defined() ? opmath_t(call.grad_scale.template item<float>()) : opmath_t(1);
   const opmath_t* grad_scale = call.grad_scale.defined() ? &scale : nullptr;

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "tensor_pointers.h"
+
 namespace gradus {
 namespace cuda {
 
@@ -14,12 +16,8 @@ enum class ParamType { kFloat, kDouble, kHalf, kBFloat16 };
 // One fused call: lists of equal length, all on one device. State is in the
 // parameters' math type (double for double, float otherwise); an optional
 // state list is empty when unused.
-struct FusedLists {
+struct FusedLists : kernels::TensorPointers {
   ParamType param_type = ParamType::kFloat;
-  std::vector<void*> params, grads;
-  std::vector<std::vector<void*>> state;  // one list per slot of the description
-  std::vector<float*> steps;  // one-element float32 step counts; empty for StepCount::kNone
-  std::vector<int64_t> numels;
   const float* lr = nullptr;          // a device lr (graph capture), else hyper.lr
   const float* grad_scale = nullptr;  // AMP: divide grads by it, write them back
   const float* found_inf = nullptr;   // AMP: non-zero skips the whole update

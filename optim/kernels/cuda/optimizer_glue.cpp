@@ -1,8 +1,6 @@
-// Registers the CUDA kernel of every gradus operator (optimizer_list.h): one
-// boxed kernel per operator that pops and checks the call with the code
-// every backend shares (fused_call.h), then hands raw pointers to
-// cuda/fused_launch.h. Built only when Torch has CUDA.
-#include <ATen/core/dispatch/Dispatcher.h>
+// Registers the CUDA kernel of every gradus operator (optimizer_list.h): it
+// checks the call with the code every backend shares (fused_call.h), then
+// hands raw pointers to cuda/fused_launch.h. Built only when Torch has CUDA.
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
 #include <torch/library.h>
@@ -28,19 +26,10 @@ ParamType param_type_of(at::ScalarType t) {
 const float* pointer_or_null(const at::Tensor& t) { return t.defined() ? t.data_ptr<float>() : nullptr; }
 
 template <class Hyper>
-FusedLists lists_of(const kernels::FusedCall<Hyper>& call) {
+FusedLists lists_of(kernels::FusedCall<Hyper>& call) {
   FusedLists lists;
   lists.param_type = param_type_of(call.params[0].scalar_type());
-  for (size_t i = 0; i < call.params.size(); ++i) {
-    lists.params.push_back(call.params[i].data_ptr());
-    lists.grads.push_back(call.grads[i].data_ptr());
-    lists.numels.push_back(call.params[i].numel());
-  }
-  for (const auto& slot : call.state) {
-    lists.state.emplace_back();
-    for (const at::Tensor& s : slot) lists.state.back().push_back(s.data_ptr());
-  }
-  for (const at::Tensor& s : call.steps) lists.steps.push_back(s.data_ptr<float>());
+  static_cast<kernels::TensorPointers&>(lists) = std::move(call.pointers);
   lists.lr = pointer_or_null(call.lr);
   lists.grad_scale = pointer_or_null(call.grad_scale);
   lists.found_inf = pointer_or_null(call.found_inf);
@@ -49,12 +38,12 @@ FusedLists lists_of(const kernels::FusedCall<Hyper>& call) {
 }
 
 template <class Hyper>
-void cuda_kernel(const c10::OperatorHandle& op, torch::jit::Stack* stack) {
-  kernels::FusedCall<Hyper> call = kernels::pop_call<Hyper>(op, stack);
+void cuda_kernel(kernels::FusedCall<Hyper>& call) {
   kernels::check_call(call);
   if (call.params.empty()) return;
   c10::cuda::CUDAGuard guard(call.params[0].device());
-  kernels::ContiguousCopies copies(call.params, call.grads, /*grads_written=*/call.grad_scale.defined());
+  kernels::ContiguousCopies copies(call.params, call.grads, /*grads_written=*/call.grad_scale.defined(),
+                                   call.pointers);
   const char* error = launch(lists_of(call), call.hyper);
   TORCH_CHECK(error == nullptr, call.op, ": CUDA kernel launch failed: ", error);
   copies.write_back();

@@ -16,18 +16,20 @@
 namespace gradus {
 namespace ops {
 
-// The tensors of one call: lists of equal length, on one device, of one dtype.
+// The tensors of one call: lists of equal length, on one device, of one
+// dtype. The lists are views (like ATen's foreach ops take): of vectors that
+// outlive the call.
 struct FusedTensors {
-  std::vector<at::Tensor> params;
-  std::vector<at::Tensor> grads;
+  at::TensorList params;
+  at::TensorList grads;
   // One list per state slot, in the description's order (Hyper::slots());
   // a slot the hyperparameters do not use (Hyper::slot_used) may be empty.
   // State is contiguous, of the params' math dtype (float for half and
   // bfloat16 params).
-  std::vector<std::vector<at::Tensor>> state;
+  std::vector<at::TensorList> state;
   // One-element float32 step counts on the params' device, advanced by one
   // per call; empty for operators without (StepCount::kNone).
-  std::vector<at::Tensor> state_steps;
+  at::TensorList state_steps;
 };
 
 // Optional one-element float32 tensors on the params' device.

@@ -22,10 +22,26 @@ using torch::optim::OptimizerParamGroup;
 using torch::optim::OptimizerParamState;
 
 // Parameters of one group that have a gradient and share a device and dtype:
-// one fused operator call updates them all.
-struct ParamBucket {
-  std::vector<at::Tensor> params;
-  std::vector<at::Tensor> grads;
+// one fused operator call updates them all. It borrows the group's tensors,
+// taking no reference counts (on many small tensors those cost as much as
+// the update), so it lives only within step().
+class ParamBucket {
+ public:
+  ParamBucket() = default;
+  ParamBucket(ParamBucket&& other) noexcept;
+  ParamBucket(const ParamBucket&) = delete;
+  ParamBucket& operator=(const ParamBucket&) = delete;
+  ParamBucket& operator=(ParamBucket&&) = delete;
+  ~ParamBucket();
+
+  void reserve(size_t n);
+  void add(const at::Tensor& param, const at::Tensor& grad);
+  at::TensorList params() const { return params_; }
+  at::TensorList grads() const { return grads_; }
+  size_t size() const { return params_.size(); }
+
+ private:
+  std::vector<at::Tensor> params_, grads_;  // borrowed
 };
 
 namespace detail {
@@ -159,6 +175,18 @@ class FusedOptimizer : public torch::optim::Optimizer {
     State& ref = *created;
     set_state(param, std::move(created));
     return ref;
+  }
+  // state_for over a list: the states of `params`, looked up before they are
+  // read (a lookup is a cache miss on a list of many small tensors, and
+  // this way they overlap), created by `init(state, param)` on first use.
+  template <class State, class Init>
+  std::vector<State*> states_for(at::TensorList params, Init&& init) {
+    std::vector<State*> states(params.size());
+    for (size_t i = 0; i < params.size(); ++i) {
+      states[i] = &state_for<State>(params[i], [&](State& fresh) { init(fresh, params[i]); });
+      __builtin_prefetch(states[i]);
+    }
+    return states;
   }
   OptimizerParamState* find_state(const at::Tensor& param);
   void set_state(const at::Tensor& param, std::unique_ptr<OptimizerParamState> state);
