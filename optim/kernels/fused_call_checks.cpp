@@ -143,6 +143,7 @@ void check_lists(FusedCall<Hyper>& call) {
   out.state.assign(kSlotCount<Hyper>, {});
   for (size_t k = 0; k < kSlotCount<Hyper>; ++k) out.state[k].resize(call.state[k].size());
   out.steps.resize(call.steps.size());
+  out.all_contiguous = true;
   if (n == 0) return;
   const at::Tensor& param0 = call.params[0];
   TORCH_CHECK(param0.defined(), call.op, ": params[0] is undefined");
@@ -151,6 +152,7 @@ void check_lists(FusedCall<Hyper>& call) {
     check_param_and_grad(call.op, i, call.params[i], call.grads[i], param0);
     out.params[i] = call.params[i].data_ptr();
     out.grads[i] = call.grads[i].data_ptr();
+    out.all_contiguous = out.all_contiguous && call.params[i].is_contiguous() && call.grads[i].is_contiguous();
     out.numels[i] = call.params[i].numel();
     for (size_t k = 0; k < kSlotCount<Hyper>; ++k) {
       if (call.state[k].empty()) continue;

@@ -12,6 +12,7 @@ struct TensorPointers {
   std::vector<std::vector<void*>> state;  // one list per slot of the description; empty when unused
   std::vector<float*> steps;              // one-element float32 step counts; empty for StepCount::kNone
   std::vector<int64_t> numels;
+  bool all_contiguous = true;  // params and grads; otherwise ContiguousCopies replaces some
 };
 
 }  // namespace kernels
