@@ -57,7 +57,7 @@ def loss_at(params, step, x, y):
 OPTIMIZERS = {
     "sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
     "adagrad": torch.optim.Adagrad, "rmsprop": torch.optim.RMSprop,
-    "adadelta": torch.optim.Adadelta,
+    "adadelta": torch.optim.Adadelta, "adamax": torch.optim.Adamax,
 }
 
 # Which params each group holds, by the number of groups (params are
@@ -104,6 +104,12 @@ CASES = [
      [dict(lr=0.01), dict(lr=0.003, momentum=0.6), dict(lr=0.002, alpha=0.95, centered=True, weight_decay=0.01)]),
     ("adadelta_three_groups", "adadelta",
      [dict(lr=1.0), dict(lr=0.4, rho=0.8), dict(lr=0.7, eps=1e-5, weight_decay=0.02, maximize=True)]),
+    ("adamax_default", "adamax", [{}]),
+    ("adamax_betas_eps", "adamax", [dict(lr=0.01, betas=(0.8, 0.99), eps=1e-6)]),
+    ("adamax_weight_decay_maximize", "adamax", [dict(lr=0.01, weight_decay=0.05, maximize=True)]),
+    ("adamax_two_groups", "adamax", [dict(lr=0.01), dict(lr=0.003, betas=(0.85, 0.95), maximize=True)]),
+    ("adamax_three_groups", "adamax",
+     [dict(lr=0.01), dict(lr=0.004, eps=1e-5), dict(lr=0.006, weight_decay=0.02, maximize=True)]),
 ]
 
 

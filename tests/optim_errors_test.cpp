@@ -40,6 +40,9 @@ TEST(BadOptions, NamedInTheError) {
   expect_error([&] { optim::RMSprop(p, optim::RMSpropOptions(0.1).momentum(-1)); }, {"momentum", "-1"});
   expect_error([&] { optim::Adadelta(p, optim::AdadeltaOptions(1.0).rho(1.5)); }, {"rho", "1.5"});
   expect_error([&] { optim::Adadelta(p, optim::AdadeltaOptions(std::nan(""))); }, {"learning rate", "nan"});
+  expect_error([&] { optim::Adamax(p, optim::AdamaxOptions(0.1).betas(std::make_tuple(0.9, 1.0))); },
+               {"Adamax", "beta parameter at index 1: 1"});
+  expect_error([&] { optim::Adamax(p, optim::AdamaxOptions(0.1).eps(-1e-8)); }, {"epsilon value: -1e-08"});
 }
 
 TEST(BadOptions, GroupOptionsAndLaterChangesAreCheckedToo) {

@@ -1,6 +1,6 @@
 // Every gradus optimizer against PyTorch's Python torch.optim: whole
 // trajectories recorded by scripts/generate_optim_golden.py, including
-// Adadelta (which LibTorch lacks), maximize, and two and three param groups
+// Adadelta and Adamax (which LibTorch lacks), maximize, and two and three param groups
 // with options of their own. One test per case.
 #include <gradus/gradus.h>
 #include <gtest/gtest.h>
@@ -55,6 +55,12 @@ std::unique_ptr<torch::optim::OptimizerOptions> options_for(const std::string& k
         .rho(option_or(o, "rho", 0.9)).eps(option_or(o, "eps", 1e-6))
         .weight_decay(option_or(o, "weight_decay", 0)).maximize(flag(o, "maximize")));
   }
+  if (kind == "adamax") {
+    return std::make_unique<optim::AdamaxOptions>(optim::AdamaxOptions(option_or(o, "lr", 2e-3))
+        .betas(std::make_tuple(option_or(o, "beta1", 0.9), option_or(o, "beta2", 0.999)))
+        .eps(option_or(o, "eps", 1e-8)).weight_decay(option_or(o, "weight_decay", 0))
+        .maximize(flag(o, "maximize")));
+  }
   throw std::invalid_argument("unknown optimizer in golden file: " + kind);
 }
 
@@ -88,6 +94,7 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const GoldenCase& c,
   if (c.kind == "adamw") return build<optim::AdamW, optim::AdamWOptions>(std::move(groups), *defaults);
   if (c.kind == "adagrad") return build<optim::Adagrad, optim::AdagradOptions>(std::move(groups), *defaults);
   if (c.kind == "rmsprop") return build<optim::RMSprop, optim::RMSpropOptions>(std::move(groups), *defaults);
+  if (c.kind == "adamax") return build<optim::Adamax, optim::AdamaxOptions>(std::move(groups), *defaults);
   return build<optim::Adadelta, optim::AdadeltaOptions>(std::move(groups), *defaults);
 }
 
@@ -124,7 +131,7 @@ INSTANTIATE_TEST_SUITE_P(Torch, PythonGolden, ::testing::ValuesIn(golden_cases()
 TEST(PythonGoldenFile, CoversEveryOptimizerWithTwoAndThreeGroups) {
   std::map<std::string, std::set<size_t>> group_counts;
   for (const auto& c : golden_cases()) group_counts[c.kind].insert(c.groups.size());
-  EXPECT_EQ(group_counts.size(), 6u) << "every optimizer has golden cases";
+  EXPECT_EQ(group_counts.size(), 7u) << "every optimizer has golden cases (SGD, Adam, AdamW, Adagrad, RMSprop, Adadelta, Adamax)";
   for (const auto& [kind, counts] : group_counts) {
     EXPECT_TRUE(counts.count(2) && counts.count(3)) << kind << " lacks a two- or three-group case";
   }

@@ -223,6 +223,7 @@ TEST(OptimizerState, CapturableLrFollowsTheScheduleAndTheTrajectory) {
   expect_capturable_matches_plain<optim::Adagrad>(optim::AdagradOptions(0.05));
   expect_capturable_matches_plain<optim::RMSprop>(optim::RMSpropOptions(0.01).centered(true));
   expect_capturable_matches_plain<optim::Adadelta>(optim::AdadeltaOptions(0.5));
+  expect_capturable_matches_plain<optim::Adamax>(optim::AdamaxOptions(0.01));
 }
 
 // Two groups made from one options object each get their own device lr; a

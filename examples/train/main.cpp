@@ -17,14 +17,14 @@ namespace {
 using gradus::examples::TrainConfig;
 
 void add_optimizer_flags(CLI::App& app, gradus::examples::OptimizerConfig& o) {
-  app.add_option("--optimizer", o.name, "sgd, adam, adamw, adagrad, rmsprop or adadelta")
-      ->check(CLI::IsMember({"sgd", "adam", "adamw", "adagrad", "rmsprop", "adadelta"}));
+  app.add_option("--optimizer", o.name, "sgd, adam, adamw, adagrad, rmsprop, adadelta or adamax")
+      ->check(CLI::IsMember({"sgd", "adam", "adamw", "adagrad", "rmsprop", "adadelta", "adamax"}));
   app.add_option("--lr", o.lr, "learning rate (default: the optimizer's; SGD 0.01)");
   app.add_option("--momentum", o.momentum, "SGD, RMSprop");
   app.add_option("--dampening", o.dampening, "SGD");
   app.add_flag("--nesterov", o.nesterov, "SGD");
-  app.add_option("--betas", o.betas, "Adam, AdamW: beta1 beta2")->expected(2);
-  app.add_option("--eps", o.eps, "Adam, AdamW, Adagrad, RMSprop, Adadelta");
+  app.add_option("--betas", o.betas, "Adam, AdamW, Adamax: beta1 beta2")->expected(2);
+  app.add_option("--eps", o.eps, "Adam, AdamW, Adagrad, RMSprop, Adadelta, Adamax");
   app.add_option("--weight-decay", o.weight_decay, "all");
   app.add_flag("--amsgrad", o.amsgrad, "Adam, AdamW");
   app.add_option("--alpha", o.alpha, "RMSprop");

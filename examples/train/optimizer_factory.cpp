@@ -70,7 +70,13 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerConfig& c
                                                          .eps(c.eps.value_or(1e-6)).weight_decay(c.weight_decay)
                                                          .maximize(c.maximize));
   }
-  TORCH_CHECK(false, "unknown --optimizer '", n, "' (sgd, adam, adamw, adagrad, rmsprop, adadelta)");
+  if (n == "adamax") {
+    TORCH_CHECK(!builtin, "--optimizer adamax: LibTorch has no built-in Adamax; use --impl gradus");
+    return std::make_unique<optim::Adamax>(params, optim::AdamaxOptions(c.lr.value_or(2e-3)).betas(c.betas)
+                                                       .eps(c.eps.value_or(1e-8)).weight_decay(c.weight_decay)
+                                                       .maximize(c.maximize));
+  }
+  TORCH_CHECK(false, "unknown --optimizer '", n, "' (sgd, adam, adamw, adagrad, rmsprop, adadelta, adamax)");
 }
 
 Schedule make_schedule(const TrainConfig& config, torch::optim::Optimizer& optimizer, int64_t steps_per_epoch) {

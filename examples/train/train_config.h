@@ -9,7 +9,7 @@ namespace gradus {
 namespace examples {
 
 struct OptimizerConfig {
-  std::string name = "adam";  // sgd, adam, adamw, adagrad, rmsprop, adadelta
+  std::string name = "adam";  // sgd, adam, adamw, adagrad, rmsprop, adadelta, adamax
   std::optional<double> lr;   // default: the optimizer's own (SGD: 0.01)
   double momentum = 0, dampening = 0, weight_decay = 0;
   bool nesterov = false, amsgrad = false, centered = false, maximize = false;

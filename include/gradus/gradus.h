@@ -3,6 +3,7 @@
 #include <gradus/optim/adadelta.h>
 #include <gradus/optim/adagrad.h>
 #include <gradus/optim/adam.h>
+#include <gradus/optim/adamax.h>
 #include <gradus/optim/adamw.h>
 #include <gradus/ops/fused_step.h>
 #include <gradus/optim/rmsprop.h>

@@ -5,6 +5,7 @@
 #include "math/adadelta_math.h"
 #include "math/adagrad_math.h"
 #include "math/adam_math.h"
+#include "math/adamax_math.h"
 #include "math/rmsprop_math.h"
 #include "math/sgd_math.h"
 
@@ -14,7 +15,8 @@
   X(Adam)                            \
   X(Adagrad)                         \
   X(Rmsprop)                         \
-  X(Adadelta)
+  X(Adadelta)                        \
+  X(Adamax)
 
 GRADUS_MATH_NAMESPACE_BEGIN
 // The Update of each description.

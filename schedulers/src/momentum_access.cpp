@@ -1,6 +1,7 @@
 #include "momentum_access.h"
 
 #include <gradus/optim/adam.h>
+#include <gradus/optim/adamax.h>
 #include <gradus/optim/adamw.h>
 #include <gradus/optim/rmsprop.h>
 #include <gradus/optim/sgd.h>
@@ -28,7 +29,7 @@ bool with_momentum(torch::optim::OptimizerOptions& o, Fn&& fn) {
 
 template <typename Fn>
 bool with_betas(torch::optim::OptimizerOptions& o, Fn&& fn) {
-  return visit_as<optim::AdamOptions, optim::AdamWOptions, torch::optim::AdamOptions,
+  return visit_as<optim::AdamOptions, optim::AdamWOptions, optim::AdamaxOptions, torch::optim::AdamOptions,
                   torch::optim::AdamWOptions>(o, fn);
 }
 

@@ -26,6 +26,8 @@ std::vector<OptimizerFactory> all_optimizers() {
       factory<optim::RMSprop>("gradus::optim::RMSprop",
                               optim::RMSpropOptions(0.002).centered(true).momentum(0.5)),
       factory<optim::Adadelta>("gradus::optim::Adadelta", optim::AdadeltaOptions(1.0).weight_decay(0.01)),
+      factory<optim::Adamax>("gradus::optim::Adamax",
+                             optim::AdamaxOptions(0.01).betas(std::make_tuple(0.8, 0.99)).weight_decay(0.01)),
   };
 }
 

@@ -27,6 +27,15 @@ inline at::vec::Vectorized<double> maximum_of(const at::vec::Vectorized<double>&
 }
 
 template <>
+inline at::vec::Vectorized<float> abs_of(const at::vec::Vectorized<float>& x) {
+  return x.abs();
+}
+template <>
+inline at::vec::Vectorized<double> abs_of(const at::vec::Vectorized<double>& x) {
+  return x.abs();
+}
+
+template <>
 inline at::vec::Vectorized<float> fma_of(const at::vec::Vectorized<float>& a, const at::vec::Vectorized<float>& b,
                                          const at::vec::Vectorized<float>& c) {
   return at::vec::fmadd(a, b, c);

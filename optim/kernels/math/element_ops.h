@@ -89,6 +89,34 @@ GRADUS_MATH_FN double maximum_of(const double& a, const double& b) {
   return (a > b || a != a) ? a : b;
 }
 
+template <typename T>
+GRADUS_MATH_FN T abs_of(const T& x);
+template <>
+GRADUS_MATH_FN float abs_of(const float& x) {
+  return ::fabsf(x);
+}
+template <>
+GRADUS_MATH_FN double abs_of(const double& x) {
+  return ::fabs(x);
+}
+
+// The weight of a lerp, fixed for a call, in the form ATen's lerp uses it:
+// start + w * (end - start) for |w| < 0.5, else end + (w - 1) * (end - start),
+// each one fused multiply-add in ATen's vector loops.
+template <typename T>
+struct LerpWeight {
+  T coeff;          // w or w - 1
+  bool from_start;  // |w| < 0.5
+  GRADUS_MATH_FN explicit LerpWeight(double w)
+      : coeff(T(::fabs(w) < 0.5 ? w : w - 1)), from_start(::fabs(w) < 0.5) {}
+};
+
+// start.lerp_(end, w), rounded as ATen's lerp.
+template <typename T>
+GRADUS_MATH_FN T lerp_of(const T& start, const T& end, const LerpWeight<T>& w) {
+  return fma_of(w.coeff, end - start, w.from_start ? start : end);
+}
+
 // self + value * t1 * t2, rounded as ATen's addcmul, which its compiler
 // contracts to fma(value * t1, t2, self) on FMA hardware.
 template <typename T>
