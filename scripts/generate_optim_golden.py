@@ -58,6 +58,7 @@ OPTIMIZERS = {
     "sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
     "adagrad": torch.optim.Adagrad, "rmsprop": torch.optim.RMSprop,
     "adadelta": torch.optim.Adadelta, "adamax": torch.optim.Adamax,
+    "radam": torch.optim.RAdam,
 }
 
 # Which params each group holds, by the number of groups (params are
@@ -110,6 +111,14 @@ CASES = [
     ("adamax_two_groups", "adamax", [dict(lr=0.01), dict(lr=0.003, betas=(0.85, 0.95), maximize=True)]),
     ("adamax_three_groups", "adamax",
      [dict(lr=0.01), dict(lr=0.004, eps=1e-5), dict(lr=0.006, weight_decay=0.02, maximize=True)]),
+    ("radam_default", "radam", [{}]),
+    ("radam_betas_eps", "radam", [dict(lr=0.01, betas=(0.8, 0.99), eps=1e-6)]),
+    ("radam_weight_decay_maximize", "radam", [dict(lr=0.01, weight_decay=0.05, maximize=True)]),
+    ("radam_decoupled_weight_decay", "radam", [dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)]),
+    ("radam_two_groups", "radam",
+     [dict(lr=0.01), dict(lr=0.003, weight_decay=0.02, decoupled_weight_decay=True, maximize=True)]),
+    ("radam_three_groups", "radam",
+     [dict(lr=0.01), dict(lr=0.004, betas=(0.85, 0.95)), dict(lr=0.006, weight_decay=0.02, maximize=True)]),
 ]
 
 

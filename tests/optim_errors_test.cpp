@@ -43,6 +43,8 @@ TEST(BadOptions, NamedInTheError) {
   expect_error([&] { optim::Adamax(p, optim::AdamaxOptions(0.1).betas(std::make_tuple(0.9, 1.0))); },
                {"Adamax", "beta parameter at index 1: 1"});
   expect_error([&] { optim::Adamax(p, optim::AdamaxOptions(0.1).eps(-1e-8)); }, {"epsilon value: -1e-08"});
+  expect_error([&] { optim::RAdam(p, optim::RAdamOptions(0.1).weight_decay(-0.5)); },
+               {"RAdam", "weight_decay value: -0.5"});
 }
 
 TEST(BadOptions, GroupOptionsAndLaterChangesAreCheckedToo) {

@@ -1,6 +1,6 @@
 // Every gradus optimizer against PyTorch's Python torch.optim: whole
 // trajectories recorded by scripts/generate_optim_golden.py, including
-// Adadelta and Adamax (which LibTorch lacks), maximize, and two and three param groups
+// Adadelta, Adamax and RAdam (which LibTorch lacks), maximize, and two and three param groups
 // with options of their own. One test per case.
 #include <gradus/gradus.h>
 #include <gtest/gtest.h>
@@ -61,6 +61,12 @@ std::unique_ptr<torch::optim::OptimizerOptions> options_for(const std::string& k
         .eps(option_or(o, "eps", 1e-8)).weight_decay(option_or(o, "weight_decay", 0))
         .maximize(flag(o, "maximize")));
   }
+  if (kind == "radam") {
+    return std::make_unique<optim::RAdamOptions>(optim::RAdamOptions(option_or(o, "lr", 1e-3))
+        .betas(std::make_tuple(option_or(o, "beta1", 0.9), option_or(o, "beta2", 0.999)))
+        .eps(option_or(o, "eps", 1e-8)).weight_decay(option_or(o, "weight_decay", 0))
+        .decoupled_weight_decay(flag(o, "decoupled_weight_decay")).maximize(flag(o, "maximize")));
+  }
   throw std::invalid_argument("unknown optimizer in golden file: " + kind);
 }
 
@@ -95,6 +101,7 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const GoldenCase& c,
   if (c.kind == "adagrad") return build<optim::Adagrad, optim::AdagradOptions>(std::move(groups), *defaults);
   if (c.kind == "rmsprop") return build<optim::RMSprop, optim::RMSpropOptions>(std::move(groups), *defaults);
   if (c.kind == "adamax") return build<optim::Adamax, optim::AdamaxOptions>(std::move(groups), *defaults);
+  if (c.kind == "radam") return build<optim::RAdam, optim::RAdamOptions>(std::move(groups), *defaults);
   return build<optim::Adadelta, optim::AdadeltaOptions>(std::move(groups), *defaults);
 }
 
@@ -131,7 +138,8 @@ INSTANTIATE_TEST_SUITE_P(Torch, PythonGolden, ::testing::ValuesIn(golden_cases()
 TEST(PythonGoldenFile, CoversEveryOptimizerWithTwoAndThreeGroups) {
   std::map<std::string, std::set<size_t>> group_counts;
   for (const auto& c : golden_cases()) group_counts[c.kind].insert(c.groups.size());
-  EXPECT_EQ(group_counts.size(), 7u) << "every optimizer has golden cases (SGD, Adam, AdamW, Adagrad, RMSprop, Adadelta, Adamax)";
+  EXPECT_EQ(group_counts.size(), 8u)
+      << "every optimizer has golden cases (SGD, Adam, AdamW, Adagrad, RMSprop, Adadelta, Adamax, RAdam)";
   for (const auto& [kind, counts] : group_counts) {
     EXPECT_TRUE(counts.count(2) && counts.count(3)) << kind << " lacks a two- or three-group case";
   }

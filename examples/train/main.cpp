@@ -17,16 +17,17 @@ namespace {
 using gradus::examples::TrainConfig;
 
 void add_optimizer_flags(CLI::App& app, gradus::examples::OptimizerConfig& o) {
-  app.add_option("--optimizer", o.name, "sgd, adam, adamw, adagrad, rmsprop, adadelta or adamax")
-      ->check(CLI::IsMember({"sgd", "adam", "adamw", "adagrad", "rmsprop", "adadelta", "adamax"}));
+  app.add_option("--optimizer", o.name, "sgd, adam, adamw, adagrad, rmsprop, adadelta, adamax or radam")
+      ->check(CLI::IsMember({"sgd", "adam", "adamw", "adagrad", "rmsprop", "adadelta", "adamax", "radam"}));
   app.add_option("--lr", o.lr, "learning rate (default: the optimizer's; SGD 0.01)");
   app.add_option("--momentum", o.momentum, "SGD, RMSprop");
   app.add_option("--dampening", o.dampening, "SGD");
   app.add_flag("--nesterov", o.nesterov, "SGD");
-  app.add_option("--betas", o.betas, "Adam, AdamW, Adamax: beta1 beta2")->expected(2);
-  app.add_option("--eps", o.eps, "Adam, AdamW, Adagrad, RMSprop, Adadelta, Adamax");
+  app.add_option("--betas", o.betas, "Adam, AdamW, Adamax, RAdam: beta1 beta2")->expected(2);
+  app.add_option("--eps", o.eps, "Adam, AdamW, Adagrad, RMSprop, Adadelta, Adamax, RAdam");
   app.add_option("--weight-decay", o.weight_decay, "all");
   app.add_flag("--amsgrad", o.amsgrad, "Adam, AdamW");
+  app.add_flag("--decoupled-weight-decay", o.decoupled_weight_decay, "RAdam");
   app.add_option("--alpha", o.alpha, "RMSprop");
   app.add_flag("--centered", o.centered, "RMSprop");
   app.add_option("--rho", o.rho, "Adadelta");

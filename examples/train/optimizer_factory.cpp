@@ -76,7 +76,14 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerConfig& c
                                                        .eps(c.eps.value_or(1e-8)).weight_decay(c.weight_decay)
                                                        .maximize(c.maximize));
   }
-  TORCH_CHECK(false, "unknown --optimizer '", n, "' (sgd, adam, adamw, adagrad, rmsprop, adadelta, adamax)");
+  if (n == "radam") {
+    TORCH_CHECK(!builtin, "--optimizer radam: LibTorch has no built-in RAdam; use --impl gradus");
+    return std::make_unique<optim::RAdam>(params, optim::RAdamOptions(c.lr.value_or(1e-3)).betas(c.betas)
+                                                      .eps(c.eps.value_or(1e-8)).weight_decay(c.weight_decay)
+                                                      .decoupled_weight_decay(c.decoupled_weight_decay)
+                                                      .maximize(c.maximize));
+  }
+  TORCH_CHECK(false, "unknown --optimizer '", n, "' (sgd, adam, adamw, adagrad, rmsprop, adadelta, adamax, radam)");
 }
 
 Schedule make_schedule(const TrainConfig& config, torch::optim::Optimizer& optimizer, int64_t steps_per_epoch) {

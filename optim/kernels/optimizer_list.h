@@ -6,6 +6,7 @@
 #include "math/adagrad_math.h"
 #include "math/adam_math.h"
 #include "math/adamax_math.h"
+#include "math/radam_math.h"
 #include "math/rmsprop_math.h"
 #include "math/sgd_math.h"
 
@@ -16,7 +17,8 @@
   X(Adagrad)                         \
   X(Rmsprop)                         \
   X(Adadelta)                        \
-  X(Adamax)
+  X(Adamax)                          \
+  X(Radam)
 
 GRADUS_MATH_NAMESPACE_BEGIN
 // The Update of each description.

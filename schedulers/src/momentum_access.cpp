@@ -3,6 +3,7 @@
 #include <gradus/optim/adam.h>
 #include <gradus/optim/adamax.h>
 #include <gradus/optim/adamw.h>
+#include <gradus/optim/radam.h>
 #include <gradus/optim/rmsprop.h>
 #include <gradus/optim/sgd.h>
 #include <torch/optim/adam.h>
@@ -29,7 +30,8 @@ bool with_momentum(torch::optim::OptimizerOptions& o, Fn&& fn) {
 
 template <typename Fn>
 bool with_betas(torch::optim::OptimizerOptions& o, Fn&& fn) {
-  return visit_as<optim::AdamOptions, optim::AdamWOptions, optim::AdamaxOptions, torch::optim::AdamOptions,
+  return visit_as<optim::AdamOptions, optim::AdamWOptions, optim::AdamaxOptions, optim::RAdamOptions,
+                  torch::optim::AdamOptions,
                   torch::optim::AdamWOptions>(o, fn);
 }
 

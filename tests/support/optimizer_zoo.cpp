@@ -28,6 +28,8 @@ std::vector<OptimizerFactory> all_optimizers() {
       factory<optim::Adadelta>("gradus::optim::Adadelta", optim::AdadeltaOptions(1.0).weight_decay(0.01)),
       factory<optim::Adamax>("gradus::optim::Adamax",
                              optim::AdamaxOptions(0.01).betas(std::make_tuple(0.8, 0.99)).weight_decay(0.01)),
+      factory<optim::RAdam>("gradus::optim::RAdam",
+                            optim::RAdamOptions(0.01).weight_decay(0.01).decoupled_weight_decay(true)),
   };
 }
 
