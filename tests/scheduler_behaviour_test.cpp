@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <functional>
+#include <set>
 
 #include "support/trajectory.h"
 #include "support/expect_error.h"
@@ -135,6 +136,31 @@ TEST(AnyOptimizer, BuiltinAndGradusSeeTheSameSchedule) {
   }
   // Both trained under that schedule: their parameters agree too.
   EXPECT_LE(max_relative_diff(flatten(gradus_params).unsqueeze(0), flatten(builtin_params).unsqueeze(0)), 1e-10);
+}
+
+// OneCycleLR cycles beta1 of every optimizer that has betas, as it does Adam's.
+TEST(AnyOptimizer, OneCycleCyclesTheBetasOfAdamaxAndRAdam) {
+  auto p = params();
+  optim::Adam adam(p, optim::AdamOptions(0.01));
+  optim::Adamax adamax(p, optim::AdamaxOptions(0.01));
+  optim::RAdam radam(p, optim::RAdamOptions(0.01));
+  OneCycleLR adam_schedule(adam, OneCycleLROptions(0.05).total_steps(100));
+  OneCycleLR adamax_schedule(adamax, OneCycleLROptions(0.05).total_steps(100));
+  OneCycleLR radam_schedule(radam, OneCycleLROptions(0.05).total_steps(100));
+  auto beta1 = [](torch::optim::Optimizer& o, auto* type) {
+    return std::get<0>(static_cast<std::remove_pointer_t<decltype(type)>&>(o.param_groups()[0].options()).betas());
+  };
+  std::set<double> seen;
+  for (int64_t s = 0; s < 99; ++s) {
+    const double expected = beta1(adam, static_cast<optim::AdamOptions*>(nullptr));
+    seen.insert(expected);
+    ASSERT_EQ(beta1(adamax, static_cast<optim::AdamaxOptions*>(nullptr)), expected) << "step " << s;
+    ASSERT_EQ(beta1(radam, static_cast<optim::RAdamOptions*>(nullptr)), expected) << "step " << s;
+    adam_schedule.step();
+    adamax_schedule.step();
+    radam_schedule.step();
+  }
+  EXPECT_GT(seen.size(), 50u) << "beta1 moved";
 }
 
 TEST(BadSchedulerInput, NamedInTheError) {
