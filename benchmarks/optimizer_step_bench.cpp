@@ -55,6 +55,9 @@ std::vector<Contender> contenders() {
        make<torch::optim::RMSprop>(torch::optim::RMSpropOptions(1e-3))},
       // read param, grad, square_avg, acc_delta; write param, square_avg, acc_delta
       {"Adadelta", 28, make<optim::Adadelta>(optim::AdadeltaOptions(1.0)), nullptr},
+      // read param, grad, exp_avg, exp_inf (exp_avg_sq); write param and both
+      {"Adamax", 28, make<optim::Adamax>(optim::AdamaxOptions(2e-3)), nullptr},
+      {"RAdam", 28, make<optim::RAdam>(optim::RAdamOptions(1e-3)), nullptr},
   };
 }
 
