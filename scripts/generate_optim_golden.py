@@ -58,7 +58,7 @@ OPTIMIZERS = {
     "sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
     "adagrad": torch.optim.Adagrad, "rmsprop": torch.optim.RMSprop,
     "adadelta": torch.optim.Adadelta, "adamax": torch.optim.Adamax,
-    "radam": torch.optim.RAdam,
+    "radam": torch.optim.RAdam, "rprop": torch.optim.Rprop,
 }
 
 # Which params each group holds, by the number of groups (params are
@@ -119,6 +119,12 @@ CASES = [
      [dict(lr=0.01), dict(lr=0.003, weight_decay=0.02, decoupled_weight_decay=True, maximize=True)]),
     ("radam_three_groups", "radam",
      [dict(lr=0.01), dict(lr=0.004, betas=(0.85, 0.95)), dict(lr=0.006, weight_decay=0.02, maximize=True)]),
+    ("rprop_default", "rprop", [{}]),
+    ("rprop_etas_step_sizes", "rprop", [dict(lr=0.005, etas=(0.4, 1.3), step_sizes=(1e-5, 0.02))]),
+    ("rprop_maximize", "rprop", [dict(lr=0.02, maximize=True)]),
+    ("rprop_two_groups", "rprop", [dict(lr=0.01), dict(lr=0.003, etas=(0.6, 1.1), maximize=True)]),
+    ("rprop_three_groups", "rprop",
+     [dict(lr=0.01), dict(lr=0.004, step_sizes=(1e-4, 0.5)), dict(lr=0.02, etas=(0.3, 1.5))]),
 ]
 
 
@@ -163,6 +169,9 @@ def format_options(options):
         if key == "betas":
             parts.append(f"beta1={value[0]!r}")
             parts.append(f"beta2={value[1]!r}")
+        elif isinstance(value, tuple):  # e.g. Rprop's etas: etas_0, etas_1
+            parts.append(f"{key}_0={float(value[0])!r}")
+            parts.append(f"{key}_1={float(value[1])!r}")
         else:
             parts.append(f"{key}={float(value)!r}")
     return " ".join(parts)

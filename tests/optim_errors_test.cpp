@@ -45,6 +45,10 @@ TEST(BadOptions, NamedInTheError) {
   expect_error([&] { optim::Adamax(p, optim::AdamaxOptions(0.1).eps(-1e-8)); }, {"epsilon value: -1e-08"});
   expect_error([&] { optim::RAdam(p, optim::RAdamOptions(0.1).weight_decay(-0.5)); },
                {"RAdam", "weight_decay value: -0.5"});
+  expect_error([&] { optim::Rprop(p, optim::RpropOptions(0.1).etas(std::make_tuple(0.5, 0.9))); },
+               {"Rprop", "invalid eta values", "etaplus: 0.9"});
+  expect_error([&] { optim::Rprop(p, optim::RpropOptions(0.1).etas(std::make_tuple(-0.5, 1.2))); },
+               {"eta value at index 0: -0.5"});
 }
 
 TEST(BadOptions, GroupOptionsAndLaterChangesAreCheckedToo) {

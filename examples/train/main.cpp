@@ -17,8 +17,8 @@ namespace {
 using gradus::examples::TrainConfig;
 
 void add_optimizer_flags(CLI::App& app, gradus::examples::OptimizerConfig& o) {
-  app.add_option("--optimizer", o.name, "sgd, adam, adamw, adagrad, rmsprop, adadelta, adamax or radam")
-      ->check(CLI::IsMember({"sgd", "adam", "adamw", "adagrad", "rmsprop", "adadelta", "adamax", "radam"}));
+  app.add_option("--optimizer", o.name, "sgd, adam, adamw, adagrad, rmsprop, adadelta, adamax, radam or rprop")
+      ->check(CLI::IsMember({"sgd", "adam", "adamw", "adagrad", "rmsprop", "adadelta", "adamax", "radam", "rprop"}));
   app.add_option("--lr", o.lr, "learning rate (default: the optimizer's; SGD 0.01)");
   app.add_option("--momentum", o.momentum, "SGD, RMSprop");
   app.add_option("--dampening", o.dampening, "SGD");
@@ -31,6 +31,8 @@ void add_optimizer_flags(CLI::App& app, gradus::examples::OptimizerConfig& o) {
   app.add_option("--alpha", o.alpha, "RMSprop");
   app.add_flag("--centered", o.centered, "RMSprop");
   app.add_option("--rho", o.rho, "Adadelta");
+  app.add_option("--etas", o.etas, "Rprop: etaminus etaplus")->expected(2);
+  app.add_option("--step-sizes", o.step_sizes, "Rprop: min max")->expected(2);
   app.add_option("--lr-decay", o.lr_decay, "Adagrad");
   app.add_option("--initial-accumulator-value", o.initial_accumulator_value, "Adagrad");
   app.add_flag("--maximize", o.maximize, "gradus only");

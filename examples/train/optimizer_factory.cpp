@@ -83,7 +83,12 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerConfig& c
                                                       .decoupled_weight_decay(c.decoupled_weight_decay)
                                                       .maximize(c.maximize));
   }
-  TORCH_CHECK(false, "unknown --optimizer '", n, "' (sgd, adam, adamw, adagrad, rmsprop, adadelta, adamax, radam)");
+  if (n == "rprop") {
+    TORCH_CHECK(!builtin, "--optimizer rprop: LibTorch has no built-in Rprop; use --impl gradus");
+    return std::make_unique<optim::Rprop>(params, optim::RpropOptions(c.lr.value_or(1e-2)).etas(c.etas)
+                                                      .step_sizes(c.step_sizes).maximize(c.maximize));
+  }
+  TORCH_CHECK(false, "unknown --optimizer '", n, "' (sgd, adam, adamw, adagrad, rmsprop, adadelta, adamax, radam, rprop)");
 }
 
 Schedule make_schedule(const TrainConfig& config, torch::optim::Optimizer& optimizer, int64_t steps_per_epoch) {

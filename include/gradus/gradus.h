@@ -8,5 +8,6 @@
 #include <gradus/optim/radam.h>
 #include <gradus/ops/fused_step.h>
 #include <gradus/optim/rmsprop.h>
+#include <gradus/optim/rprop.h>
 #include <gradus/optim/sgd.h>
 #include <gradus/schedulers/schedulers.h>

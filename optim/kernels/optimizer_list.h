@@ -7,6 +7,7 @@
 #include "math/adam_math.h"
 #include "math/adamax_math.h"
 #include "math/radam_math.h"
+#include "math/rprop_math.h"
 #include "math/rmsprop_math.h"
 #include "math/sgd_math.h"
 
@@ -18,7 +19,8 @@
   X(Rmsprop)                         \
   X(Adadelta)                        \
   X(Adamax)                          \
-  X(Radam)
+  X(Radam)                           \
+  X(Rprop)
 
 GRADUS_MATH_NAMESPACE_BEGIN
 // The Update of each description.

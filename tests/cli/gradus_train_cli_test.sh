@@ -47,7 +47,7 @@ if "$train" --optimizer adadelta --impl builtin --data-dir "$mnist" >"$work/adad
 grep -q "LibTorch has no built-in Adadelta" "$work/adadelta.txt" || fail "adadelta message"
 
 # The optimizers LibTorch lacks train from the command line too.
-for opt in adamax radam; do
+for opt in adamax radam rprop; do
   extra=(); [[ $opt == radam ]] && extra=(--weight-decay 0.01 --decoupled-weight-decay)
   "$train" --dataset mnist --data-dir "$mnist" --model mlp --epochs 1 --train-limit 2000 --test-limit 500 \
     --optimizer $opt --lr 0.01 "${extra[@]}" >"$work/$opt.txt" 2>&1 || { cat "$work/$opt.txt"; fail "$opt run"; }

@@ -30,6 +30,8 @@ std::vector<OptimizerFactory> all_optimizers() {
                              optim::AdamaxOptions(0.01).betas(std::make_tuple(0.8, 0.99)).weight_decay(0.01)),
       factory<optim::RAdam>("gradus::optim::RAdam",
                             optim::RAdamOptions(0.01).weight_decay(0.01).decoupled_weight_decay(true)),
+      factory<optim::Rprop>("gradus::optim::Rprop",
+                            optim::RpropOptions(0.01).etas(std::make_tuple(0.4, 1.3)).step_sizes(std::make_tuple(1e-5, 1.0))),
   };
 }
 

@@ -35,6 +35,39 @@ inline at::vec::Vectorized<double> abs_of(const at::vec::Vectorized<double>& x) 
   return x.abs();
 }
 
+template <typename S>
+inline at::vec::Vectorized<S> by_sign_vec(const at::vec::Vectorized<S>& x, const at::vec::Vectorized<S>& pos,
+                                         const at::vec::Vectorized<S>& neg,
+                                         const at::vec::Vectorized<S>& otherwise) {
+  using Vec = at::vec::Vectorized<S>;
+  const Vec zero(S(0));
+  return Vec::blendv(Vec::blendv(otherwise, neg, x < zero), pos, x > zero);
+}
+template <>
+inline at::vec::Vectorized<float> by_sign(const at::vec::Vectorized<float>& x, const at::vec::Vectorized<float>& pos,
+                                          const at::vec::Vectorized<float>& neg,
+                                          const at::vec::Vectorized<float>& otherwise) {
+  return by_sign_vec(x, pos, neg, otherwise);
+}
+template <>
+inline at::vec::Vectorized<double> by_sign(const at::vec::Vectorized<double>& x,
+                                           const at::vec::Vectorized<double>& pos,
+                                           const at::vec::Vectorized<double>& neg,
+                                           const at::vec::Vectorized<double>& otherwise) {
+  return by_sign_vec(x, pos, neg, otherwise);
+}
+template <>
+inline at::vec::Vectorized<float> clamp_of(const at::vec::Vectorized<float>& x, const at::vec::Vectorized<float>& lo,
+                                           const at::vec::Vectorized<float>& hi) {
+  return at::vec::clamp(x, lo, hi);
+}
+template <>
+inline at::vec::Vectorized<double> clamp_of(const at::vec::Vectorized<double>& x,
+                                            const at::vec::Vectorized<double>& lo,
+                                            const at::vec::Vectorized<double>& hi) {
+  return at::vec::clamp(x, lo, hi);
+}
+
 template <>
 inline at::vec::Vectorized<float> fma_of(const at::vec::Vectorized<float>& a, const at::vec::Vectorized<float>& b,
                                          const at::vec::Vectorized<float>& c) {

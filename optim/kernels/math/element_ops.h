@@ -100,6 +100,35 @@ GRADUS_MATH_FN double abs_of(const double& x) {
   return ::fabs(x);
 }
 
+// `pos` where x > 0, `neg` where x < 0, `otherwise` where x is 0 or NaN
+// (as torch.sign, which gives 0 for NaN, maps them).
+template <typename T>
+GRADUS_MATH_FN T by_sign(const T& x, const T& pos, const T& neg, const T& otherwise);
+template <>
+GRADUS_MATH_FN float by_sign(const float& x, const float& pos, const float& neg, const float& otherwise) {
+  return x > 0 ? pos : (x < 0 ? neg : otherwise);
+}
+template <>
+GRADUS_MATH_FN double by_sign(const double& x, const double& pos, const double& neg, const double& otherwise) {
+  return x > 0 ? pos : (x < 0 ? neg : otherwise);
+}
+
+// x.clamp_(lo, hi) as ATen: min(max(x, lo), hi), so hi wins if lo > hi; NaN stays NaN.
+template <typename T>
+GRADUS_MATH_FN T clamp_of(const T& x, const T& lo, const T& hi);
+template <>
+GRADUS_MATH_FN float clamp_of(const float& x, const float& lo, const float& hi) {
+  if (x != x) return x;
+  const float at_least_lo = x < lo ? lo : x;
+  return at_least_lo > hi ? hi : at_least_lo;
+}
+template <>
+GRADUS_MATH_FN double clamp_of(const double& x, const double& lo, const double& hi) {
+  if (x != x) return x;
+  const double at_least_lo = x < lo ? lo : x;
+  return at_least_lo > hi ? hi : at_least_lo;
+}
+
 // The weight of a lerp, fixed for a call, in the form ATen's lerp uses it:
 // start + w * (end - start) for |w| < 0.5, else end + (w - 1) * (end - start),
 // each one fused multiply-add in ATen's vector loops.
