@@ -1,4 +1,5 @@
 // Bad input gives an error that names the bad value.
+#include <ATen/Parallel.h>
 #include <gradus/gradus.h>
 #include <gtest/gtest.h>
 #include <torch/optim/adam.h>
@@ -233,6 +234,30 @@ TEST(BadKernelCall, ListsOfDifferentLengths) {
                {"grads has 1 tensors but params has 0"});
   expect_error([&] { ops::fused_step({{}, {}, {{}, {}, {}}, {}}, ops::AdadeltaHyper{}); },
                {"state has 3 lists but the operator keeps 2"});
+}
+
+// Long lists are checked by both threads; the error still names the first
+// bad tensor, and nothing moves.
+TEST(BadKernelCall, ALongListNamesItsFirstBadTensor) {
+  at::set_num_threads(2);
+  std::vector<at::Tensor> params, grads;
+  for (int i = 0; i < 3000; ++i) {
+    params.push_back(at::full({2}, 1.0));
+    grads.push_back(at::full({2}, 0.5));
+  }
+  auto lists = adam_call(params, grads);
+  lists.state[0][2500] = at::zeros({3});
+  lists.state[0][1700] = at::zeros({4});
+  lists.call.hyper.lr = 0.1;
+  const Call call = lists.view();
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    expect_error([&] {
+      ops::fused_step({call.params, call.grads, {call.state[0], call.state[1], call.state[2]}, call.steps},
+                      call.hyper);
+    }, {"exp_avgs[1700] has shape [4]"});
+  }
+  for (const auto& p : params) ASSERT_TRUE(at::equal(p, at::full({2}, 1.0)));
+  for (const auto& s : lists.steps) ASSERT_EQ(s.item<float>(), 0.f);
 }
 
 // One bad input of a direct call, and the words its error must have.

@@ -1,7 +1,9 @@
 // The argument checks every backend of every gradus operator shares.
 #include <ATen/MemoryOverlap.h>
+#include <ATen/Parallel.h>
 #include <c10/util/Exception.h>
 
+#include <atomic>
 #include <cmath>
 #include <sstream>
 
@@ -125,8 +127,37 @@ void prefetch_ahead(const FusedCall<Hyper>& call, size_t i) {
   });
 }
 
+// Checks tensor i of every list and records its data pointers; returns
+// whether its param and grad are contiguous.
+template <class Hyper>
+bool check_tensor(FusedCall<Hyper>& call, size_t i, const at::Tensor& param0) {
+  TensorPointers& out = call.pointers;
+  prefetch_ahead(call, i);
+  check_param_and_grad(call.op, i, call.params[i], call.grads[i], param0);
+  out.params[i] = call.params[i].data_ptr();
+  out.grads[i] = call.grads[i].data_ptr();
+  out.numels[i] = call.params[i].numel();
+  for (size_t k = 0; k < kSlotCount<Hyper>; ++k) {
+    if (call.state[k].empty()) continue;
+    check_state(call.op, Hyper::slots()[k], i, call.state[k][i], call.params[i], param0);
+    out.state[k][i] = call.state[k][i].data_ptr();
+  }
+  if (!call.steps.empty()) {
+    TORCH_CHECK(call.steps[i].defined(), call.op, ": state_steps[", i, "] is undefined");
+    check_scalar_tensor(call.op, "state_steps", call.steps[i], param0.device(), static_cast<int64_t>(i));
+    out.steps[i] = static_cast<float*>(call.steps[i].data_ptr());
+  }
+  return call.params[i].is_contiguous() && call.grads[i].is_contiguous();
+}
+
+// Tensors per parallel task of the check pass: shorter lists are checked
+// by the calling thread alone.
+constexpr int64_t kTensorsPerTask = 512;
+
 // Checks every list and records its data pointers, in one pass over the
-// tensors.
+// tensors. On long lists both threads check (each tensor's metadata is a
+// cache miss, and two threads wait on two at once); a refused call is then
+// checked again in order, so that its error names the first bad tensor.
 template <class Hyper>
 void check_lists(FusedCall<Hyper>& call) {
   const size_t n = call.params.size();
@@ -147,24 +178,20 @@ void check_lists(FusedCall<Hyper>& call) {
   if (n == 0) return;
   const at::Tensor& param0 = call.params[0];
   TORCH_CHECK(param0.defined(), call.op, ": params[0] is undefined");
-  for (size_t i = 0; i < n; ++i) {
-    prefetch_ahead(call, i);
-    check_param_and_grad(call.op, i, call.params[i], call.grads[i], param0);
-    out.params[i] = call.params[i].data_ptr();
-    out.grads[i] = call.grads[i].data_ptr();
-    out.all_contiguous = out.all_contiguous && call.params[i].is_contiguous() && call.grads[i].is_contiguous();
-    out.numels[i] = call.params[i].numel();
-    for (size_t k = 0; k < kSlotCount<Hyper>; ++k) {
-      if (call.state[k].empty()) continue;
-      check_state(call.op, Hyper::slots()[k], i, call.state[k][i], call.params[i], param0);
-      out.state[k][i] = call.state[k][i].data_ptr();
+  std::atomic<bool> refused{false}, all_contiguous{true};
+  at::parallel_for(0, static_cast<int64_t>(n), kTensorsPerTask, [&](int64_t begin, int64_t end) {
+    try {
+      bool contiguous = true;
+      for (int64_t i = begin; i < end; ++i) contiguous = check_tensor(call, static_cast<size_t>(i), param0) && contiguous;
+      if (!contiguous) all_contiguous = false;
+    } catch (...) {
+      refused = true;
     }
-    if (!call.steps.empty()) {
-      TORCH_CHECK(call.steps[i].defined(), call.op, ": state_steps[", i, "] is undefined");
-      check_scalar_tensor(call.op, "state_steps", call.steps[i], param0.device(), static_cast<int64_t>(i));
-      out.steps[i] = static_cast<float*>(call.steps[i].data_ptr());
-    }
+  });
+  if (refused) {
+    for (size_t i = 0; i < n; ++i) check_tensor(call, i, param0);  // throws the first bad tensor's error
   }
+  out.all_contiguous = all_contiguous;
 }
 
 }  // namespace
