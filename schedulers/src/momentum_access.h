@@ -1,7 +1,8 @@
 #pragma once
-// Reading and writing a param group's momentum (SGD, RMSprop) or Adam's
-// beta1, for the schedulers that cycle them. Works for the gradus and the
-// built-in torch::optim option types.
+// Reading and writing a param group's momentum (SGD, RMSprop) or beta1 (Adam
+// and every optimizer with betas), for the schedulers that cycle them. Works
+// for every gradus option type (each says which it has, FusedOptionsBase)
+// and for the built-in torch::optim types.
 #include <torch/optim/optimizer.h>
 
 namespace gradus {

@@ -84,6 +84,15 @@ class FusedOptionsBase {
   const c10::optional<double>& initial_lr() const { return initial_lr_; }
   void set_initial_lr(double lr) { initial_lr_ = lr; }
 
+  // The momentum a cyclic schedule (OneCycleLR, CyclicLR) moves: the
+  // `momentum` option where the options have one, else beta1 of `betas`, as
+  // PyTorch looks for them. Follows from the option type (FusedOptions), so
+  // the schedulers need no list of gradus optimizers.
+  enum class CycledMomentum { kNone, kMomentum, kBeta1 };
+  virtual CycledMomentum cycled_momentum() const { return CycledMomentum::kNone; }
+  virtual double cycled_momentum_value() const { return 0; }
+  virtual void set_cycled_momentum_value(double) {}
+
  protected:
   bool capturable_ = false;
   at::Tensor device_lr_;
@@ -104,6 +113,27 @@ struct FusedOptions : public torch::optim::OptimizerCloneableOptions<Derived>, p
     capturable_ = on;
     return self();
   }
+  CycledMomentum cycled_momentum() const override {
+    if constexpr (has_momentum()) return CycledMomentum::kMomentum;
+    if constexpr (has_betas()) return CycledMomentum::kBeta1;
+    return CycledMomentum::kNone;
+  }
+  double cycled_momentum_value() const override {
+    if constexpr (has_momentum()) {
+      return self().momentum();
+    } else if constexpr (has_betas()) {
+      return std::get<0>(self().betas());
+    } else {
+      return 0;
+    }
+  }
+  void set_cycled_momentum_value(double value) override {
+    if constexpr (has_momentum()) {
+      self().momentum(value);
+    } else if constexpr (has_betas()) {
+      self().betas(std::make_tuple(value, std::get<1>(self().betas())));
+    }
+  }
   double get_lr() const override { return self().lr(); }
   void set_lr(const double lr) override {
     self().lr(lr);
@@ -123,6 +153,18 @@ struct FusedOptions : public torch::optim::OptimizerCloneableOptions<Derived>, p
  private:
   const Derived& self() const { return static_cast<const Derived&>(*this); }
   Derived& self() { return static_cast<Derived&>(*this); }
+  template <class T>
+  static auto momentum_of(int) -> decltype(std::declval<const T&>().momentum(), std::true_type{});
+  template <class T>
+  static std::false_type momentum_of(...);
+  template <class T>
+  static auto betas_of(int) -> decltype(std::declval<const T&>().betas(), std::true_type{});
+  template <class T>
+  static std::false_type betas_of(...);
+  // Functions, not constants: their bodies are instantiated where Derived
+  // is complete, not where FusedOptions<Derived> becomes its base.
+  static constexpr bool has_momentum() { return decltype(momentum_of<Derived>(0))::value; }
+  static constexpr bool has_betas() { return decltype(betas_of<Derived>(0))::value; }
 };
 
 // CRTP base for per-parameter state structs.
