@@ -37,7 +37,8 @@ if(GRADUS_WITH_CUDA AND NOT GRADUS_WITH_CUDA STREQUAL "AUTO" AND NOT GRADUS_TORC
 endif()
 message(STATUS "gradus CUDA: kernels ${GRADUS_CUDA_KERNELS}, ATen glue ${GRADUS_TORCH_HAS_CUDA}")
 
-# "8.0;8.6;9.0+PTX" -> "80-real;86-real;90"
+# "8.0;8.6;9.0a;9.0+PTX" -> "80-real;86-real;90a-real;90". Torch's own CMake
+# sets this list from the card it finds, with arch-specific suffixes (9.0a).
 function(gradus_cuda_architectures_from_torch out)
   set(archs)
   string(REPLACE " " ";" list "$ENV{TORCH_CUDA_ARCH_LIST}")
@@ -45,20 +46,23 @@ function(gradus_cuda_architectures_from_torch out)
     if(entry STREQUAL "")
       continue()
     endif()
-    string(REGEX MATCH "^([0-9]+)\\.([0-9]+)(\\+PTX)?$" ok "${entry}")
+    string(REGEX MATCH "^([0-9]+)\\.([0-9]+)([af]?)(\\+PTX)?$" ok "${entry}")
     if(NOT ok)
-      message(FATAL_ERROR "TORCH_CUDA_ARCH_LIST: cannot read '${entry}' (expected e.g. 8.0 or 9.0+PTX)")
+      message(FATAL_ERROR "TORCH_CUDA_ARCH_LIST: cannot read '${entry}' (expected e.g. 8.0, 9.0a or 9.0+PTX)")
     endif()
-    if(CMAKE_MATCH_3)
-      list(APPEND archs "${CMAKE_MATCH_1}${CMAKE_MATCH_2}")
+    if(CMAKE_MATCH_4)
+      list(APPEND archs "${CMAKE_MATCH_1}${CMAKE_MATCH_2}${CMAKE_MATCH_3}")
     else()
-      list(APPEND archs "${CMAKE_MATCH_1}${CMAKE_MATCH_2}-real")
+      list(APPEND archs "${CMAKE_MATCH_1}${CMAKE_MATCH_2}${CMAKE_MATCH_3}-real")
     endif()
   endforeach()
   set(${out} "${archs}" PARENT_SCOPE)
 endfunction()
 
 if(GRADUS_CUDA_KERNELS)
+  if(GRADUS_REQUESTED_CUDA_ARCHITECTURES)  # Torch's CMake unsets the user's choice
+    set(CMAKE_CUDA_ARCHITECTURES "${GRADUS_REQUESTED_CUDA_ARCHITECTURES}")
+  endif()
   if(NOT CMAKE_CUDA_ARCHITECTURES)
     gradus_cuda_architectures_from_torch(torch_archs)
     if(torch_archs)

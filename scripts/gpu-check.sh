@@ -9,23 +9,36 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=$root/build-gpu
 out=${OUT:-$build}
 prefix=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix" \
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
+python3 -c 'import torch;print("torch", torch.__version__, "cuda", torch.version.cuda)'
+stage() { echo "--- $1 at $SECONDS s"; }
+# Ninja and the one architecture of the card: the build is most of the lease.
+generator=$(command -v ninja >/dev/null && echo "-GNinja")
+arch=$(python3 -c 'import torch;m,n=torch.cuda.get_device_capability();print(f"{m}{n}")')
+stage configure
+cmake -S "$root" -B "$build" $generator -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix" \
+  -DCMAKE_CUDA_ARCHITECTURES="$arch" \
   -DGRADUS_GTEST_SOURCE_DIR="$root/.carry/googletest" -DGRADUS_BUILD_EXAMPLES=OFF -DGRADUS_WITH_CUDA=ON \
   -DGRADUS_INSTALL=OFF >"$out/configure.log" 2>&1 || { tail -30 "$out/configure.log"; exit 1; }
+stage build
 cmake --build "$build" -j"$(nproc)" >"$out/build.log" 2>&1 || { grep -B2 -A8 error "$out/build.log" | head -80; exit 1; }
 
 status=0
-"$build/tests/cuda_optim_test" >"$out/cuda_tests.log" 2>&1 || status=1
+stage tests
+timeout 120 "$build/tests/cuda_optim_test" >"$out/cuda_tests.log" 2>&1 || status=1
 tail -3 "$out/cuda_tests.log"
-(cd "$build" && ctest -L unit -j8 >"$out/ctest.log" 2>&1) || status=1
+stage unit
+(cd "$build" && ctest -L unit -j"$(nproc)" --timeout 120 >"$out/ctest.log" 2>&1) || status=1
 tail -3 "$out/ctest.log"
 sanitizer=$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)
-"$sanitizer" --tool memcheck --error-exitcode 1 "$build/tests/cuda_optim_test" --gtest_filter='Cuda.Every*' \
+stage memcheck
+timeout 180 "$sanitizer" --tool memcheck --error-exitcode 1 "$build/tests/cuda_optim_test" --gtest_filter='Cuda.Every*:Cuda.Reduced*:Cuda.FoundInf*' \
   >"$out/memcheck.log" 2>&1 || status=1
 grep -E "ERROR SUMMARY" "$out/memcheck.log" | tail -1
 
-"$build/benchmarks/gradus_cuda_bench" >"$out/bench.txt" 2>&1 || status=1
-python3 "$root/scripts/gpu_fused_reference.py" >"$out/pyfused.txt" 2>&1 || status=1
+stage bench
+timeout 120 "$build/benchmarks/gradus_cuda_bench" >"$out/bench.txt" 2>&1 || status=1
+timeout 120 python3 "$root/scripts/gpu_fused_reference.py" >"$out/pyfused.txt" 2>&1 || status=1
 python3 - "$out/bench.txt" "$out/pyfused.txt" <<'PY'
 import sys
 bench, fused = open(sys.argv[1]).read().split("\n"), open(sys.argv[2]).read().split("\n")
@@ -41,4 +54,5 @@ for l in bench:
     print(f"{lst:9} {opt:9} {g:10.3f} {b:11.3f} {b / g if b else 0:9.2f}x {p if p else float('nan'):12.3f} "
           f"{(p / g) if p else float('nan'):8.2f}x {gbps:>7} {pct:>7}%")
 PY
+stage done
 exit $status

@@ -40,10 +40,10 @@ for name, shapes in (("resnet50", resnet50_shapes()), ("flat100M", [(12500000,)]
     for opt_name, make in OPTIMIZERS.items():
         try:
             opt = make(params_for(shapes))
+            opt.step()  # state, warm-up; some fused kernels refuse only here
         except (RuntimeError, TypeError) as e:  # a torch without that fused kernel
             print(f"pyfused {name} {opt_name} unavailable ({e})")
             continue
-        opt.step()
         torch.cuda.synchronize()
         start = time.perf_counter()
         for _ in range(50):

@@ -17,7 +17,10 @@ at::Tensor run_trajectory(torch::optim::Optimizer& optimizer, const std::vector<
   return at::stack(rows);
 }
 
-double max_relative_diff(const at::Tensor& actual, const at::Tensor& expected) {
+double max_relative_diff(const at::Tensor& actual_any, const at::Tensor& expected_any) {
+  // On the host in double: a CUDA trajectory is compared with a CPU one.
+  const at::Tensor actual = actual_any.to(at::kCPU, at::kDouble);
+  const at::Tensor expected = expected_any.to(at::kCPU, at::kDouble);
   if (!actual.sizes().equals(expected.sizes())) return std::numeric_limits<double>::infinity();
   if (at::isnan(actual).any().item<bool>() || at::isnan(expected).any().item<bool>()) {
     return std::numeric_limits<double>::quiet_NaN();
