@@ -2,8 +2,12 @@
 // on a ResNet-50-shaped parameter list (161 tensors, 25.6M parameters) and a
 // flat list of 100M parameters, plus the device-to-device copy bandwidth, in
 // one run. Prints one line per (list, optimizer) in the format
-// scripts/gpu-check.sh reads. No Google Benchmark: the GPU machine lacks it.
+// scripts/gpu-check.sh reads. graph_ms: a capturable gradus step replayed
+// from a CUDA graph, the device's time without the host's per-tensor work. No Google Benchmark: the GPU machine lacks it.
 #include <ATen/ATen.h>
+#include <ATen/cuda/CUDAGraph.h>
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
 #include <gradus/gradus.h>
 #include <torch/cuda.h>
 #include <torch/optim/adagrad.h>
@@ -15,15 +19,21 @@
 #include <chrono>
 #include <cstdio>
 #include <functional>
+#include <type_traits>
 #include <memory>
 
 namespace {
 
-using Make = std::function<std::unique_ptr<torch::optim::Optimizer>(std::vector<at::Tensor>)>;
+// (params, capturable): the built-ins have no capturable option and ignore it.
+using Make = std::function<std::unique_ptr<torch::optim::Optimizer>(std::vector<at::Tensor>, bool)>;
 
 template <class O, class Options>
 Make make(Options options) {
-  return [options](std::vector<at::Tensor> p) { return std::make_unique<O>(p, options); };
+  return [options](std::vector<at::Tensor> p, bool capturable) {
+    auto o = options;
+    if constexpr (std::is_base_of_v<gradus::optim::FusedOptionsBase, Options>) o.capturable(capturable);
+    return std::make_unique<O>(p, o);
+  };
 }
 
 // torchvision's ResNet-50: stem, 16 bottlenecks (4 with a downsample), fc.
@@ -55,6 +65,24 @@ double seconds_per_step(torch::optim::Optimizer& opt, int iterations) {
   torch::cuda::synchronize();
   const auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < iterations; ++i) opt.step();
+  torch::cuda::synchronize();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / iterations;
+}
+
+// One step captured on a side stream (after an eager one made the state),
+// then replayed: no host work per replay.
+double graph_seconds_per_step(torch::optim::Optimizer& opt, int iterations) {
+  c10::cuda::CUDAStreamGuard guard(c10::cuda::getStreamFromPool());
+  opt.step();
+  torch::cuda::synchronize();
+  at::cuda::CUDAGraph graph;
+  graph.capture_begin();
+  opt.step();
+  graph.capture_end();
+  graph.replay();
+  torch::cuda::synchronize();
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < iterations; ++i) graph.replay();
   torch::cuda::synchronize();
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / iterations;
 }
@@ -118,17 +146,19 @@ int main() {
     std::printf("list %s tensors %zu params %lld\n", list_name, shapes.size(), static_cast<long long>(numel));
     for (const auto& c : contenders) {
       auto gp = params_for(shapes);
-      auto g = c.gradus(gp);
+      auto g = c.gradus(gp, false);
       const double gs = seconds_per_step(*g, 50);
       double bs = 0;
       if (c.builtin) {
         auto bp = params_for(shapes);
-        auto b = c.builtin(bp);
+        auto b = c.builtin(bp, false);
         bs = seconds_per_step(*b, 20);
       }
-      const double gbps = c.bytes * double(numel) / gs / 1e9;
-      std::printf("row %s %s gradus_ms %.4f builtin_ms %.4f gbps %.1f copy_pct %.1f\n", list_name, c.name, gs * 1e3,
-                  bs * 1e3, gbps, 100 * gbps / copy);
+      auto cp = params_for(shapes);
+      const double cs = graph_seconds_per_step(*c.gradus(cp, true), 50);
+      const double bytes = c.bytes * double(numel), gbps = bytes / gs / 1e9;
+      std::printf("row %s %s gradus_ms %.4f builtin_ms %.4f gbps %.1f copy_pct %.1f graph_ms %.4f graph_copy_pct %.1f\n",
+                  list_name, c.name, gs * 1e3, bs * 1e3, gbps, 100 * gbps / copy, cs * 1e3, 100 * bytes / cs / 1e9 / copy);
     }
   }
   return 0;

@@ -44,15 +44,15 @@ import sys
 bench, fused = open(sys.argv[1]).read().split("\n"), open(sys.argv[2]).read().split("\n")
 pyf = {(l.split()[1], l.split()[2]): float(l.split()[4]) for l in fused if l.startswith("pyfused") and " ms " in l}
 print(next(l for l in bench if l.startswith("copy_gbps")))
-print(f"{'list':9} {'optimizer':9} {'gradus ms':>10} {'builtin ms':>11} {'vs builtin':>10} {'py fused ms':>12} {'vs fused':>9} {'GB/s':>7} {'of copy':>8}")
+print(f"{'list':9} {'optimizer':9} {'gradus ms':>10} {'builtin ms':>11} {'vs builtin':>10} {'py fused ms':>12} {'vs fused':>9} {'GB/s':>7} {'of copy':>8} {'graph ms':>9} {'of copy':>8}")
 for l in bench:
     if not l.startswith("row"):
         continue
     f = l.split()
-    lst, opt, g, b, gbps, pct = f[1], f[2], float(f[4]), float(f[6]), f[8], f[10]
+    lst, opt, g, b, gbps, pct, graph, graph_pct = f[1], f[2], float(f[4]), float(f[6]), f[8], f[10], float(f[12]), f[14]
     p = pyf.get((lst, opt))
     print(f"{lst:9} {opt:9} {g:10.3f} {b:11.3f} {b / g if b else 0:9.2f}x {p if p else float('nan'):12.3f} "
-          f"{(p / g) if p else float('nan'):8.2f}x {gbps:>7} {pct:>7}%")
+          f"{(p / g) if p else float('nan'):8.2f}x {gbps:>7} {pct:>7}% {graph:9.3f} {graph_pct:>7}%")
 PY
 stage done
 exit $status
