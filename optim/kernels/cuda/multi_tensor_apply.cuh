@@ -17,14 +17,15 @@ namespace cuda {
 constexpr int64_t kChunkSize = 65536;
 constexpr int kBlockSize = 512;
 constexpr int kILP = 4;
-// Kernel arguments: CUDA 12.1 raised their limit from 4 KiB to 32 KiB (on
-// Volta and newer; gradus builds for sm_80 and up). At 4 KiB a launch covered
+// Kernel arguments: CUDA 12.1 raised their limit from 4 KiB to 32 KiB on
+// Volta and newer (cmake/GradusCuda.cmake defines GRADUS_CUDA_SMALL_ARGUMENTS
+// when an older architecture is built). At 4 KiB a launch covered
 // 320 blocks and 40 Adam tensors, so ResNet-50's 161 tensors took six launches
 // of a few hundred blocks each, too few to fill an H200 (48% of copy
 // bandwidth, against 86% on large tensors). 256 bytes go to the Hyper values
 // and pointers, 6 bytes per block to the block tables, and per tensor 8 bytes
 // for each address (param, grad, state slots, step) and its size.
-#if defined(CUDART_VERSION) && CUDART_VERSION >= 12010
+#if defined(CUDART_VERSION) && CUDART_VERSION >= 12010 && !defined(GRADUS_CUDA_SMALL_ARGUMENTS)
 constexpr int kArgumentBytes = 32764;
 constexpr int kMaxBlocks = 2048;
 #else
