@@ -43,6 +43,7 @@ std::string schema_of(bool tensor_lr) {
   mutable_list("grads");
   for (const char* slot : Hyper::slots()) mutable_list(slot);
   if (Hyper::kStepCount != ops::StepCount::kNone) mutable_list("state_steps");
+  for (const char* scalar : ops::scalar_names<Hyper>()) mutable_list(scalar);
   s += "*, ";
   for_each_field<Hyper>([&](const auto& field) {
     using T = decltype(value_type_of(field));

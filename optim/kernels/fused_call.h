@@ -4,6 +4,7 @@
 // backend, so CPU and CUDA accept the same inputs and give the same errors.
 // Everything here follows from the operator's description (gradus/ops/).
 #include <ATen/core/Tensor.h>
+#include <gradus/ops/op_description.h>
 
 #include <array>
 #include <string>
@@ -18,6 +19,8 @@ namespace kernels {
 
 template <class Hyper>
 constexpr size_t kSlotCount = Hyper::slots().size();
+template <class Hyper>
+constexpr size_t kScalarCount = ops::scalar_names<Hyper>().size();
 
 // The lists are views of the caller's (operator_signature.h): they live as
 // long as the call.
@@ -27,6 +30,7 @@ struct FusedCall {
   at::TensorList params, grads;
   std::array<at::TensorList, kSlotCount<Hyper>> state;  // an unused optional slot may be empty
   at::TensorList steps;  // one per param unless StepCount::kNone
+  std::array<at::TensorList, kScalarCount<Hyper>> scalars;  // ops::scalar_names, one per param each
   Hyper hyper;
   at::Tensor lr;          // the .tensor_lr overload's device lr; undefined otherwise
   at::Tensor grad_scale;  // AMP; undefined when not given

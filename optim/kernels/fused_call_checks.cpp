@@ -117,6 +117,7 @@ void for_each_list(const FusedCall<Hyper>& call, F&& f) {
   f(call.grads);
   for (const auto& slot : call.state) f(slot);
   f(call.steps);
+  for (const auto& scalar : call.scalars) f(scalar);
 }
 
 template <class Hyper>
@@ -147,6 +148,12 @@ bool check_tensor(FusedCall<Hyper>& call, size_t i, const at::Tensor& param0) {
     check_scalar_tensor(call.op, "state_steps", call.steps[i], param0.device(), static_cast<int64_t>(i));
     out.steps[i] = static_cast<float*>(call.steps[i].data_ptr());
   }
+  for (size_t k = 0; k < kScalarCount<Hyper>; ++k) {
+    const char* name = ops::scalar_names<Hyper>()[k];
+    TORCH_CHECK(call.scalars[k][i].defined(), call.op, ": ", name, "[", i, "] is undefined");
+    check_scalar_tensor(call.op, name, call.scalars[k][i], param0.device(), static_cast<int64_t>(i));
+    out.scalars[k][i] = static_cast<float*>(call.scalars[k][i].data_ptr());
+  }
   return call.params[i].is_contiguous() && call.grads[i].is_contiguous();
 }
 
@@ -167,6 +174,9 @@ void check_lists(FusedCall<Hyper>& call) {
     if (Hyper::slot_used(call.hyper, k) || !slot.empty()) check_length(call.op, Hyper::slots()[k], slot.size(), n);
   }
   if (Hyper::kStepCount != ops::StepCount::kNone) check_length(call.op, "state_steps", call.steps.size(), n);
+  for (size_t k = 0; k < kScalarCount<Hyper>; ++k) {
+    check_length(call.op, ops::scalar_names<Hyper>()[k], call.scalars[k].size(), n);
+  }
   TensorPointers& out = call.pointers;
   out.params.resize(n);
   out.grads.resize(n);
@@ -174,6 +184,7 @@ void check_lists(FusedCall<Hyper>& call) {
   out.state.assign(kSlotCount<Hyper>, {});
   for (size_t k = 0; k < kSlotCount<Hyper>; ++k) out.state[k].resize(call.state[k].size());
   out.steps.resize(call.steps.size());
+  out.scalars.assign(kScalarCount<Hyper>, std::vector<float*>(n));
   out.all_contiguous = true;
   if (n == 0) return;
   const at::Tensor& param0 = call.params[0];

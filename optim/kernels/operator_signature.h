@@ -2,7 +2,7 @@
 // The C++ signature of a gradus operator, derived from its description:
 //
 //   void(TensorList params, TensorList grads, TensorList <slot>...,
-//        [TensorList state_steps,] <field>...,
+//        [TensorList state_steps,] TensorList <scalar>..., <field>...,
 //        const optional<Tensor>& grad_scale, const optional<Tensor>& found_inf)
 //
 // where a field is double or bool, except lr in the .tensor_lr overload (a
@@ -24,7 +24,8 @@ namespace gradus {
 namespace kernels {
 
 template <class Hyper>
-constexpr size_t kListCount = 2 + kSlotCount<Hyper> + (Hyper::kStepCount == ops::StepCount::kNone ? 0 : 1);
+constexpr size_t kListCount =
+    2 + kSlotCount<Hyper> + (Hyper::kStepCount == ops::StepCount::kNone ? 0 : 1) + kScalarCount<Hyper>;
 
 template <class Hyper>
 constexpr size_t kFieldCount = std::tuple_size_v<decltype(Hyper::fields())>;
@@ -65,6 +66,7 @@ struct OperatorSignature<Hyper, kTensorLr, std::index_sequence<L...>, std::index
     call.grads = all[1];
     for (size_t k = 0; k < kSlotCount<Hyper>; ++k) call.state[k] = all[2 + k];
     if constexpr (Hyper::kStepCount != ops::StepCount::kNone) call.steps = all[2 + kSlotCount<Hyper>];
+    for (size_t k = 0; k < kScalarCount<Hyper>; ++k) call.scalars[k] = all[kListCount<Hyper> - kScalarCount<Hyper> + k];
     (set_field<F>(call, fields), ...);
     if (grad_scale.has_value()) call.grad_scale = *grad_scale;
     if (found_inf.has_value()) call.found_inf = *found_inf;

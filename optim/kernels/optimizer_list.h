@@ -10,6 +10,7 @@
 #include "math/rprop_math.h"
 #include "math/rmsprop_math.h"
 #include "math/sgd_math.h"
+#include "math/update_interface.h"
 
 // X(Name): ops::NameHyper is the description, math::NameUpdate the update.
 #define GRADUS_FOR_EACH_OPTIMIZER(X) \
@@ -31,6 +32,10 @@ struct UpdateFor;
   struct UpdateFor<ops::Name##Hyper> {                                                           \
     using type = Name##Update;                                                                   \
     static_assert(Name##Update::kSlots == ops::Name##Hyper::slots().size(), "slot counts differ"); \
+    static_assert(size_t(kScalarsOf<Name##Update>) == ops::scalar_names<ops::Name##Hyper>().size(),      \
+                  "scalar counts differ");                                                       \
+    static_assert(kScalarsOf<Name##Update> == 0 || ops::Name##Hyper::kStepCount == ops::StepCount::kInMath, \
+                  "per-tensor scalars are advanced with the step count");                        \
   };
 GRADUS_FOR_EACH_OPTIMIZER(GRADUS_UPDATE_FOR)
 #undef GRADUS_UPDATE_FOR

@@ -11,6 +11,7 @@ struct TensorPointers {
   std::vector<void*> params, grads;
   std::vector<std::vector<void*>> state;  // one list per slot of the description; empty when unused
   std::vector<float*> steps;              // one-element float32 step counts; empty for StepCount::kNone
+  std::vector<std::vector<float*>> scalars;  // one list per per-tensor scalar of the description
   std::vector<int64_t> numels;
   bool all_contiguous = true;  // params and grads; otherwise ContiguousCopies replaces some
 };

@@ -55,14 +55,18 @@ void call_operator(const std::array<at::TensorList, sizeof...(L)>& lists, const 
 template <class Hyper>
 void fused_step(const FusedTensors& tensors, const Hyper& hyper, const StepTensors& extra) {
   constexpr size_t kSlots = kernels::kSlotCount<Hyper>;
+  constexpr size_t kScalars = kernels::kScalarCount<Hyper>;
   TORCH_CHECK(tensors.state.size() == kSlots, "gradus::", Hyper::kName, ": state has ", tensors.state.size(),
               " lists but the operator keeps ", kSlots);
+  TORCH_CHECK(tensors.scalars.size() == kScalars, "gradus::", Hyper::kName, ": scalars has ",
+              tensors.scalars.size(), " lists but the operator keeps ", kScalars);
   constexpr size_t kLists = kernels::kListCount<Hyper>;
   std::array<at::TensorList, kLists> lists;
   lists[0] = tensors.params;
   lists[1] = tensors.grads;
   for (size_t k = 0; k < kSlots; ++k) lists[2 + k] = tensors.state[k];
   if constexpr (Hyper::kStepCount != StepCount::kNone) lists[2 + kSlots] = tensors.state_steps;
+  for (size_t k = 0; k < kScalars; ++k) lists[kLists - kScalars + k] = tensors.scalars[k];
   if (tensors.params.empty()) {
     // No tensor to dispatch on: the shared checks still see the call.
     kernels::FusedCall<Hyper> call;
@@ -71,6 +75,7 @@ void fused_step(const FusedTensors& tensors, const Hyper& hyper, const StepTenso
     call.grads = lists[1];
     for (size_t k = 0; k < kSlots; ++k) call.state[k] = lists[2 + k];
     call.steps = tensors.state_steps;
+    for (size_t k = 0; k < kScalars; ++k) call.scalars[k] = tensors.scalars[k];
     call.hyper = hyper;
     call.lr = extra.lr;
     call.grad_scale = extra.grad_scale;

@@ -15,6 +15,7 @@
 
 #include "cpu/vectorized_ops.h"
 #include "fused_call.h"
+#include "math/update_interface.h"
 
 namespace gradus {
 namespace cpu {
@@ -52,13 +53,20 @@ inline void update_lane(const Buffers<opmath_t, kSlots>& b, int64_t i,
   }
 }
 
-// The update's coefficients for one step count, for vectors and scalars.
+// The update's coefficients for one step count (and per-tensor scalars),
+// for vectors and scalars.
 template <typename Update, typename opmath_t>
 struct StepCoeffs {
   typename Update::template Coeffs<at::vec::Vectorized<opmath_t>> vector;
   typename Update::template Coeffs<opmath_t> scalar;
-  StepCoeffs(const typename Update::Hyper& hyper, double step) : vector(hyper, step), scalar(hyper, step) {}
+  StepCoeffs(const typename Update::Hyper& hyper, double step, const float* before)
+      : vector(math::coeffs_for<Update, at::vec::Vectorized<opmath_t>>(hyper, step, before)),
+        scalar(math::coeffs_for<Update, opmath_t>(hyper, step, before)) {}
 };
+
+// Room for an update's per-tensor scalars (at least one, so the array exists).
+template <typename Update>
+constexpr size_t kScalarRoom = math::kScalarsOf<Update> > 0 ? math::kScalarsOf<Update> : 1;
 
 // Elements [begin, end) of contiguous opmath buffers: vector body, scalar tail.
 template <typename Update, typename opmath_t, size_t kSlots>
@@ -76,19 +84,21 @@ void update_range(const Buffers<opmath_t, kSlots>& b, int64_t begin, int64_t end
   for (; i < end; ++i) update_lane<Update, opmath_t>(b, i, coeffs.scalar, grad_scale);
 }
 
-// One tensor's buffers (in its own type) and its step for the math.
-template <typename scalar_t, typename opmath_t, size_t kSlots>
+// One tensor's buffers (in its own type), its step and the per-tensor
+// scalars the step starts with, for the math.
+template <typename scalar_t, typename opmath_t, size_t kSlots, size_t kScalars>
 struct TensorWork {
   scalar_t* param;
   scalar_t* grad;
   std::array<opmath_t*, kSlots> state;
   double step;
+  std::array<float, kScalars> before{};
 };
 
 // Elements [begin, end) of one tensor. Half and bfloat16 blocks are widened
 // to float on the stack, updated against float state, and narrowed back.
-template <typename Update, typename scalar_t, typename opmath_t, size_t kSlots>
-void update_tensor_range(const TensorWork<scalar_t, opmath_t, kSlots>& w, int64_t begin, int64_t end,
+template <typename Update, typename scalar_t, typename opmath_t, size_t kSlots, size_t kScalars>
+void update_tensor_range(const TensorWork<scalar_t, opmath_t, kSlots, kScalars>& w, int64_t begin, int64_t end,
                          const StepCoeffs<Update, opmath_t>& coeffs, const opmath_t* grad_scale) {
   auto state_at = [&](int64_t offset) {
     std::array<opmath_t*, kSlots> out{};
@@ -113,13 +123,25 @@ void update_tensor_range(const TensorWork<scalar_t, opmath_t, kSlots>& w, int64_
   }
 }
 
+// Keeps tensor t's scalars in `w.before` and writes their new values.
+template <typename Update, typename Work>
+void advance_tensor_scalars(const typename Update::Hyper& hyper, const kernels::TensorPointers& ptr, size_t t, Work& w) {
+  constexpr int kScalars = math::kScalarsOf<Update>;
+  if constexpr (kScalars > 0) {
+    std::array<float, kScalars> after;
+    for (int k = 0; k < kScalars; ++k) after[k] = w.before[k] = *ptr.scalars[k][t];
+    math::advance_scalars<Update>(hyper, w.step, after.data());
+    for (int k = 0; k < kScalars; ++k) *ptr.scalars[k][t] = after[k];
+  }
+}
+
 template <typename Update, typename scalar_t>
 void run_typed(kernels::FusedCall<typename Update::Hyper>& call) {
   using opmath_t = at::opmath_type<scalar_t>;
   constexpr size_t kSlots = Update::kSlots;
   const kernels::TensorPointers& ptr = call.pointers;  // checked by check_call
   const size_t n = ptr.params.size();
-  std::vector<TensorWork<scalar_t, opmath_t, kSlots>> work(n);
+  std::vector<TensorWork<scalar_t, opmath_t, kSlots, kScalarRoom<Update>>> work(n);
   std::vector<int64_t> offsets(n + 1, 0);  // tensor t is elements [offsets[t], offsets[t + 1])
   for (size_t t = 0; t < n; ++t) {
     auto& w = work[t];
@@ -128,25 +150,27 @@ void run_typed(kernels::FusedCall<typename Update::Hyper>& call) {
     for (size_t k = 0; k < kSlots; ++k) {
       w.state[k] = ptr.state[k].empty() ? nullptr : static_cast<opmath_t*>(ptr.state[k][t]);
     }
-    // Step counts advance here, before the parallel region, which reads them.
+    // Step counts and scalars advance here, before the parallel region,
+    // which reads the step's new count and the scalars' old values.
     w.step = ptr.steps.empty() ? 0 : ++*ptr.steps[t];
+    advance_tensor_scalars<Update>(call.hyper, ptr, t, w);
     offsets[t + 1] = offsets[t] + ptr.numels[t];
   }
   const opmath_t scale = call.grad_scale.defined() ? opmath_t(call.grad_scale.template item<float>()) : opmath_t(1);
   const opmath_t* grad_scale = call.grad_scale.defined() ? &scale : nullptr;
   at::parallel_for(0, offsets[n], kGrainSize, [&](int64_t begin, int64_t end) {
-    // Tensors usually share a step count: coefficients (powers, for bias
-    // corrections) are computed again only when it changes.
+    // Tensors usually share a step count (and scalars): coefficients
+    // (powers, for bias corrections) are computed again only when it changes.
     c10::optional<StepCoeffs<Update, opmath_t>> coeffs;
-    double coeffs_step = 0;
+    const TensorWork<scalar_t, opmath_t, kSlots, kScalarRoom<Update>>* coeffs_of = nullptr;
     size_t t = std::upper_bound(offsets.begin(), offsets.end(), begin) - offsets.begin() - 1;
     for (; t < n && offsets[t] < end; ++t) {
       const int64_t lo = std::max(begin, offsets[t]) - offsets[t];
       const int64_t hi = std::min(end, offsets[t + 1]) - offsets[t];
       if (lo >= hi) continue;
-      if (!coeffs || work[t].step != coeffs_step) {
-        coeffs.emplace(call.hyper, work[t].step);
-        coeffs_step = work[t].step;
+      if (!coeffs || work[t].step != coeffs_of->step || work[t].before != coeffs_of->before) {
+        coeffs.emplace(call.hyper, work[t].step, work[t].before.data());
+        coeffs_of = &work[t];
       }
       update_tensor_range<Update>(work[t], lo, hi, *coeffs, grad_scale);
     }

@@ -10,6 +10,7 @@
 
 #include "cuda/fused_launch.h"
 #include "cuda/launch_plan.h"
+#include "math/update_interface.h"
 
 namespace gradus {
 namespace cuda {
@@ -24,7 +25,8 @@ constexpr int kILP = 4;
 // of a few hundred blocks each, too few to fill an H200 (48% of copy
 // bandwidth, against 86% on large tensors). 256 bytes go to the Hyper values
 // and pointers, 6 bytes per block to the block tables, and per tensor 8 bytes
-// for each address (param, grad, state slots, step) and its size.
+// for each address (param, grad, state slots, step, per-tensor scalars) and
+// its size.
 #if defined(CUDART_VERSION) && CUDART_VERSION >= 12010 && !defined(GRADUS_CUDA_SMALL_ARGUMENTS)
 constexpr int kArgumentBytes = 32764;
 constexpr int kMaxBlocks = 2048;
@@ -32,16 +34,25 @@ constexpr int kMaxBlocks = 2048;
 constexpr int kArgumentBytes = 4096;
 constexpr int kMaxBlocks = 320;
 #endif
-template <int kSlots>
-constexpr int kMaxTensors = (kArgumentBytes - 256 - kMaxBlocks * 6) / (8 * (kSlots + 4));
+template <int kSlots, int kScalars>
+constexpr int kMaxTensors = (kArgumentBytes - 256 - kMaxBlocks * 6) / (8 * (kSlots + kScalars + 4));
 
-template <int kSlots>
-struct TensorListMeta {
-  void* params[kMaxTensors<kSlots>];
-  void* grads[kMaxTensors<kSlots>];
-  void* state[kSlots][kMaxTensors<kSlots>];
-  float* steps[kMaxTensors<kSlots>];
-  int64_t numel[kMaxTensors<kSlots>];
+// Per-tensor scalar addresses, for the updates that have such scalars.
+template <int kScalars, int kTensors>
+struct ScalarPointers {
+  float* scalars[kScalars][kTensors];
+};
+template <int kTensors>
+struct ScalarPointers<0, kTensors> {};
+
+template <int kSlots, int kScalars>
+struct TensorListMeta : ScalarPointers<kScalars, kMaxTensors<kSlots, kScalars>> {
+  static constexpr int kTensors = kMaxTensors<kSlots, kScalars>;
+  void* params[kTensors];
+  void* grads[kTensors];
+  void* state[kSlots][kTensors];
+  float* steps[kTensors];
+  int64_t numel[kTensors];
   int16_t block_tensor[kMaxBlocks];
   int32_t block_chunk[kMaxBlocks];
 };
@@ -106,8 +117,8 @@ __device__ __forceinline__ void store_lane(T* dst, const opmath_t* src, int64_t 
 //   __device__ static void apply(T& p, T& g, T* state, const Coeffs<T>&); } (math/<name>_math.h)
 template <typename Update, typename param_t, typename opmath_t>
 __global__ void __launch_bounds__(kBlockSize)
-    multi_tensor_update(TensorListMeta<Update::kSlots> meta, typename Update::Hyper hyper, const float* lr,
-                        const float* grad_scale, const float* found_inf) {
+    multi_tensor_update(TensorListMeta<Update::kSlots, math::kScalarsOf<Update>> meta, typename Update::Hyper hyper,
+                        const float* lr, const float* grad_scale, const float* found_inf) {
   if (found_inf != nullptr && *found_inf != 0.f) return;
   const int t = meta.block_tensor[blockIdx.x];
   const int64_t start = int64_t(meta.block_chunk[blockIdx.x]) * kChunkSize;
@@ -115,7 +126,13 @@ __global__ void __launch_bounds__(kBlockSize)
   if (lr != nullptr) hyper.lr = *lr;
   // The step the math sees: the count as advanced after this kernel.
   const double step = meta.steps[t] != nullptr ? double(*meta.steps[t]) + 1 : 0;
-  const typename Update::template Coeffs<opmath_t> coeffs(hyper, step);
+  // The per-tensor scalars as the step starts; advance_steps writes the new ones.
+  float before[math::kScalarsOf<Update> + 1];
+  if constexpr (math::kScalarsOf<Update> > 0) {
+#pragma unroll
+    for (int k = 0; k < math::kScalarsOf<Update>; ++k) before[k] = *meta.scalars[k][t];
+  }
+  const auto coeffs = math::coeffs_for<Update, opmath_t>(hyper, step, before);
 
   param_t* param = static_cast<param_t*>(meta.params[t]) + start;
   param_t* grad = static_cast<param_t*>(meta.grads[t]) + start;
@@ -157,16 +174,35 @@ __global__ void __launch_bounds__(kBlockSize)
   }
 }
 
-// Advances each step count by one, after every update kernel of the call.
-struct StepList {
-  static constexpr int kMax = 480;
+// Advances each step count by one, and each per-tensor scalar from the
+// values the update kernels read, after every update kernel of the call.
+template <int kScalars>
+constexpr int kMaxSteps = (kArgumentBytes - 512) / (8 * (1 + kScalars));
+template <int kScalars>
+struct StepList : ScalarPointers<kScalars, kMaxSteps<kScalars>> {
+  static constexpr int kMax = kMaxSteps<kScalars>;
   float* steps[kMax];
   int count;
 };
 
-__global__ void advance_steps(StepList list, const float* found_inf) {
+template <typename Update>
+__global__ void advance_steps(StepList<math::kScalarsOf<Update>> list, typename Update::Hyper hyper, const float* lr,
+                              const float* found_inf) {
+  constexpr int kScalars = math::kScalarsOf<Update>;
   if (found_inf != nullptr && *found_inf != 0.f) return;
-  for (int i = threadIdx.x; i < list.count; i += blockDim.x) *list.steps[i] += 1.f;
+  if constexpr (kScalars > 0) {
+    if (lr != nullptr) hyper.lr = *lr;  // advance() may read it
+  }
+  for (int i = threadIdx.x; i < list.count; i += blockDim.x) {
+    const float step = *list.steps[i] + 1.f;
+    if constexpr (kScalars > 0) {
+      float scalars[kScalars];
+      for (int k = 0; k < kScalars; ++k) scalars[k] = *list.scalars[k][i];
+      math::advance_scalars<Update>(hyper, step, scalars);
+      for (int k = 0; k < kScalars; ++k) *list.scalars[k][i] = scalars[k];
+    }
+    *list.steps[i] = step;
+  }
 }
 
 // Null, or the error of the last launch.
@@ -178,17 +214,23 @@ inline const char* launch_error() {
 template <typename Update, typename param_t, typename opmath_t>
 const char* launch_typed(const FusedLists& lists, const typename Update::Hyper& hyper) {
   constexpr int kSlots = Update::kSlots;
-  static_assert(sizeof(TensorListMeta<kSlots>) + sizeof(hyper) + 3 * sizeof(void*) <= kArgumentBytes,
+  constexpr int kScalars = math::kScalarsOf<Update>;
+  static_assert(sizeof(TensorListMeta<kSlots, kScalars>) + sizeof(hyper) + 3 * sizeof(void*) <= kArgumentBytes,
+                "kernel arguments over the limit");
+  static_assert(sizeof(StepList<kScalars>) + sizeof(hyper) + 2 * sizeof(void*) <= kArgumentBytes,
                 "kernel arguments over the limit");
   auto stream = static_cast<cudaStream_t>(lists.stream);
-  for (const LaunchWork& work : plan_launches(lists.numels, kChunkSize, kMaxTensors<kSlots>, kMaxBlocks)) {
-    TensorListMeta<kSlots> meta{};
+  for (const LaunchWork& work : plan_launches(lists.numels, kChunkSize, kMaxTensors<kSlots, kScalars>, kMaxBlocks)) {
+    TensorListMeta<kSlots, kScalars> meta{};
     for (size_t i = 0; i < work.tensors.size(); ++i) {
       const int32_t t = work.tensors[i];
       meta.params[i] = lists.params[t];
       meta.grads[i] = lists.grads[t];
       for (int k = 0; k < kSlots; ++k) meta.state[k][i] = lists.state[k].empty() ? nullptr : lists.state[k][t];
       meta.steps[i] = lists.steps.empty() ? nullptr : lists.steps[t];
+      if constexpr (kScalars > 0) {
+        for (int k = 0; k < kScalars; ++k) meta.scalars[k][i] = lists.scalars[k][t];
+      }
       meta.numel[i] = lists.numels[t];
     }
     for (size_t b = 0; b < work.blocks.size(); ++b) {
@@ -199,11 +241,17 @@ const char* launch_typed(const FusedLists& lists, const typename Update::Hyper& 
         meta, hyper, lists.lr, lists.grad_scale, lists.found_inf);
     if (const char* error = launch_error()) return error;
   }
-  for (size_t first = 0; first < lists.steps.size(); first += StepList::kMax) {
-    StepList list{};
-    list.count = int(std::min(lists.steps.size() - first, size_t(StepList::kMax)));
-    for (int i = 0; i < list.count; ++i) list.steps[i] = lists.steps[first + i];
-    advance_steps<<<1, 256, 0, stream>>>(list, lists.found_inf);
+  using Steps = StepList<kScalars>;
+  for (size_t first = 0; first < lists.steps.size(); first += Steps::kMax) {
+    Steps list{};
+    list.count = int(std::min(lists.steps.size() - first, size_t(Steps::kMax)));
+    for (int i = 0; i < list.count; ++i) {
+      list.steps[i] = lists.steps[first + i];
+      if constexpr (kScalars > 0) {
+        for (int k = 0; k < kScalars; ++k) list.scalars[k][i] = lists.scalars[k][first + i];
+      }
+    }
+    advance_steps<Update><<<1, 256, 0, stream>>>(list, hyper, lists.lr, lists.found_inf);
     if (const char* error = launch_error()) return error;
   }
   return nullptr;

@@ -30,6 +30,9 @@ struct FusedTensors {
   // One-element float32 step counts on the params' device, advanced by one
   // per call; empty for operators without (StepCount::kNone).
   at::TensorList state_steps;
+  // One list per per-tensor scalar of the description (ops::scalar_names,
+  // e.g. NAdam's mu_products): one-element float32 tensors like the steps.
+  std::vector<at::TensorList> scalars = {};
 };
 
 // Optional one-element float32 tensors on the params' device.

@@ -10,7 +10,14 @@
 //     static constexpr bool slot_used(const FooHyper&, size_t slot);  // false: may be empty
 //     static constexpr auto fields();                 // every value: real(...) / flag(...)
 //     static constexpr const char* invalid_combination(const FooHyper&);  // nullptr if fine
+//     // optional: per-tensor scalar state, as PyTorch keeps NAdam's mu_product
+//     static constexpr std::array<const char*, K> scalars();  // e.g. {"mu_products"}
 //   };
+//
+// A scalar list holds one one-element float32 tensor per param, like
+// state_steps (PyTorch keeps such state in float32 too). The math reads the
+// values a step starts with and writes the new ones; an operator with
+// scalars has StepCount::kInMath.
 //
 // From it the library derives the operator schema and its .tensor_lr
 // overload, the argument checks every backend shares, ops::fused_step, the
@@ -22,6 +29,17 @@
 
 namespace gradus {
 namespace ops {
+
+namespace detail {
+template <class Hyper>
+constexpr auto has_scalars(int) -> decltype(Hyper::scalars(), bool()) {
+  return true;
+}
+template <class Hyper>
+constexpr bool has_scalars(long) {
+  return false;
+}
+}  // namespace detail
 
 enum class StepCount {
   kNone,     // no step counts (SGD)
@@ -49,6 +67,16 @@ struct Field {
 template <class Hyper>
 constexpr Field<Hyper, double> real(const char* name, double Hyper::*member, const char* what, Range range) {
   return {name, member, what, range};
+}
+
+// The names of Hyper's per-tensor scalar lists: Hyper::scalars(), or none.
+template <class Hyper>
+constexpr auto scalar_names() {
+  if constexpr (detail::has_scalars<Hyper>(0)) {
+    return Hyper::scalars();
+  } else {
+    return std::array<const char*, 0>{};
+  }
 }
 
 template <class Hyper>
