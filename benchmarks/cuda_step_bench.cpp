@@ -134,6 +134,7 @@ int main() {
       {"Adadelta", 28, make<gradus::optim::Adadelta>(gradus::optim::AdadeltaOptions(1.0)), nullptr},
       {"Adamax", 28, make<gradus::optim::Adamax>(gradus::optim::AdamaxOptions(2e-3)), nullptr},
       {"RAdam", 28, make<gradus::optim::RAdam>(gradus::optim::RAdamOptions(1e-3)), nullptr},
+      {"NAdam", 28, make<gradus::optim::NAdam>(gradus::optim::NAdamOptions(2e-3)), nullptr},
       {"Rprop", 28, make<gradus::optim::Rprop>(gradus::optim::RpropOptions(1e-2)), nullptr},
   };
   const std::vector<std::pair<const char*, std::vector<std::vector<int64_t>>>> lists = {

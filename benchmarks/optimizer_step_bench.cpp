@@ -58,6 +58,7 @@ std::vector<Contender> contenders() {
       // read param, grad, exp_avg, exp_inf (exp_avg_sq); write param and both
       {"Adamax", 28, make<optim::Adamax>(optim::AdamaxOptions(2e-3)), nullptr},
       {"RAdam", 28, make<optim::RAdam>(optim::RAdamOptions(1e-3)), nullptr},
+      {"NAdam", 28, make<optim::NAdam>(optim::NAdamOptions(2e-3)), nullptr},
       // read param, grad, prev, step_size; write param, prev, step_size
       {"Rprop", 28, make<optim::Rprop>(optim::RpropOptions(1e-2)), nullptr},
   };

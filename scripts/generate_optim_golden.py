@@ -58,7 +58,7 @@ OPTIMIZERS = {
     "sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
     "adagrad": torch.optim.Adagrad, "rmsprop": torch.optim.RMSprop,
     "adadelta": torch.optim.Adadelta, "adamax": torch.optim.Adamax,
-    "radam": torch.optim.RAdam, "rprop": torch.optim.Rprop,
+    "radam": torch.optim.RAdam, "rprop": torch.optim.Rprop, "nadam": torch.optim.NAdam,
 }
 
 # Which params each group holds, by the number of groups (params are
@@ -125,6 +125,15 @@ CASES = [
     ("rprop_two_groups", "rprop", [dict(lr=0.01), dict(lr=0.003, etas=(0.6, 1.1), maximize=True)]),
     ("rprop_three_groups", "rprop",
      [dict(lr=0.01), dict(lr=0.004, step_sizes=(1e-4, 0.5)), dict(lr=0.02, etas=(0.3, 1.5))]),
+    ("nadam_default", "nadam", [{}]),
+    ("nadam_betas_eps_momentum_decay", "nadam", [dict(lr=0.01, betas=(0.8, 0.99), eps=1e-6, momentum_decay=0.01)]),
+    ("nadam_weight_decay_maximize", "nadam", [dict(lr=0.01, weight_decay=0.05, maximize=True)]),
+    ("nadam_decoupled_weight_decay", "nadam", [dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)]),
+    ("nadam_two_groups", "nadam",
+     [dict(lr=0.01), dict(lr=0.003, weight_decay=0.02, decoupled_weight_decay=True, maximize=True)]),
+    ("nadam_three_groups", "nadam",
+     [dict(lr=0.01), dict(lr=0.004, betas=(0.85, 0.95), momentum_decay=0.002),
+      dict(lr=0.006, weight_decay=0.02, maximize=True)]),
 ]
 
 

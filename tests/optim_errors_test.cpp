@@ -50,6 +50,10 @@ TEST(BadOptions, NamedInTheError) {
                {"Rprop", "invalid eta values", "etaplus: 0.9"});
   expect_error([&] { optim::Rprop(p, optim::RpropOptions(0.1).etas(std::make_tuple(-0.5, 1.2))); },
                {"eta value at index 0: -0.5"});
+  expect_error([&] { optim::NAdam(p, optim::NAdamOptions(0.1).momentum_decay(-0.004)); },
+               {"NAdam", "momentum_decay value: -0.004"});
+  expect_error([&] { optim::NAdam(p, optim::NAdamOptions(0.1).betas(std::make_tuple(1.5, 0.999))); },
+               {"beta parameter at index 0: 1.5"});
 }
 
 TEST(BadOptions, GroupOptionsAndLaterChangesAreCheckedToo) {

@@ -1,6 +1,6 @@
 // Every gradus optimizer against PyTorch's Python torch.optim: whole
 // trajectories recorded by scripts/generate_optim_golden.py, including
-// Adadelta, Adamax, RAdam and Rprop (which LibTorch lacks), maximize, and two and three param groups
+// Adadelta, Adamax, RAdam, Rprop and NAdam (which LibTorch lacks), maximize, and two and three param groups
 // with options of their own. One test per case.
 #include <gradus/gradus.h>
 #include <gtest/gtest.h>
@@ -73,6 +73,13 @@ std::unique_ptr<torch::optim::OptimizerOptions> options_for(const std::string& k
         .step_sizes(std::make_tuple(option_or(o, "step_sizes_0", 1e-6), option_or(o, "step_sizes_1", 50)))
         .maximize(flag(o, "maximize")));
   }
+  if (kind == "nadam") {
+    return std::make_unique<optim::NAdamOptions>(optim::NAdamOptions(option_or(o, "lr", 2e-3))
+        .betas(std::make_tuple(option_or(o, "beta1", 0.9), option_or(o, "beta2", 0.999)))
+        .eps(option_or(o, "eps", 1e-8)).weight_decay(option_or(o, "weight_decay", 0))
+        .momentum_decay(option_or(o, "momentum_decay", 4e-3))
+        .decoupled_weight_decay(flag(o, "decoupled_weight_decay")).maximize(flag(o, "maximize")));
+  }
   throw std::invalid_argument("unknown optimizer in golden file: " + kind);
 }
 
@@ -109,6 +116,7 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const GoldenCase& c,
   if (c.kind == "adamax") return build<optim::Adamax, optim::AdamaxOptions>(std::move(groups), *defaults);
   if (c.kind == "radam") return build<optim::RAdam, optim::RAdamOptions>(std::move(groups), *defaults);
   if (c.kind == "rprop") return build<optim::Rprop, optim::RpropOptions>(std::move(groups), *defaults);
+  if (c.kind == "nadam") return build<optim::NAdam, optim::NAdamOptions>(std::move(groups), *defaults);
   return build<optim::Adadelta, optim::AdadeltaOptions>(std::move(groups), *defaults);
 }
 
@@ -145,8 +153,8 @@ INSTANTIATE_TEST_SUITE_P(Torch, PythonGolden, ::testing::ValuesIn(golden_cases()
 TEST(PythonGoldenFile, CoversEveryOptimizerWithTwoAndThreeGroups) {
   std::map<std::string, std::set<size_t>> group_counts;
   for (const auto& c : golden_cases()) group_counts[c.kind].insert(c.groups.size());
-  EXPECT_EQ(group_counts.size(), 9u)
-      << "every optimizer has golden cases (SGD, Adam, AdamW, Adagrad, RMSprop, Adadelta, Adamax, RAdam, Rprop)";
+  EXPECT_EQ(group_counts.size(), 10u) << "every optimizer has golden cases (SGD, Adam, AdamW, Adagrad, RMSprop, "
+                                         "Adadelta, Adamax, RAdam, Rprop, NAdam)";
   for (const auto& [kind, counts] : group_counts) {
     EXPECT_TRUE(counts.count(2) && counts.count(3)) << kind << " lacks a two- or three-group case";
   }

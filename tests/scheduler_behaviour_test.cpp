@@ -139,14 +139,16 @@ TEST(AnyOptimizer, BuiltinAndGradusSeeTheSameSchedule) {
 }
 
 // OneCycleLR cycles beta1 of every optimizer that has betas, as it does Adam's.
-TEST(AnyOptimizer, OneCycleCyclesTheBetasOfAdamaxAndRAdam) {
+TEST(AnyOptimizer, OneCycleCyclesTheBetasOfAdamaxRAdamAndNAdam) {
   auto p = params();
   optim::Adam adam(p, optim::AdamOptions(0.01));
   optim::Adamax adamax(p, optim::AdamaxOptions(0.01));
   optim::RAdam radam(p, optim::RAdamOptions(0.01));
+  optim::NAdam nadam(p, optim::NAdamOptions(0.01));
   OneCycleLR adam_schedule(adam, OneCycleLROptions(0.05).total_steps(100));
   OneCycleLR adamax_schedule(adamax, OneCycleLROptions(0.05).total_steps(100));
   OneCycleLR radam_schedule(radam, OneCycleLROptions(0.05).total_steps(100));
+  OneCycleLR nadam_schedule(nadam, OneCycleLROptions(0.05).total_steps(100));
   auto beta1 = [](torch::optim::Optimizer& o, auto* type) {
     return std::get<0>(static_cast<std::remove_pointer_t<decltype(type)>&>(o.param_groups()[0].options()).betas());
   };
@@ -156,9 +158,11 @@ TEST(AnyOptimizer, OneCycleCyclesTheBetasOfAdamaxAndRAdam) {
     seen.insert(expected);
     ASSERT_EQ(beta1(adamax, static_cast<optim::AdamaxOptions*>(nullptr)), expected) << "step " << s;
     ASSERT_EQ(beta1(radam, static_cast<optim::RAdamOptions*>(nullptr)), expected) << "step " << s;
+    ASSERT_EQ(beta1(nadam, static_cast<optim::NAdamOptions*>(nullptr)), expected) << "step " << s;
     adam_schedule.step();
     adamax_schedule.step();
     radam_schedule.step();
+    nadam_schedule.step();
   }
   EXPECT_GT(seen.size(), 50u) << "beta1 moved";
 }

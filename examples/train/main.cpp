@@ -17,17 +17,19 @@ namespace {
 using gradus::examples::TrainConfig;
 
 void add_optimizer_flags(CLI::App& app, gradus::examples::OptimizerConfig& o) {
-  app.add_option("--optimizer", o.name, "sgd, adam, adamw, adagrad, rmsprop, adadelta, adamax, radam or rprop")
-      ->check(CLI::IsMember({"sgd", "adam", "adamw", "adagrad", "rmsprop", "adadelta", "adamax", "radam", "rprop"}));
+  app.add_option("--optimizer", o.name, "sgd, adam, adamw, adagrad, rmsprop, adadelta, adamax, radam, rprop or nadam")
+      ->check(CLI::IsMember(
+          {"sgd", "adam", "adamw", "adagrad", "rmsprop", "adadelta", "adamax", "radam", "rprop", "nadam"}));
   app.add_option("--lr", o.lr, "learning rate (default: the optimizer's; SGD 0.01)");
   app.add_option("--momentum", o.momentum, "SGD, RMSprop");
   app.add_option("--dampening", o.dampening, "SGD");
   app.add_flag("--nesterov", o.nesterov, "SGD");
-  app.add_option("--betas", o.betas, "Adam, AdamW, Adamax, RAdam: beta1 beta2")->expected(2);
-  app.add_option("--eps", o.eps, "Adam, AdamW, Adagrad, RMSprop, Adadelta, Adamax, RAdam");
+  app.add_option("--betas", o.betas, "Adam, AdamW, Adamax, RAdam, NAdam: beta1 beta2")->expected(2);
+  app.add_option("--eps", o.eps, "Adam, AdamW, Adagrad, RMSprop, Adadelta, Adamax, RAdam, NAdam");
   app.add_option("--weight-decay", o.weight_decay, "all");
   app.add_flag("--amsgrad", o.amsgrad, "Adam, AdamW");
-  app.add_flag("--decoupled-weight-decay", o.decoupled_weight_decay, "RAdam");
+  app.add_flag("--decoupled-weight-decay", o.decoupled_weight_decay, "RAdam, NAdam");
+  app.add_option("--momentum-decay", o.momentum_decay, "NAdam");
   app.add_option("--alpha", o.alpha, "RMSprop");
   app.add_flag("--centered", o.centered, "RMSprop");
   app.add_option("--rho", o.rho, "Adadelta");

@@ -88,7 +88,16 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerConfig& c
     return std::make_unique<optim::Rprop>(params, optim::RpropOptions(c.lr.value_or(1e-2)).etas(c.etas)
                                                       .step_sizes(c.step_sizes).maximize(c.maximize));
   }
-  TORCH_CHECK(false, "unknown --optimizer '", n, "' (sgd, adam, adamw, adagrad, rmsprop, adadelta, adamax, radam, rprop)");
+  if (n == "nadam") {
+    TORCH_CHECK(!builtin, "--optimizer nadam: LibTorch has no built-in NAdam; use --impl gradus");
+    return std::make_unique<optim::NAdam>(params, optim::NAdamOptions(c.lr.value_or(2e-3)).betas(c.betas)
+                                                      .eps(c.eps.value_or(1e-8)).weight_decay(c.weight_decay)
+                                                      .momentum_decay(c.momentum_decay)
+                                                      .decoupled_weight_decay(c.decoupled_weight_decay)
+                                                      .maximize(c.maximize));
+  }
+  TORCH_CHECK(false, "unknown --optimizer '", n,
+              "' (sgd, adam, adamw, adagrad, rmsprop, adadelta, adamax, radam, rprop, nadam)");
 }
 
 Schedule make_schedule(const TrainConfig& config, torch::optim::Optimizer& optimizer, int64_t steps_per_epoch) {

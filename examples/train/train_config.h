@@ -9,7 +9,7 @@ namespace gradus {
 namespace examples {
 
 struct OptimizerConfig {
-  std::string name = "adam";  // sgd, adam, adamw, adagrad, rmsprop, adadelta, adamax, radam, rprop
+  std::string name = "adam";  // sgd, adam, adamw, adagrad, rmsprop, adadelta, adamax, radam, rprop, nadam
   std::optional<double> lr;   // default: the optimizer's own (SGD: 0.01)
   double momentum = 0, dampening = 0, weight_decay = 0;
   bool nesterov = false, amsgrad = false, centered = false, maximize = false, decoupled_weight_decay = false;
@@ -17,6 +17,7 @@ struct OptimizerConfig {
   std::tuple<double, double> etas{0.5, 1.2}, step_sizes{1e-6, 50.0};  // Rprop
   std::optional<double> eps;  // default: the optimizer's own
   double alpha = 0.99, rho = 0.9, lr_decay = 0, initial_accumulator_value = 0;
+  double momentum_decay = 4e-3;  // NAdam
 };
 
 struct SchedulerConfig {

@@ -6,6 +6,7 @@
 #include "math/adagrad_math.h"
 #include "math/adam_math.h"
 #include "math/adamax_math.h"
+#include "math/nadam_math.h"
 #include "math/radam_math.h"
 #include "math/rprop_math.h"
 #include "math/rmsprop_math.h"
@@ -21,7 +22,8 @@
   X(Adadelta)                        \
   X(Adamax)                          \
   X(Radam)                           \
-  X(Rprop)
+  X(Rprop)                           \
+  X(Nadam)
 
 GRADUS_MATH_NAMESPACE_BEGIN
 // The Update of each description.

@@ -312,5 +312,9 @@ at::Tensor new_step_count(const at::Tensor& param) {
   return at::zeros({}, param.options().dtype(at::kFloat));
 }
 
+at::Tensor new_scalar_state(const at::Tensor& param, double value) {
+  return at::full({}, value, param.options().dtype(at::kFloat));
+}
+
 }  // namespace optim
 }  // namespace gradus

@@ -47,10 +47,11 @@ if "$train" --optimizer adadelta --impl builtin --data-dir "$mnist" >"$work/adad
 grep -q "LibTorch has no built-in Adadelta" "$work/adadelta.txt" || fail "adadelta message"
 
 # The optimizers LibTorch lacks train from the command line too.
-for opt in adamax radam rprop; do
-  extra=(); [[ $opt == radam ]] && extra=(--weight-decay 0.01 --decoupled-weight-decay)
+for opt in adamax radam rprop nadam; do
+  extra=(--lr 0.01); [[ $opt == radam ]] && extra+=(--weight-decay 0.01 --decoupled-weight-decay)
+  [[ $opt == nadam ]] && extra=(--lr 0.005 --momentum-decay 0.005)
   "$train" --dataset mnist --data-dir "$mnist" --model mlp --epochs 1 --train-limit 2000 --test-limit 500 \
-    --optimizer $opt --lr 0.01 "${extra[@]}" >"$work/$opt.txt" 2>&1 || { cat "$work/$opt.txt"; fail "$opt run"; }
+    --optimizer $opt "${extra[@]}" >"$work/$opt.txt" 2>&1 || { cat "$work/$opt.txt"; fail "$opt run"; }
   grep -Eq "test accuracy[^0-9]*(8|9)[0-9]\." "$work/$opt.txt" || { cat "$work/$opt.txt"; fail "$opt did not learn"; }
 done
 echo "1 passed, 0 failed"

@@ -32,6 +32,8 @@ std::vector<OptimizerFactory> all_optimizers() {
                             optim::RAdamOptions(0.01).weight_decay(0.01).decoupled_weight_decay(true)),
       factory<optim::Rprop>("gradus::optim::Rprop",
                             optim::RpropOptions(0.01).etas(std::make_tuple(0.4, 1.3)).step_sizes(std::make_tuple(1e-5, 1.0))),
+      factory<optim::NAdam>("gradus::optim::NAdam",
+                            optim::NAdamOptions(0.01).weight_decay(0.01).momentum_decay(0.01)),
   };
 }
 
