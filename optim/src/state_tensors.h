@@ -11,7 +11,7 @@ at::Tensor zeros_state_like(const at::Tensor& param);
 at::Tensor full_state_like(const at::Tensor& param, double value);
 // A new step counter (0) for `param`: a float32 scalar on its device.
 at::Tensor new_step_count(const at::Tensor& param);
-// New per-tensor scalar state (ops::scalar_names), e.g. NAdam's mu_product
+// New per-tensor scalar state (ops::scalar_names), e.g. a running product
 // (1): a float32 scalar on `param`'s device, as PyTorch keeps it.
 at::Tensor new_scalar_state(const at::Tensor& param, double value);
 

@@ -31,7 +31,7 @@ struct FusedTensors {
   // per call; empty for operators without (StepCount::kNone).
   at::TensorList state_steps;
   // One list per per-tensor scalar of the description (ops::scalar_names,
-  // e.g. NAdam's mu_products): one-element float32 tensors like the steps.
+  // e.g. mu_products): one-element float32 tensors like the steps.
   std::vector<at::TensorList> scalars = {};
 };
 

@@ -10,7 +10,7 @@
 //     static constexpr bool slot_used(const FooHyper&, size_t slot);  // false: may be empty
 //     static constexpr auto fields();                 // every value: real(...) / flag(...)
 //     static constexpr const char* invalid_combination(const FooHyper&);  // nullptr if fine
-//     // optional: per-tensor scalar state, as PyTorch keeps NAdam's mu_product
+//     // optional: per-tensor scalar state, a running product, say
 //     static constexpr std::array<const char*, K> scalars();  // e.g. {"mu_products"}
 //   };
 //
