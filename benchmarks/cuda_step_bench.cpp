@@ -135,6 +135,7 @@ int main() {
       {"Adamax", 28, make<gradus::optim::Adamax>(gradus::optim::AdamaxOptions(2e-3)), nullptr},
       {"RAdam", 28, make<gradus::optim::RAdam>(gradus::optim::RAdamOptions(1e-3)), nullptr},
       {"NAdam", 28, make<gradus::optim::NAdam>(gradus::optim::NAdamOptions(2e-3)), nullptr},
+      {"ASGD", 20, make<gradus::optim::ASGD>(gradus::optim::ASGDOptions(1e-2).t0(0)), nullptr},
       {"Rprop", 28, make<gradus::optim::Rprop>(gradus::optim::RpropOptions(1e-2)), nullptr},
   };
   const std::vector<std::pair<const char*, std::vector<std::vector<int64_t>>>> lists = {

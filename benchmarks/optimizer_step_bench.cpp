@@ -59,6 +59,8 @@ std::vector<Contender> contenders() {
       {"Adamax", 28, make<optim::Adamax>(optim::AdamaxOptions(2e-3)), nullptr},
       {"RAdam", 28, make<optim::RAdam>(optim::RAdamOptions(1e-3)), nullptr},
       {"NAdam", 28, make<optim::NAdam>(optim::NAdamOptions(2e-3)), nullptr},
+      // read param, grad, ax; write param, ax
+      {"ASGD", 20, make<optim::ASGD>(optim::ASGDOptions(1e-2).t0(0)), nullptr},
       // read param, grad, prev, step_size; write param, prev, step_size
       {"Rprop", 28, make<optim::Rprop>(optim::RpropOptions(1e-2)), nullptr},
   };

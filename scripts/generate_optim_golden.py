@@ -59,6 +59,7 @@ OPTIMIZERS = {
     "adagrad": torch.optim.Adagrad, "rmsprop": torch.optim.RMSprop,
     "adadelta": torch.optim.Adadelta, "adamax": torch.optim.Adamax,
     "radam": torch.optim.RAdam, "rprop": torch.optim.Rprop, "nadam": torch.optim.NAdam,
+    "asgd": torch.optim.ASGD,
 }
 
 # Which params each group holds, by the number of groups (params are
@@ -134,6 +135,13 @@ CASES = [
     ("nadam_three_groups", "nadam",
      [dict(lr=0.01), dict(lr=0.004, betas=(0.85, 0.95), momentum_decay=0.002),
       dict(lr=0.006, weight_decay=0.02, maximize=True)]),
+    # t0 within the 200 steps, so that ax averages (before t0 it copies).
+    ("asgd_default", "asgd", [{}]),
+    ("asgd_lambd_alpha_t0", "asgd", [dict(lr=0.05, lambd=1e-3, alpha=0.6, t0=20.0)]),
+    ("asgd_weight_decay_maximize", "asgd", [dict(lr=0.05, weight_decay=0.05, maximize=True, t0=100.0)]),
+    ("asgd_two_groups", "asgd", [dict(lr=0.05, t0=10.0), dict(lr=0.02, lambd=0.01, alpha=0.9, maximize=True)]),
+    ("asgd_three_groups", "asgd",
+     [dict(lr=0.05, t0=50.0), dict(lr=0.03, lambd=0.005), dict(lr=0.04, weight_decay=0.02, t0=5.0)]),
 ]
 
 
@@ -166,7 +174,10 @@ def run_case(optimizer, groups, perturbation=0.0):
             maximize = groups[group_of[i]].get("maximize", False)
             p.grad = -g if maximize else g  # maximize: objective -loss
         opt.step()
-        rows.append(torch.cat([p.detach().reshape(-1) for p in params]).tolist())
+        row = [p.detach().reshape(-1) for p in params]
+        if optimizer == "asgd":  # and the averaged parameters, which ASGD is for
+            row += [opt.state[p]["ax"].reshape(-1) for p in params]
+        rows.append(torch.cat(row).tolist())
     return rows
 
 

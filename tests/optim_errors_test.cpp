@@ -54,6 +54,10 @@ TEST(BadOptions, NamedInTheError) {
                {"NAdam", "momentum_decay value: -0.004"});
   expect_error([&] { optim::NAdam(p, optim::NAdamOptions(0.1).betas(std::make_tuple(1.5, 0.999))); },
                {"beta parameter at index 0: 1.5"});
+  expect_error([&] { optim::ASGD(p, optim::ASGDOptions(-0.1)); }, {"ASGD", "learning rate: -0.1"});
+  expect_error([&] { optim::ASGD(p, optim::ASGDOptions(0.1).t0(std::nan(""))); }, {"t0 value: nan"});
+  optim::ASGD fresh(p, optim::ASGDOptions(0.1));
+  expect_error([&] { fresh.ax(p[0]); }, {"ASGD::ax", "has no state"});
 }
 
 TEST(BadOptions, GroupOptionsAndLaterChangesAreCheckedToo) {

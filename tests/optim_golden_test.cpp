@@ -1,6 +1,7 @@
 // Every gradus optimizer against PyTorch's Python torch.optim: whole
 // trajectories recorded by scripts/generate_optim_golden.py, including
-// Adadelta, Adamax, RAdam, Rprop and NAdam (which LibTorch lacks), maximize, and two and three param groups
+// Adadelta, Adamax, RAdam, Rprop, NAdam and ASGD (which LibTorch lacks; for ASGD
+// its averaged parameters too), maximize, and two and three param groups
 // with options of their own. One test per case.
 #include <gradus/gradus.h>
 #include <gtest/gtest.h>
@@ -80,6 +81,11 @@ std::unique_ptr<torch::optim::OptimizerOptions> options_for(const std::string& k
         .momentum_decay(option_or(o, "momentum_decay", 4e-3))
         .decoupled_weight_decay(flag(o, "decoupled_weight_decay")).maximize(flag(o, "maximize")));
   }
+  if (kind == "asgd") {
+    return std::make_unique<optim::ASGDOptions>(optim::ASGDOptions(option_or(o, "lr", 1e-2))
+        .lambd(option_or(o, "lambd", 1e-4)).alpha(option_or(o, "alpha", 0.75)).t0(option_or(o, "t0", 1e6))
+        .weight_decay(option_or(o, "weight_decay", 0)).maximize(flag(o, "maximize")));
+  }
   throw std::invalid_argument("unknown optimizer in golden file: " + kind);
 }
 
@@ -117,6 +123,7 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const GoldenCase& c,
   if (c.kind == "radam") return build<optim::RAdam, optim::RAdamOptions>(std::move(groups), *defaults);
   if (c.kind == "rprop") return build<optim::Rprop, optim::RpropOptions>(std::move(groups), *defaults);
   if (c.kind == "nadam") return build<optim::NAdam, optim::NAdamOptions>(std::move(groups), *defaults);
+  if (c.kind == "asgd") return build<optim::ASGD, optim::ASGDOptions>(std::move(groups), *defaults);
   return build<optim::Adadelta, optim::AdadeltaOptions>(std::move(groups), *defaults);
 }
 
@@ -135,6 +142,22 @@ const std::vector<GoldenCase>& golden_cases() {
   return cases;
 }
 
+// ASGD's rows hold its averaged parameters (ax) after the parameters, as
+// the script writes them.
+at::Tensor asgd_trajectory(optim::ASGD& optimizer, const std::vector<at::Tensor>& params, const Problem& problem,
+                           int64_t steps, const std::vector<bool>& negate) {
+  std::vector<at::Tensor> rows;
+  for (int64_t s = 0; s < steps; ++s) {
+    problem.set_grads(params, s, negate);
+    optimizer.step();
+    std::vector<at::Tensor> row;
+    for (const auto& p : params) row.push_back(p.detach().reshape(-1));
+    for (const auto& p : params) row.push_back(optimizer.ax(p).reshape(-1));
+    rows.push_back(at::cat(row));
+  }
+  return at::stack(rows);
+}
+
 class PythonGolden : public ::testing::TestWithParam<GoldenCase> {};
 
 TEST_P(PythonGolden, FollowsTheTrajectory) {
@@ -143,7 +166,10 @@ TEST_P(PythonGolden, FollowsTheTrajectory) {
   auto params = problem.initial_params(at::kDouble);
   auto optimizer = make_optimizer(c, params);
   ASSERT_GE(c.rows.size(0), 200);
-  at::Tensor actual = run_trajectory(*optimizer, params, problem, c.rows.size(0), 0, negated_params(c));
+  at::Tensor actual =
+      c.kind == "asgd"
+          ? asgd_trajectory(static_cast<optim::ASGD&>(*optimizer), params, problem, c.rows.size(0), negated_params(c))
+          : run_trajectory(*optimizer, params, problem, c.rows.size(0), 0, negated_params(c));
   EXPECT_LE(max_relative_diff(actual, c.rows), 1e-10);
 }
 
@@ -153,8 +179,8 @@ INSTANTIATE_TEST_SUITE_P(Torch, PythonGolden, ::testing::ValuesIn(golden_cases()
 TEST(PythonGoldenFile, CoversEveryOptimizerWithTwoAndThreeGroups) {
   std::map<std::string, std::set<size_t>> group_counts;
   for (const auto& c : golden_cases()) group_counts[c.kind].insert(c.groups.size());
-  EXPECT_EQ(group_counts.size(), 10u) << "every optimizer has golden cases (SGD, Adam, AdamW, Adagrad, RMSprop, "
-                                         "Adadelta, Adamax, RAdam, Rprop, NAdam)";
+  EXPECT_EQ(group_counts.size(), 11u) << "every optimizer has golden cases (SGD, Adam, AdamW, Adagrad, RMSprop, "
+                                         "Adadelta, Adamax, RAdam, Rprop, NAdam, ASGD)";
   for (const auto& [kind, counts] : group_counts) {
     EXPECT_TRUE(counts.count(2) && counts.count(3)) << kind << " lacks a two- or three-group case";
   }

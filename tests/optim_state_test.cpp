@@ -227,6 +227,7 @@ TEST(OptimizerState, CapturableLrFollowsTheScheduleAndTheTrajectory) {
   expect_capturable_matches_plain<optim::RAdam>(optim::RAdamOptions(0.01).weight_decay(0.1).decoupled_weight_decay(true));
   expect_capturable_matches_plain<optim::Rprop>(optim::RpropOptions(0.01));
   expect_capturable_matches_plain<optim::NAdam>(optim::NAdamOptions(0.01).weight_decay(0.1).decoupled_weight_decay(true));
+  expect_capturable_matches_plain<optim::ASGD>(optim::ASGDOptions(0.05).lambd(1e-3).t0(10));
 }
 
 // Two groups made from one options object each get their own device lr; a

@@ -17,9 +17,10 @@ namespace {
 using gradus::examples::TrainConfig;
 
 void add_optimizer_flags(CLI::App& app, gradus::examples::OptimizerConfig& o) {
-  app.add_option("--optimizer", o.name, "sgd, adam, adamw, adagrad, rmsprop, adadelta, adamax, radam, rprop or nadam")
+  app.add_option("--optimizer", o.name,
+                 "sgd, adam, adamw, adagrad, rmsprop, adadelta, adamax, radam, rprop, nadam or asgd")
       ->check(CLI::IsMember(
-          {"sgd", "adam", "adamw", "adagrad", "rmsprop", "adadelta", "adamax", "radam", "rprop", "nadam"}));
+          {"sgd", "adam", "adamw", "adagrad", "rmsprop", "adadelta", "adamax", "radam", "rprop", "nadam", "asgd"}));
   app.add_option("--lr", o.lr, "learning rate (default: the optimizer's; SGD 0.01)");
   app.add_option("--momentum", o.momentum, "SGD, RMSprop");
   app.add_option("--dampening", o.dampening, "SGD");
@@ -30,7 +31,9 @@ void add_optimizer_flags(CLI::App& app, gradus::examples::OptimizerConfig& o) {
   app.add_flag("--amsgrad", o.amsgrad, "Adam, AdamW");
   app.add_flag("--decoupled-weight-decay", o.decoupled_weight_decay, "RAdam, NAdam");
   app.add_option("--momentum-decay", o.momentum_decay, "NAdam");
-  app.add_option("--alpha", o.alpha, "RMSprop");
+  app.add_option("--alpha", o.alpha, "RMSprop (default 0.99), ASGD (default 0.75)");
+  app.add_option("--lambd", o.lambd, "ASGD");
+  app.add_option("--t0", o.t0, "ASGD: the step from which it averages");
   app.add_flag("--centered", o.centered, "RMSprop");
   app.add_option("--rho", o.rho, "Adadelta");
   app.add_option("--etas", o.etas, "Rprop: etaminus etaplus")->expected(2);

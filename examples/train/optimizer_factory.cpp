@@ -27,7 +27,7 @@ O adagrad_like(O o, const OptimizerConfig& c) {
 }
 template <class O>
 O rmsprop_like(O o, const OptimizerConfig& c) {
-  return o.alpha(c.alpha).eps(c.eps.value_or(1e-8)).weight_decay(c.weight_decay).momentum(c.momentum)
+  return o.alpha(c.alpha.value_or(0.99)).eps(c.eps.value_or(1e-8)).weight_decay(c.weight_decay).momentum(c.momentum)
       .centered(c.centered);
 }
 
@@ -96,8 +96,14 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerConfig& c
                                                       .decoupled_weight_decay(c.decoupled_weight_decay)
                                                       .maximize(c.maximize));
   }
+  if (n == "asgd") {
+    TORCH_CHECK(!builtin, "--optimizer asgd: LibTorch has no built-in ASGD; use --impl gradus");
+    return std::make_unique<optim::ASGD>(params, optim::ASGDOptions(c.lr.value_or(1e-2)).lambd(c.lambd)
+                                                     .alpha(c.alpha.value_or(0.75)).t0(c.t0)
+                                                     .weight_decay(c.weight_decay).maximize(c.maximize));
+  }
   TORCH_CHECK(false, "unknown --optimizer '", n,
-              "' (sgd, adam, adamw, adagrad, rmsprop, adadelta, adamax, radam, rprop, nadam)");
+              "' (sgd, adam, adamw, adagrad, rmsprop, adadelta, adamax, radam, rprop, nadam, asgd)");
 }
 
 Schedule make_schedule(const TrainConfig& config, torch::optim::Optimizer& optimizer, int64_t steps_per_epoch) {

@@ -9,15 +9,17 @@ namespace gradus {
 namespace examples {
 
 struct OptimizerConfig {
-  std::string name = "adam";  // sgd, adam, adamw, adagrad, rmsprop, adadelta, adamax, radam, rprop, nadam
+  std::string name = "adam";  // sgd, adam, adamw, adagrad, rmsprop, adadelta, adamax, radam, rprop, nadam, asgd
   std::optional<double> lr;   // default: the optimizer's own (SGD: 0.01)
   double momentum = 0, dampening = 0, weight_decay = 0;
   bool nesterov = false, amsgrad = false, centered = false, maximize = false, decoupled_weight_decay = false;
   std::tuple<double, double> betas{0.9, 0.999};
   std::tuple<double, double> etas{0.5, 1.2}, step_sizes{1e-6, 50.0};  // Rprop
   std::optional<double> eps;  // default: the optimizer's own
-  double alpha = 0.99, rho = 0.9, lr_decay = 0, initial_accumulator_value = 0;
-  double momentum_decay = 4e-3;  // NAdam
+  std::optional<double> alpha;  // RMSprop 0.99, ASGD 0.75
+  double rho = 0.9, lr_decay = 0, initial_accumulator_value = 0;
+  double momentum_decay = 4e-3;    // NAdam
+  double lambd = 1e-4, t0 = 1e6;  // ASGD
 };
 
 struct SchedulerConfig {

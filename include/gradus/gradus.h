@@ -5,6 +5,7 @@
 #include <gradus/optim/adam.h>
 #include <gradus/optim/adamax.h>
 #include <gradus/optim/adamw.h>
+#include <gradus/optim/asgd.h>
 #include <gradus/optim/nadam.h>
 #include <gradus/optim/radam.h>
 #include <gradus/ops/fused_step.h>

@@ -6,6 +6,7 @@
 #include "math/adagrad_math.h"
 #include "math/adam_math.h"
 #include "math/adamax_math.h"
+#include "math/asgd_math.h"
 #include "math/nadam_math.h"
 #include "math/radam_math.h"
 #include "math/rprop_math.h"
@@ -23,7 +24,8 @@
   X(Adamax)                          \
   X(Radam)                           \
   X(Rprop)                           \
-  X(Nadam)
+  X(Nadam)                           \
+  X(Asgd)
 
 GRADUS_MATH_NAMESPACE_BEGIN
 // The Update of each description.

@@ -34,6 +34,7 @@ std::vector<OptimizerFactory> all_optimizers() {
                             optim::RpropOptions(0.01).etas(std::make_tuple(0.4, 1.3)).step_sizes(std::make_tuple(1e-5, 1.0))),
       factory<optim::NAdam>("gradus::optim::NAdam",
                             optim::NAdamOptions(0.01).weight_decay(0.01).momentum_decay(0.01)),
+      factory<optim::ASGD>("gradus::optim::ASGD", optim::ASGDOptions(0.05).lambd(1e-3).t0(20).weight_decay(0.01)),
   };
 }
 
