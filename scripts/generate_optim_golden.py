@@ -59,7 +59,7 @@ OPTIMIZERS = {
     "adagrad": torch.optim.Adagrad, "rmsprop": torch.optim.RMSprop,
     "adadelta": torch.optim.Adadelta, "adamax": torch.optim.Adamax,
     "radam": torch.optim.RAdam, "rprop": torch.optim.Rprop, "nadam": torch.optim.NAdam,
-    "asgd": torch.optim.ASGD,
+    "asgd": torch.optim.ASGD, "adafactor": torch.optim.Adafactor,
 }
 
 # Which params each group holds, by the number of groups (params are
@@ -142,6 +142,13 @@ CASES = [
     ("asgd_two_groups", "asgd", [dict(lr=0.05, t0=10.0), dict(lr=0.02, lambd=0.01, alpha=0.9, maximize=True)]),
     ("asgd_three_groups", "asgd",
      [dict(lr=0.05, t0=50.0), dict(lr=0.03, lambd=0.005), dict(lr=0.04, weight_decay=0.02, t0=5.0)]),
+    # Adafactor factors w1 (4x3) and w2 (3x2); b1 and b2 keep a full variance.
+    ("adafactor_default", "adafactor", [{}]),
+    ("adafactor_beta2_decay_eps", "adafactor", [dict(lr=0.02, beta2_decay=-0.5, eps=(1e-10, 1e-2))]),
+    ("adafactor_d_weight_decay_maximize", "adafactor", [dict(lr=0.02, d=2.0, weight_decay=0.05, maximize=True)]),
+    ("adafactor_two_groups", "adafactor", [dict(lr=0.02), dict(lr=0.01, beta2_decay=-0.6, maximize=True)]),
+    ("adafactor_three_groups", "adafactor",
+     [dict(lr=0.02), dict(lr=0.01, eps=(1e-12, 1e-3)), dict(lr=0.03, d=1.5, weight_decay=0.02)]),
 ]
 
 
@@ -189,9 +196,8 @@ def format_options(options):
         if key == "betas":
             parts.append(f"beta1={value[0]!r}")
             parts.append(f"beta2={value[1]!r}")
-        elif isinstance(value, tuple):  # e.g. Rprop's etas: etas_0, etas_1
-            parts.append(f"{key}_0={float(value[0])!r}")
-            parts.append(f"{key}_1={float(value[1])!r}")
+        elif isinstance(value, tuple):  # e.g. Rprop's etas: etas_0, etas_1; an unset element is left out
+            parts += [f"{key}_{i}={float(v)!r}" for i, v in enumerate(value) if v is not None]
         else:
             parts.append(f"{key}={float(value)!r}")
     return " ".join(parts)

@@ -48,6 +48,7 @@ TEST_F(Cuda, EveryOptimizerFollowsTheCpuTrajectory) {
 // half/bfloat16 parameters: one update from the same state, against float math.
 TEST_F(Cuda, ReducedPrecisionWithinRounding) {
   for (const auto& f : all_optimizers()) {
+    if (!f.float_math) continue;
     for (auto dtype : {at::kHalf, at::kBFloat16}) {
       at::Tensor p32 = at::linspace(-1, 1, 100003, at::kFloat);
       at::Tensor g32 = at::cos(at::arange(100003, at::kFloat));

@@ -58,6 +58,16 @@ TEST(BadOptions, NamedInTheError) {
   expect_error([&] { optim::ASGD(p, optim::ASGDOptions(0.1).t0(std::nan(""))); }, {"t0 value: nan"});
   optim::ASGD fresh(p, optim::ASGDOptions(0.1));
   expect_error([&] { fresh.ax(p[0]); }, {"ASGD::ax", "has no state"});
+  using optim::Adafactor;
+  using optim::AdafactorOptions;
+  expect_error([&] { Adafactor(p, AdafactorOptions(0.1).beta2_decay(0.5)); },
+               {"Adafactor", "beta2_decay should be <= 0 but is: 0.5"});
+  expect_error([&] { Adafactor(p, AdafactorOptions(0.1).d(0.5)); }, {"clipping threshold d should be >= 1 but is: 0.5"});
+  expect_error([&] { Adafactor(p, AdafactorOptions(0.1).eps(std::make_tuple(std::optional<double>(-1), 1e-3))); },
+               {"epsilon1 should be >= 0 but is: -1"});
+  expect_error([&] { Adafactor(p, AdafactorOptions(0.1).eps(std::make_tuple(std::optional<double>(), -2.0))); },
+               {"epsilon2 should be >= 0 but is: -2"});
+  expect_error([&] { Adafactor(p, AdafactorOptions(0.1).capturable(true)); }, {"capturable is not supported"});
 }
 
 TEST(BadOptions, GroupOptionsAndLaterChangesAreCheckedToo) {

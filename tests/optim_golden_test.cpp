@@ -1,6 +1,6 @@
 // Every gradus optimizer against PyTorch's Python torch.optim: whole
 // trajectories recorded by scripts/generate_optim_golden.py, including
-// Adadelta, Adamax, RAdam, Rprop, NAdam and ASGD (which LibTorch lacks; for ASGD
+// Adadelta, Adamax, RAdam, Rprop, NAdam, ASGD and Adafactor (which LibTorch lacks; for ASGD
 // its averaged parameters too), maximize, and two and three param groups
 // with options of their own. One test per case.
 #include <gradus/gradus.h>
@@ -8,6 +8,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <stdexcept>
 
@@ -86,6 +87,12 @@ std::unique_ptr<torch::optim::OptimizerOptions> options_for(const std::string& k
         .lambd(option_or(o, "lambd", 1e-4)).alpha(option_or(o, "alpha", 0.75)).t0(option_or(o, "t0", 1e6))
         .weight_decay(option_or(o, "weight_decay", 0)).maximize(flag(o, "maximize")));
   }
+  if (kind == "adafactor") {
+    const std::optional<double> eps1 = o.count("eps_0") ? std::optional<double>(o.at("eps_0")) : std::nullopt;
+    return std::make_unique<optim::AdafactorOptions>(optim::AdafactorOptions(option_or(o, "lr", 1e-2))
+        .beta2_decay(option_or(o, "beta2_decay", -0.8)).eps(std::make_tuple(eps1, option_or(o, "eps_1", 1e-3)))
+        .d(option_or(o, "d", 1.0)).weight_decay(option_or(o, "weight_decay", 0)).maximize(flag(o, "maximize")));
+  }
   throw std::invalid_argument("unknown optimizer in golden file: " + kind);
 }
 
@@ -124,6 +131,7 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const GoldenCase& c,
   if (c.kind == "rprop") return build<optim::Rprop, optim::RpropOptions>(std::move(groups), *defaults);
   if (c.kind == "nadam") return build<optim::NAdam, optim::NAdamOptions>(std::move(groups), *defaults);
   if (c.kind == "asgd") return build<optim::ASGD, optim::ASGDOptions>(std::move(groups), *defaults);
+  if (c.kind == "adafactor") return build<optim::Adafactor, optim::AdafactorOptions>(std::move(groups), *defaults);
   return build<optim::Adadelta, optim::AdadeltaOptions>(std::move(groups), *defaults);
 }
 
@@ -179,8 +187,8 @@ INSTANTIATE_TEST_SUITE_P(Torch, PythonGolden, ::testing::ValuesIn(golden_cases()
 TEST(PythonGoldenFile, CoversEveryOptimizerWithTwoAndThreeGroups) {
   std::map<std::string, std::set<size_t>> group_counts;
   for (const auto& c : golden_cases()) group_counts[c.kind].insert(c.groups.size());
-  EXPECT_EQ(group_counts.size(), 11u) << "every optimizer has golden cases (SGD, Adam, AdamW, Adagrad, RMSprop, "
-                                         "Adadelta, Adamax, RAdam, Rprop, NAdam, ASGD)";
+  EXPECT_EQ(group_counts.size(), 12u) << "every optimizer has golden cases (SGD, Adam, AdamW, Adagrad, RMSprop, "
+                                         "Adadelta, Adamax, RAdam, Rprop, NAdam, ASGD, Adafactor)";
   for (const auto& [kind, counts] : group_counts) {
     EXPECT_TRUE(counts.count(2) && counts.count(3)) << kind << " lacks a two- or three-group case";
   }

@@ -5,6 +5,7 @@
 #include <torch/optim/adam.h>
 #include <torch/serialize.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -306,6 +307,48 @@ TEST(ParamGroups, AGroupAddedLaterKeepsItsOwnOptions) {
   adam.param_groups()[2].options().set_lr(0.5);
   EXPECT_EQ(adam.defaults().get_lr(), 0.1);
   EXPECT_EQ(adam.param_groups()[0].options().get_lr(), 0.1);
+}
+
+}  // namespace
+}  // namespace testing
+}  // namespace gradus
+
+namespace gradus {
+namespace testing {
+namespace {
+
+int64_t state_bytes(torch::optim::Optimizer& optimizer) {
+  int64_t bytes = 0;
+  for (const auto& [key, state] : optimizer.state()) {
+    (void)key;
+    std::vector<at::Tensor> tensors;
+    if (auto* a = dynamic_cast<optim::AdafactorParamState*>(state.get())) {
+      tensors = {a->step(), a->row_var(), a->col_var(), a->variance()};
+    } else if (auto* adam = dynamic_cast<optim::AdamParamState*>(state.get())) {
+      tensors = {adam->step(), adam->exp_avg(), adam->exp_avg_sq(), adam->max_exp_avg_sq()};
+    }
+    for (const auto& t : tensors) {
+      if (t.defined()) bytes += t.numel() * static_cast<int64_t>(t.element_size());
+    }
+  }
+  return bytes;
+}
+
+// Adafactor keeps a row and a column factor for a matrix, not a full second
+// moment: for a 4096 x 4096 float weight, 32 KiB (plus its step) against
+// Adam's 128 MiB.
+TEST(Adafactor, FactoredStateOfA4096By4096WeightAgainstAdam) {
+  at::Tensor weight = at::rand({4096, 4096}, at::kFloat).set_requires_grad(true);
+  weight.mutable_grad() = at::rand({4096, 4096}, at::kFloat);
+  optim::Adafactor adafactor({weight});
+  adafactor.step();
+  optim::Adam adam({weight});
+  adam.step();
+  const int64_t factored = state_bytes(adafactor), full = state_bytes(adam);
+  std::printf("state bytes for a 4096x4096 float weight: Adafactor %lld, Adam %lld (%.0fx)\n",
+              static_cast<long long>(factored), static_cast<long long>(full), double(full) / double(factored));
+  EXPECT_EQ(factored, (4096 + 4096) * 4 + 4);  // row_var, col_var, step
+  EXPECT_EQ(full, 2 * 4096 * 4096 * 4 + 4);    // exp_avg, exp_avg_sq, step
 }
 
 }  // namespace

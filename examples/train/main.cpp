@@ -18,15 +18,15 @@ using gradus::examples::TrainConfig;
 
 void add_optimizer_flags(CLI::App& app, gradus::examples::OptimizerConfig& o) {
   app.add_option("--optimizer", o.name,
-                 "sgd, adam, adamw, adagrad, rmsprop, adadelta, adamax, radam, rprop, nadam or asgd")
-      ->check(CLI::IsMember(
-          {"sgd", "adam", "adamw", "adagrad", "rmsprop", "adadelta", "adamax", "radam", "rprop", "nadam", "asgd"}));
+                 "sgd, adam, adamw, adagrad, rmsprop, adadelta, adamax, radam, rprop, nadam, asgd or adafactor")
+      ->check(CLI::IsMember({"sgd", "adam", "adamw", "adagrad", "rmsprop", "adadelta", "adamax", "radam", "rprop",
+                             "nadam", "asgd", "adafactor"}));
   app.add_option("--lr", o.lr, "learning rate (default: the optimizer's; SGD 0.01)");
   app.add_option("--momentum", o.momentum, "SGD, RMSprop");
   app.add_option("--dampening", o.dampening, "SGD");
   app.add_flag("--nesterov", o.nesterov, "SGD");
   app.add_option("--betas", o.betas, "Adam, AdamW, Adamax, RAdam, NAdam: beta1 beta2")->expected(2);
-  app.add_option("--eps", o.eps, "Adam, AdamW, Adagrad, RMSprop, Adadelta, Adamax, RAdam, NAdam");
+  app.add_option("--eps", o.eps, "Adam, AdamW, Adagrad, RMSprop, Adadelta, Adamax, RAdam, NAdam, Adafactor (eps1)");
   app.add_option("--weight-decay", o.weight_decay, "all");
   app.add_flag("--amsgrad", o.amsgrad, "Adam, AdamW");
   app.add_flag("--decoupled-weight-decay", o.decoupled_weight_decay, "RAdam, NAdam");
@@ -34,6 +34,9 @@ void add_optimizer_flags(CLI::App& app, gradus::examples::OptimizerConfig& o) {
   app.add_option("--alpha", o.alpha, "RMSprop (default 0.99), ASGD (default 0.75)");
   app.add_option("--lambd", o.lambd, "ASGD");
   app.add_option("--t0", o.t0, "ASGD: the step from which it averages");
+  app.add_option("--beta2-decay", o.beta2_decay, "Adafactor (<= 0)");
+  app.add_option("--d", o.d, "Adafactor: the update clipping threshold (>= 1)");
+  app.add_option("--eps2", o.eps2, "Adafactor: the floor of a parameter's RMS in its step size (--eps is eps1)");
   app.add_flag("--centered", o.centered, "RMSprop");
   app.add_option("--rho", o.rho, "Adadelta");
   app.add_option("--etas", o.etas, "Rprop: etaminus etaplus")->expected(2);

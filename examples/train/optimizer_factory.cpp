@@ -102,8 +102,15 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerConfig& c
                                                      .alpha(c.alpha.value_or(0.75)).t0(c.t0)
                                                      .weight_decay(c.weight_decay).maximize(c.maximize));
   }
+  if (n == "adafactor") {
+    TORCH_CHECK(!builtin, "--optimizer adafactor: LibTorch has no built-in Adafactor; use --impl gradus");
+    return std::make_unique<optim::Adafactor>(params, optim::AdafactorOptions(c.lr.value_or(1e-2))
+                                                          .beta2_decay(c.beta2_decay)
+                                                          .eps(std::make_tuple(c.eps, c.eps2)).d(c.d)
+                                                          .weight_decay(c.weight_decay).maximize(c.maximize));
+  }
   TORCH_CHECK(false, "unknown --optimizer '", n,
-              "' (sgd, adam, adamw, adagrad, rmsprop, adadelta, adamax, radam, rprop, nadam, asgd)");
+              "' (sgd, adam, adamw, adagrad, rmsprop, adadelta, adamax, radam, rprop, nadam, asgd, adafactor)");
 }
 
 Schedule make_schedule(const TrainConfig& config, torch::optim::Optimizer& optimizer, int64_t steps_per_epoch) {

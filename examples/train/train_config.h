@@ -9,7 +9,8 @@ namespace gradus {
 namespace examples {
 
 struct OptimizerConfig {
-  std::string name = "adam";  // sgd, adam, adamw, adagrad, rmsprop, adadelta, adamax, radam, rprop, nadam, asgd
+  // sgd, adam, adamw, adagrad, rmsprop, adadelta, adamax, radam, rprop, nadam, asgd, adafactor
+  std::string name = "adam";
   std::optional<double> lr;   // default: the optimizer's own (SGD: 0.01)
   double momentum = 0, dampening = 0, weight_decay = 0;
   bool nesterov = false, amsgrad = false, centered = false, maximize = false, decoupled_weight_decay = false;
@@ -20,6 +21,7 @@ struct OptimizerConfig {
   double rho = 0.9, lr_decay = 0, initial_accumulator_value = 0;
   double momentum_decay = 4e-3;    // NAdam
   double lambd = 1e-4, t0 = 1e6;  // ASGD
+  double beta2_decay = -0.8, d = 1.0, eps2 = 1e-3;  // Adafactor
 };
 
 struct SchedulerConfig {

@@ -1,6 +1,7 @@
 #pragma once
 // Everything gradus offers. Each class also has its own header.
 #include <gradus/optim/adadelta.h>
+#include <gradus/optim/adafactor.h>
 #include <gradus/optim/adagrad.h>
 #include <gradus/optim/adam.h>
 #include <gradus/optim/adamax.h>

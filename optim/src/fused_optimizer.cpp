@@ -63,6 +63,10 @@ void ArchiveWriter::operator()(const char* key, const std::tuple<double, double>
   archive.write(std::string(key) + "_0", c10::IValue(std::get<0>(value)));
   archive.write(std::string(key) + "_1", c10::IValue(std::get<1>(value)));
 }
+void ArchiveWriter::operator()(const char* key, const std::tuple<std::optional<double>, double>& value) const {
+  if (std::get<0>(value)) archive.write(std::string(key) + "_0", c10::IValue(*std::get<0>(value)));
+  archive.write(std::string(key) + "_1", c10::IValue(std::get<1>(value)));
+}
 void ArchiveWriter::operator()(const char* key, const at::Tensor& value) const {
   if (value.defined()) archive.write(key, value, /*is_buffer=*/true);
 }
@@ -83,6 +87,12 @@ void ArchiveReader::optional(const char* key, c10::optional<double>& value) cons
 }
 void ArchiveReader::operator()(const char* key, std::tuple<double, double>& value) const {
   value = std::make_tuple(read_required(archive, std::string(key) + "_0").toDouble(),
+                          read_required(archive, std::string(key) + "_1").toDouble());
+}
+void ArchiveReader::operator()(const char* key, std::tuple<std::optional<double>, double>& value) const {
+  c10::IValue first;
+  const bool has_first = archive.try_read(std::string(key) + "_0", first);
+  value = std::make_tuple(has_first ? std::optional<double>(first.toDouble()) : std::nullopt,
                           read_required(archive, std::string(key) + "_1").toDouble());
 }
 void ArchiveReader::operator()(const char* key, at::Tensor& value) const {

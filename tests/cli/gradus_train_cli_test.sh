@@ -47,11 +47,12 @@ if "$train" --optimizer adadelta --impl builtin --data-dir "$mnist" >"$work/adad
 grep -q "LibTorch has no built-in Adadelta" "$work/adadelta.txt" || fail "adadelta message"
 
 # The optimizers LibTorch lacks train from the command line too.
-# ASGD is plain SGD until it averages: it gets more steps.
-for opt in adamax radam rprop nadam asgd; do
+# ASGD (plain SGD until it averages) and Adafactor (relative steps) get more steps.
+for opt in adamax radam rprop nadam asgd adafactor; do
   extra=(--lr 0.01 --epochs 1); [[ $opt == radam ]] && extra+=(--weight-decay 0.01 --decoupled-weight-decay)
   [[ $opt == nadam ]] && extra=(--lr 0.005 --epochs 1 --momentum-decay 0.005)
   [[ $opt == asgd ]] && extra=(--lr 0.05 --epochs 4 --t0 20 --lambd 0.001)
+  [[ $opt == adafactor ]] && extra=(--lr 0.05 --epochs 2 --beta2-decay -0.8 --d 1)
   "$train" --dataset mnist --data-dir "$mnist" --model mlp --train-limit 2000 --test-limit 500 \
     --optimizer $opt "${extra[@]}" >"$work/$opt.txt" 2>&1 || { cat "$work/$opt.txt"; fail "$opt run"; }
   grep "test accuracy" "$work/$opt.txt" | tail -1 | grep -Eq "test accuracy[^0-9]*(8|9)[0-9]\." ||

@@ -7,10 +7,12 @@ namespace testing {
 namespace {
 
 template <class Optimizer, class Options>
-OptimizerFactory factory(const std::string& name, Options options) {
-  return {name, [options](GroupList groups) -> std::unique_ptr<optim::FusedOptimizer> {
+OptimizerFactory factory(const std::string& name, Options options, bool float_math = true) {
+  return {name,
+          [options](GroupList groups) -> std::unique_ptr<optim::FusedOptimizer> {
             return std::make_unique<Optimizer>(std::move(groups), options);
-          }};
+          },
+          float_math};
 }
 
 }  // namespace
@@ -35,6 +37,8 @@ std::vector<OptimizerFactory> all_optimizers() {
       factory<optim::NAdam>("gradus::optim::NAdam",
                             optim::NAdamOptions(0.01).weight_decay(0.01).momentum_decay(0.01)),
       factory<optim::ASGD>("gradus::optim::ASGD", optim::ASGDOptions(0.05).lambd(1e-3).t0(20).weight_decay(0.01)),
+      factory<optim::Adafactor>("gradus::optim::Adafactor",
+                                optim::AdafactorOptions(0.02).beta2_decay(-0.6).weight_decay(0.01), false),
   };
 }
 

@@ -16,6 +16,9 @@ using GroupList = std::vector<torch::optim::OptimizerParamGroup>;
 struct OptimizerFactory {
   std::string name;  // e.g. "gradus::optim::Adam"
   std::function<std::unique_ptr<optim::FusedOptimizer>(GroupList)> make;
+  // false: ATen operations in the parameters' dtype (Adafactor, as PyTorch),
+  // not a fused kernel's float math for half and bfloat16 parameters.
+  bool float_math = true;
 };
 
 std::vector<OptimizerFactory> all_optimizers();

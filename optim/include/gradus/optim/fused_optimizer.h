@@ -10,6 +10,7 @@
 #include <c10/util/Optional.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -53,6 +54,7 @@ struct ArchiveWriter {
   void operator()(const char* key, double value) const;
   void operator()(const char* key, bool value) const;
   void operator()(const char* key, const std::tuple<double, double>& value) const;
+  void operator()(const char* key, const std::tuple<std::optional<double>, double>& value) const;  // unset: no _0
   void operator()(const char* key, const at::Tensor& value) const;  // undefined: skipped
 };
 
@@ -61,6 +63,7 @@ struct ArchiveReader {
   void operator()(const char* key, double& value) const;
   void operator()(const char* key, bool& value) const;
   void operator()(const char* key, std::tuple<double, double>& value) const;
+  void operator()(const char* key, std::tuple<std::optional<double>, double>& value) const;
   void operator()(const char* key, at::Tensor& value) const;  // missing: left undefined
   void optional(const char* key, bool& value) const;  // missing: left as it is
   void optional(const char* key, c10::optional<double>& value) const;  // missing: nullopt
