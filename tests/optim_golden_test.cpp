@@ -6,6 +6,8 @@
 #include <gradus/gradus.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <optional>
@@ -87,6 +89,17 @@ std::unique_ptr<torch::optim::OptimizerOptions> options_for(const std::string& k
         .lambd(option_or(o, "lambd", 1e-4)).alpha(option_or(o, "alpha", 0.75)).t0(option_or(o, "t0", 1e6))
         .weight_decay(option_or(o, "weight_decay", 0)).maximize(flag(o, "maximize")));
   }
+  if (kind == "muon") {
+    static const char* const kAdjustLrFns[] = {"original", "match_rms_adamw", "spectral_unclamped"};
+    return std::make_unique<optim::MuonOptions>(optim::MuonOptions(option_or(o, "lr", 1e-3))
+        .weight_decay(option_or(o, "weight_decay", 0.1)).momentum(option_or(o, "momentum", 0.95))
+        .nesterov(flag(o, "nesterov")).eps(option_or(o, "eps", 1e-7))
+        .ns_coefficients(std::make_tuple(option_or(o, "ns_coefficients_0", 3.4445),
+                                         option_or(o, "ns_coefficients_1", -4.775),
+                                         option_or(o, "ns_coefficients_2", 2.0315)))
+        .ns_steps(static_cast<int64_t>(option_or(o, "ns_steps", 5)))
+        .adjust_lr_fn(kAdjustLrFns[static_cast<int>(option_or(o, "adjust_lr_fn", 0))]));
+  }
   if (kind == "adafactor") {
     const std::optional<double> eps1 = o.count("eps_0") ? std::optional<double>(o.at("eps_0")) : std::nullopt;
     return std::make_unique<optim::AdafactorOptions>(optim::AdafactorOptions(option_or(o, "lr", 1e-2))
@@ -103,8 +116,9 @@ std::unique_ptr<torch::optim::Optimizer> build(std::vector<torch::optim::Optimiz
 }
 
 // Which params (w1, b1, w2, b2) each group holds, by the number of groups:
-// GROUP_PARAMS in the script.
-std::vector<std::vector<size_t>> group_params(size_t groups) {
+// GROUP_PARAMS in the script (MUON_GROUP_PARAMS: Muon takes 2-D ones only).
+std::vector<std::vector<size_t>> group_params(size_t groups, const std::string& kind) {
+  if (kind == "muon") return groups == 1 ? std::vector<std::vector<size_t>>{{0, 2}} : std::vector<std::vector<size_t>>{{0}, {2}};
   if (groups == 1) return {{0, 1, 2, 3}};
   if (groups == 2) return {{0, 1}, {2, 3}};
   if (groups == 3) return {{0}, {1}, {2, 3}};
@@ -114,7 +128,7 @@ std::vector<std::vector<size_t>> group_params(size_t groups) {
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const GoldenCase& c,
                                                         const std::vector<at::Tensor>& params) {
   std::vector<torch::optim::OptimizerParamGroup> groups;
-  const auto split = group_params(c.groups.size());
+  const auto split = group_params(c.groups.size(), c.kind);
   for (size_t g = 0; g < split.size(); ++g) {
     std::vector<at::Tensor> held;
     for (size_t i : split[g]) held.push_back(params[i]);
@@ -132,13 +146,14 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const GoldenCase& c,
   if (c.kind == "nadam") return build<optim::NAdam, optim::NAdamOptions>(std::move(groups), *defaults);
   if (c.kind == "asgd") return build<optim::ASGD, optim::ASGDOptions>(std::move(groups), *defaults);
   if (c.kind == "adafactor") return build<optim::Adafactor, optim::AdafactorOptions>(std::move(groups), *defaults);
+  if (c.kind == "muon") return build<optim::Muon, optim::MuonOptions>(std::move(groups), *defaults);
   return build<optim::Adadelta, optim::AdadeltaOptions>(std::move(groups), *defaults);
 }
 
 // A group that maximizes gets the gradient of -loss (as in the script).
 std::vector<bool> negated_params(const GoldenCase& c) {
   std::vector<bool> negate(4);
-  const auto split = group_params(c.groups.size());
+  const auto split = group_params(c.groups.size(), c.kind);
   for (size_t g = 0; g < split.size(); ++g) {
     for (size_t i : split[g]) negate[i] = flag(c.groups[g], "maximize");
   }
@@ -166,6 +181,62 @@ at::Tensor asgd_trajectory(optim::ASGD& optimizer, const std::vector<at::Tensor>
   return at::stack(rows);
 }
 
+// Elements [begin, end) of each param in a flattened row.
+std::vector<std::pair<int64_t, int64_t>> param_spans(const std::vector<at::Tensor>& params) {
+  std::vector<std::pair<int64_t, int64_t>> spans;
+  int64_t at = 0;
+  for (const auto& p : params) {
+    spans.emplace_back(at, at + p.numel());
+    at += p.numel();
+  }
+  return spans;
+}
+
+// Muon orthogonalises in bfloat16, so a trajectory is chaotic at 1e-11: it
+// is compared step by step. Each step starts from the recorded parameters
+// and momentum buffers of the step before (the script's rows: every param,
+// then the buffers of w1 and w2). Returns the worst error of a moved
+// parameter against the recorded step, relative to that step's largest
+// change, and checks the buffers (double math) to 1e-10.
+double muon_worst_step(const GoldenCase& c, const Problem& problem, std::vector<at::Tensor>& params,
+                       optim::Muon& muon) {
+  const auto spans = param_spans(params);
+  const std::vector<size_t> moved = {0, 2};
+  double worst = 0;
+  for (int64_t s = 0; s < c.rows.size(0); ++s) {
+    if (s > 0) {
+      const at::Tensor row = c.rows[s - 1];
+      for (size_t i = 0; i < params.size(); ++i) {
+        params[i].detach().copy_(row.slice(0, spans[i].first, spans[i].second).view_as(params[i]));
+      }
+      int64_t at = spans.back().second;
+      for (size_t i : moved) {
+        auto& state = static_cast<optim::MuonParamState&>(*muon.state_of(params[i]));
+        state.momentum_buffer().copy_(row.slice(0, at, at + params[i].numel()).view_as(params[i]));
+        at += params[i].numel();
+      }
+    }
+    problem.set_grads(params, s);
+    std::vector<at::Tensor> before;
+    for (size_t i : moved) before.push_back(params[i].detach().clone());
+    muon.step();
+    const at::Tensor row = c.rows[s];
+    int64_t at = spans.back().second;
+    for (size_t k = 0; k < moved.size(); ++k) {
+      const size_t i = moved[k];
+      const at::Tensor expected = row.slice(0, spans[i].first, spans[i].second).view_as(params[i]);
+      const double change = (expected - before[k]).abs().max().item<double>();
+      worst = std::max(worst, (params[i] - expected).abs().max().item<double>() / change);
+      const at::Tensor buffer = row.slice(0, at, at + params[i].numel()).view_as(params[i]);
+      at += params[i].numel();
+      const auto& state = static_cast<optim::MuonParamState&>(*muon.state_of(params[i]));
+      EXPECT_LE(max_relative_diff(state.momentum_buffer().reshape({1, -1}), buffer.reshape({1, -1})), 1e-10)
+          << "momentum buffer at step " << s;
+    }
+  }
+  return worst;
+}
+
 class PythonGolden : public ::testing::TestWithParam<GoldenCase> {};
 
 TEST_P(PythonGolden, FollowsTheTrajectory) {
@@ -174,6 +245,12 @@ TEST_P(PythonGolden, FollowsTheTrajectory) {
   auto params = problem.initial_params(at::kDouble);
   auto optimizer = make_optimizer(c, params);
   ASSERT_GE(c.rows.size(0), 200);
+  if (c.kind == "muon") {
+    const double worst = muon_worst_step(c, problem, params, static_cast<optim::Muon&>(*optimizer));
+    std::printf("%s: worst step error %.2e of the step's largest change\n", c.name.c_str(), worst);
+    EXPECT_LE(worst, 2e-2) << "bfloat16 rounding is 2^-8 = 3.9e-3 per element";
+    return;
+  }
   at::Tensor actual =
       c.kind == "asgd"
           ? asgd_trajectory(static_cast<optim::ASGD&>(*optimizer), params, problem, c.rows.size(0), negated_params(c))
@@ -187,10 +264,11 @@ INSTANTIATE_TEST_SUITE_P(Torch, PythonGolden, ::testing::ValuesIn(golden_cases()
 TEST(PythonGoldenFile, CoversEveryOptimizerWithTwoAndThreeGroups) {
   std::map<std::string, std::set<size_t>> group_counts;
   for (const auto& c : golden_cases()) group_counts[c.kind].insert(c.groups.size());
-  EXPECT_EQ(group_counts.size(), 12u) << "every optimizer has golden cases (SGD, Adam, AdamW, Adagrad, RMSprop, "
-                                         "Adadelta, Adamax, RAdam, Rprop, NAdam, ASGD, Adafactor)";
+  EXPECT_EQ(group_counts.size(), 13u) << "every optimizer has golden cases (SGD, Adam, AdamW, Adagrad, RMSprop, "
+                                         "Adadelta, Adamax, RAdam, Rprop, NAdam, ASGD, Adafactor, Muon)";
   for (const auto& [kind, counts] : group_counts) {
-    EXPECT_TRUE(counts.count(2) && counts.count(3)) << kind << " lacks a two- or three-group case";
+    // Muon has two 2-D params in the problem: no three groups.
+    EXPECT_TRUE(counts.count(2) && (counts.count(3) || kind == "muon")) << kind << " lacks a two- or three-group case";
   }
 }
 

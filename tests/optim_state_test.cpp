@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "support/expect_error.h"
 #include "support/optimizer_zoo.h"
 #include "support/trajectory.h"
 
@@ -349,6 +350,76 @@ TEST(Adafactor, FactoredStateOfA4096By4096WeightAgainstAdam) {
               static_cast<long long>(factored), static_cast<long long>(full), double(full) / double(factored));
   EXPECT_EQ(factored, (4096 + 4096) * 4 + 4);  // row_var, col_var, step
   EXPECT_EQ(full, 2 * 4096 * 4096 * 4 + 4);    // exp_avg, exp_avg_sq, step
+}
+
+}  // namespace
+}  // namespace testing
+}  // namespace gradus
+
+namespace gradus {
+namespace testing {
+namespace {
+
+// Muon takes the 2-D weights (w1, w2); AdamW the biases, in the same loop:
+// the way the README gives for models with other parameters.
+struct MuonWithAdamW {
+  std::vector<at::Tensor> params;
+  optim::Muon muon;
+  optim::AdamW adamw;
+  explicit MuonWithAdamW(std::vector<at::Tensor> p)
+      : params(std::move(p)),
+        muon(std::vector<at::Tensor>{params[0], params[2]}, optim::MuonOptions(0.02)),
+        adamw(std::vector<at::Tensor>{params[1], params[3]}, optim::AdamWOptions(0.01)) {}
+  at::Tensor run(const Problem& problem, int64_t steps, int64_t first) {
+    std::vector<at::Tensor> rows;
+    for (int64_t s = first; s < first + steps; ++s) {
+      problem.set_grads(params, s);
+      muon.step();
+      adamw.step();
+      rows.push_back(flatten(params));
+    }
+    return at::stack(rows);
+  }
+};
+
+TEST(Muon, WithAdamWForTheRestTrainsAndResumesExactly) {
+  const Problem problem;
+  MuonWithAdamW straight(problem.initial_params());
+  const double loss_before = problem.loss(straight.params, 0).item<double>();
+  straight.run(problem, 100, 0);
+  const at::Tensor expected = straight.run(problem, 100, 100);
+  EXPECT_LT(problem.loss(straight.params, 0).item<double>(), loss_before) << "trained";
+
+  MuonWithAdamW before(problem.initial_params());
+  before.run(problem, 100, 0);
+  const auto muon_file = temp_file("gradus_muon"), adamw_file = temp_file("gradus_muon_adamw");
+  torch::save(before.muon, muon_file.string());
+  torch::save(before.adamw, adamw_file.string());
+  MuonWithAdamW after(clone_params(before.params));
+  torch::load(after.muon, muon_file.string());
+  torch::load(after.adamw, adamw_file.string());
+  fs::remove(muon_file);
+  fs::remove(adamw_file);
+  EXPECT_TRUE(at::equal(after.run(problem, 100, 100), expected));
+}
+
+TEST(Muon, RefusesWhatPyTorchRefuses) {
+  const Problem problem;
+  auto params = problem.initial_params();
+  expect_error([&] { optim::Muon(params, optim::MuonOptions(0.02)); },
+               {"Muon only supports 2-D parameters", "param 1 of param group 0", "[3]", "AdamW"});
+  const std::vector<at::Tensor> weights{params[0], params[2]};
+  expect_error([&] { optim::Muon(weights, optim::MuonOptions(0.02).adjust_lr_fn("rms")); },
+               {"adjust_lr_fn 'rms' is not supported"});
+  expect_error([&] { optim::Muon(weights, optim::MuonOptions(0.02).ns_steps(100)); }, {"ns_steps", "100"});
+  expect_error([&] { optim::Muon(weights, optim::MuonOptions(0.02).momentum(-0.5)); },
+               {"momentum should be >= 0 but is: -0.5"});
+  optim::Muon muon(weights, optim::MuonOptions(0.02));
+  muon.add_param_group(torch::optim::OptimizerParamGroup({params[1]}));
+  problem.set_grads(params, 0);
+  const at::Tensor w1 = params[0].detach().clone();
+  expect_error([&] { muon.step(); }, {"Muon only supports 2-D parameters"});
+  EXPECT_TRUE(at::equal(params[0], w1));  // nothing moved
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <gradus/optim/adamax.h>
 #include <gradus/optim/adamw.h>
 #include <gradus/optim/asgd.h>
+#include <gradus/optim/muon.h>
 #include <gradus/optim/nadam.h>
 #include <gradus/optim/radam.h>
 #include <gradus/ops/fused_step.h>

@@ -67,6 +67,15 @@ void ArchiveWriter::operator()(const char* key, const std::tuple<std::optional<d
   if (std::get<0>(value)) archive.write(std::string(key) + "_0", c10::IValue(*std::get<0>(value)));
   archive.write(std::string(key) + "_1", c10::IValue(std::get<1>(value)));
 }
+void ArchiveWriter::operator()(const char* key, const std::tuple<double, double, double>& value) const {
+  archive.write(std::string(key) + "_0", c10::IValue(std::get<0>(value)));
+  archive.write(std::string(key) + "_1", c10::IValue(std::get<1>(value)));
+  archive.write(std::string(key) + "_2", c10::IValue(std::get<2>(value)));
+}
+void ArchiveWriter::operator()(const char* key, int64_t value) const { archive.write(key, c10::IValue(value)); }
+void ArchiveWriter::operator()(const char* key, const std::string& value) const {
+  archive.write(key, c10::IValue(value));
+}
 void ArchiveWriter::operator()(const char* key, const at::Tensor& value) const {
   if (value.defined()) archive.write(key, value, /*is_buffer=*/true);
 }
@@ -94,6 +103,15 @@ void ArchiveReader::operator()(const char* key, std::tuple<std::optional<double>
   const bool has_first = archive.try_read(std::string(key) + "_0", first);
   value = std::make_tuple(has_first ? std::optional<double>(first.toDouble()) : std::nullopt,
                           read_required(archive, std::string(key) + "_1").toDouble());
+}
+void ArchiveReader::operator()(const char* key, std::tuple<double, double, double>& value) const {
+  value = std::make_tuple(read_required(archive, std::string(key) + "_0").toDouble(),
+                          read_required(archive, std::string(key) + "_1").toDouble(),
+                          read_required(archive, std::string(key) + "_2").toDouble());
+}
+void ArchiveReader::operator()(const char* key, int64_t& value) const { value = read_required(archive, key).toInt(); }
+void ArchiveReader::operator()(const char* key, std::string& value) const {
+  value = read_required(archive, key).toStringRef();
 }
 void ArchiveReader::operator()(const char* key, at::Tensor& value) const {
   at::Tensor read;

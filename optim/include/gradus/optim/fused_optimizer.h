@@ -55,6 +55,9 @@ struct ArchiveWriter {
   void operator()(const char* key, bool value) const;
   void operator()(const char* key, const std::tuple<double, double>& value) const;
   void operator()(const char* key, const std::tuple<std::optional<double>, double>& value) const;  // unset: no _0
+  void operator()(const char* key, const std::tuple<double, double, double>& value) const;
+  void operator()(const char* key, int64_t value) const;
+  void operator()(const char* key, const std::string& value) const;
   void operator()(const char* key, const at::Tensor& value) const;  // undefined: skipped
 };
 
@@ -64,6 +67,9 @@ struct ArchiveReader {
   void operator()(const char* key, bool& value) const;
   void operator()(const char* key, std::tuple<double, double>& value) const;
   void operator()(const char* key, std::tuple<std::optional<double>, double>& value) const;
+  void operator()(const char* key, std::tuple<double, double, double>& value) const;
+  void operator()(const char* key, int64_t& value) const;
+  void operator()(const char* key, std::string& value) const;
   void operator()(const char* key, at::Tensor& value) const;  // missing: left undefined
   void optional(const char* key, bool& value) const;  // missing: left as it is
   void optional(const char* key, c10::optional<double>& value) const;  // missing: nullopt
@@ -196,6 +202,9 @@ class FusedOptimizer : public torch::optim::Optimizer {
   // LibTorch 2.x rebuilds a group's options from the defaults and merges back
   // only the fields of LibTorch's own option types, losing gradus's.
   void add_param_group(const OptimizerParamGroup& param_group);
+  // The state of `param` (e.g. an AdamParamState), or null before its first
+  // step: what Python reads as optimizer.state[param], on any LibTorch.
+  OptimizerParamState* state_of(const at::Tensor& param) { return find_state(param); }
 
  protected:
   FusedOptimizer(std::vector<OptimizerParamGroup> param_groups,
