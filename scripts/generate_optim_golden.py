@@ -45,10 +45,26 @@ def problem():
 
 
 def initial_params():
-    def fill(rows, cols, phase):
-        return torch.tensor([[0.5 * math.sin(phase + 1.3 * (cols * i + j)) for j in range(cols)]
-                             for i in range(rows)], dtype=torch.float64)
     return [fill(4, 3, 0.0), fill(1, 3, 1.0).reshape(3), fill(3, 2, 2.0), fill(1, 2, 3.0).reshape(2)]
+
+
+def fill(rows, cols, phase):
+    return torch.tensor([[0.5 * math.sin(phase + 1.3 * (cols * i + j)) for j in range(cols)]
+                         for i in range(rows)], dtype=torch.float64)
+
+
+def embedding_tables():
+    """SparseAdam's problem: two embedding tables whose rows get sparse gradients."""
+    return [fill(10, 3, 0.5), fill(6, 2, 1.5)]
+
+
+def sparse_grad(table, step, t):
+    """Table t's gradient at `step`: three rows, one of them twice (coalescing sums it)."""
+    rows, cols = table.shape
+    index = [(3 * step + t) % rows, (7 * step + 1) % rows, (3 * step + t) % rows]
+    values = torch.tensor([[math.cos(0.1 * (3 * step + k) + 0.7 * j + t) * (1 + 0.1 * k) for j in range(cols)]
+                           for k in range(3)], dtype=torch.float64)
+    return torch.sparse_coo_tensor([index], values, table.shape, check_invariants=True)
 
 
 def loss_at(params, step, x, y):
@@ -64,6 +80,7 @@ OPTIMIZERS = {
     "adadelta": torch.optim.Adadelta, "adamax": torch.optim.Adamax,
     "radam": torch.optim.RAdam, "rprop": torch.optim.Rprop, "nadam": torch.optim.NAdam,
     "asgd": torch.optim.ASGD, "adafactor": torch.optim.Adafactor, "muon": torch.optim.Muon,
+    "sparse_adam": torch.optim.SparseAdam,
 }
 
 # Which params each group holds, by the number of groups (params are
@@ -71,6 +88,8 @@ OPTIMIZERS = {
 GROUP_PARAMS = {1: [[0, 1, 2, 3]], 2: [[0, 1], [2, 3]], 3: [[0], [1], [2, 3]]}
 # Muon takes 2-D parameters only: w1 and w2 (b1 and b2 stay where they start).
 MUON_GROUP_PARAMS = {1: [[0, 2]], 2: [[0], [2]]}
+# SparseAdam's params are the two tables of embedding_tables().
+TABLE_GROUP_PARAMS = {1: [[0, 1]], 2: [[0], [1]]}
 # adjust_lr_fn's values, written by index (the fixture holds numbers).
 ADJUST_LR_FNS = ["original", "match_rms_adamw", "spectral_unclamped"]
 
@@ -162,6 +181,9 @@ CASES = [
      [dict(lr=0.02, momentum=0.9, nesterov=False, adjust_lr_fn="match_rms_adamw")]),
     ("muon_ns_steps_eps_spectral", "muon",
      [dict(lr=0.01, ns_steps=3, eps=1e-6, weight_decay=0.0, adjust_lr_fn="spectral_unclamped")]),
+    ("sparse_adam_default", "sparse_adam", [{}]),
+    ("sparse_adam_betas_eps_maximize", "sparse_adam", [dict(lr=0.01, betas=(0.8, 0.99), eps=1e-6, maximize=True)]),
+    ("sparse_adam_two_groups", "sparse_adam", [dict(lr=0.01), dict(lr=0.003, betas=(0.85, 0.95))]),
     ("muon_two_groups", "muon",
      [dict(lr=0.02, adjust_lr_fn="original"), dict(lr=0.01, momentum=0.8, ns_coefficients=(3.0, -4.0, 2.0))]),
 ]
@@ -183,15 +205,20 @@ def complete(optimizer, options):
 def run_case(optimizer, groups, perturbation=0.0):
     groups = [complete(optimizer, g) for g in groups]
     x, y = problem()
-    params = [(p * (1 + perturbation)).requires_grad_() for p in initial_params()]
-    split = (MUON_GROUP_PARAMS if optimizer == "muon" else GROUP_PARAMS)[len(groups)]
+    sparse = optimizer == "sparse_adam"
+    start = embedding_tables() if sparse else initial_params()
+    params = [(p * (1 + perturbation)).requires_grad_() for p in start]
+    split = {"muon": MUON_GROUP_PARAMS, "sparse_adam": TABLE_GROUP_PARAMS}.get(optimizer, GROUP_PARAMS)[len(groups)]
     param_groups = [dict(params=[params[i] for i in held], **options) for held, options in zip(split, groups)]
     group_of = {i: g for g, held in enumerate(split) for i in held}
     # The first group's options are also the constructor defaults, as in the C++ test.
     opt = OPTIMIZERS[optimizer](param_groups, **groups[0])
     rows = []
     for step in range(STEPS):
-        grads = torch.autograd.grad(loss_at(params, step, x, y), params)
+        if sparse:
+            grads = [sparse_grad(p, step, t) for t, p in enumerate(params)]
+        else:
+            grads = torch.autograd.grad(loss_at(params, step, x, y), params)
         for i, (p, g) in enumerate(zip(params, grads)):
             maximize = i in group_of and groups[group_of[i]].get("maximize", False)
             p.grad = -g if maximize else g  # maximize: objective -loss

@@ -3,10 +3,12 @@
 // Adadelta, Adamax, RAdam, Rprop, NAdam, ASGD and Adafactor (which LibTorch lacks; for ASGD
 // its averaged parameters too), maximize, and two and three param groups
 // with options of their own. One test per case.
+#include <ATen/ATen.h>
 #include <gradus/gradus.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -89,6 +91,11 @@ std::unique_ptr<torch::optim::OptimizerOptions> options_for(const std::string& k
         .lambd(option_or(o, "lambd", 1e-4)).alpha(option_or(o, "alpha", 0.75)).t0(option_or(o, "t0", 1e6))
         .weight_decay(option_or(o, "weight_decay", 0)).maximize(flag(o, "maximize")));
   }
+  if (kind == "sparse_adam") {
+    return std::make_unique<optim::SparseAdamOptions>(optim::SparseAdamOptions(option_or(o, "lr", 1e-3))
+        .betas(std::make_tuple(option_or(o, "beta1", 0.9), option_or(o, "beta2", 0.999)))
+        .eps(option_or(o, "eps", 1e-8)).maximize(flag(o, "maximize")));
+  }
   if (kind == "muon") {
     static const char* const kAdjustLrFns[] = {"original", "match_rms_adamw", "spectral_unclamped"};
     return std::make_unique<optim::MuonOptions>(optim::MuonOptions(option_or(o, "lr", 1e-3))
@@ -118,6 +125,7 @@ std::unique_ptr<torch::optim::Optimizer> build(std::vector<torch::optim::Optimiz
 // Which params (w1, b1, w2, b2) each group holds, by the number of groups:
 // GROUP_PARAMS in the script (MUON_GROUP_PARAMS: Muon takes 2-D ones only).
 std::vector<std::vector<size_t>> group_params(size_t groups, const std::string& kind) {
+  if (kind == "sparse_adam") return groups == 1 ? std::vector<std::vector<size_t>>{{0, 1}} : std::vector<std::vector<size_t>>{{0}, {1}};
   if (kind == "muon") return groups == 1 ? std::vector<std::vector<size_t>>{{0, 2}} : std::vector<std::vector<size_t>>{{0}, {2}};
   if (groups == 1) return {{0, 1, 2, 3}};
   if (groups == 2) return {{0, 1}, {2, 3}};
@@ -147,6 +155,7 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const GoldenCase& c,
   if (c.kind == "asgd") return build<optim::ASGD, optim::ASGDOptions>(std::move(groups), *defaults);
   if (c.kind == "adafactor") return build<optim::Adafactor, optim::AdafactorOptions>(std::move(groups), *defaults);
   if (c.kind == "muon") return build<optim::Muon, optim::MuonOptions>(std::move(groups), *defaults);
+  if (c.kind == "sparse_adam") return build<optim::SparseAdam, optim::SparseAdamOptions>(std::move(groups), *defaults);
   return build<optim::Adadelta, optim::AdadeltaOptions>(std::move(groups), *defaults);
 }
 
@@ -177,6 +186,45 @@ at::Tensor asgd_trajectory(optim::ASGD& optimizer, const std::vector<at::Tensor>
     for (const auto& p : params) row.push_back(p.detach().reshape(-1));
     for (const auto& p : params) row.push_back(optimizer.ax(p).reshape(-1));
     rows.push_back(at::cat(row));
+  }
+  return at::stack(rows);
+}
+
+// SparseAdam's problem (embedding_tables() and sparse_grad() in the script):
+// two tables, each step a gradient on three rows, one of them twice.
+at::Tensor table(int64_t rows, int64_t cols, double phase) {
+  at::Tensor t = at::empty({rows, cols}, at::kDouble);
+  for (int64_t i = 0; i < rows; ++i) {
+    for (int64_t j = 0; j < cols; ++j) t[i][j] = 0.5 * std::sin(phase + 1.3 * double(cols * i + j));
+  }
+  return t.set_requires_grad(true);
+}
+
+at::Tensor sparse_grad(const at::Tensor& table, int64_t step, int64_t t) {
+  const int64_t rows = table.size(0), cols = table.size(1);
+  at::Tensor index = at::empty({1, 3}, at::kLong);
+  index[0][0] = (3 * step + t) % rows;
+  index[0][1] = (7 * step + 1) % rows;
+  index[0][2] = (3 * step + t) % rows;
+  at::Tensor values = at::empty({3, cols}, at::kDouble);
+  for (int64_t k = 0; k < 3; ++k) {
+    for (int64_t j = 0; j < cols; ++j) {
+      values[k][j] = std::cos(0.1 * double(3 * step + k) + 0.7 * double(j) + double(t)) * (1 + 0.1 * double(k));
+    }
+  }
+  return at::sparse_coo_tensor(index, values, table.sizes());
+}
+
+at::Tensor sparse_trajectory(torch::optim::Optimizer& optimizer, std::vector<at::Tensor>& tables, int64_t steps,
+                             const std::vector<bool>& negate) {
+  std::vector<at::Tensor> rows;
+  for (int64_t s = 0; s < steps; ++s) {
+    for (size_t t = 0; t < tables.size(); ++t) {
+      const at::Tensor g = sparse_grad(tables[t], s, static_cast<int64_t>(t));
+      tables[t].mutable_grad() = negate[t] ? g.neg() : g;
+    }
+    optimizer.step();
+    rows.push_back(flatten(tables));
   }
   return at::stack(rows);
 }
@@ -242,9 +290,15 @@ class PythonGolden : public ::testing::TestWithParam<GoldenCase> {};
 TEST_P(PythonGolden, FollowsTheTrajectory) {
   const GoldenCase& c = GetParam();
   const Problem problem;
-  auto params = problem.initial_params(at::kDouble);
+  auto params = c.kind == "sparse_adam" ? std::vector<at::Tensor>{table(10, 3, 0.5), table(6, 2, 1.5)}
+                                        : problem.initial_params(at::kDouble);
   auto optimizer = make_optimizer(c, params);
   ASSERT_GE(c.rows.size(0), 200);
+  if (c.kind == "sparse_adam") {
+    EXPECT_LE(max_relative_diff(sparse_trajectory(*optimizer, params, c.rows.size(0), negated_params(c)), c.rows),
+              1e-10);
+    return;
+  }
   if (c.kind == "muon") {
     const double worst = muon_worst_step(c, problem, params, static_cast<optim::Muon&>(*optimizer));
     std::printf("%s: worst step error %.2e of the step's largest change\n", c.name.c_str(), worst);
@@ -264,11 +318,12 @@ INSTANTIATE_TEST_SUITE_P(Torch, PythonGolden, ::testing::ValuesIn(golden_cases()
 TEST(PythonGoldenFile, CoversEveryOptimizerWithTwoAndThreeGroups) {
   std::map<std::string, std::set<size_t>> group_counts;
   for (const auto& c : golden_cases()) group_counts[c.kind].insert(c.groups.size());
-  EXPECT_EQ(group_counts.size(), 13u) << "every optimizer has golden cases (SGD, Adam, AdamW, Adagrad, RMSprop, "
-                                         "Adadelta, Adamax, RAdam, Rprop, NAdam, ASGD, Adafactor, Muon)";
+  EXPECT_EQ(group_counts.size(), 14u) << "every optimizer has golden cases (SGD, Adam, AdamW, Adagrad, RMSprop, "
+                                         "Adadelta, Adamax, RAdam, Rprop, NAdam, ASGD, Adafactor, Muon, SparseAdam)";
   for (const auto& [kind, counts] : group_counts) {
-    // Muon has two 2-D params in the problem: no three groups.
-    EXPECT_TRUE(counts.count(2) && (counts.count(3) || kind == "muon")) << kind << " lacks a two- or three-group case";
+    // Muon's problem has two 2-D params, SparseAdam's two tables: no three groups.
+    EXPECT_TRUE(counts.count(2) && (counts.count(3) || kind == "muon" || kind == "sparse_adam"))
+        << kind << " lacks a two- or three-group case";
   }
 }
 

@@ -2,8 +2,10 @@
 // gradus optimizer.
 #include <gradus/gradus.h>
 #include <gtest/gtest.h>
+#include <torch/nn/modules/embedding.h>
 #include <torch/optim/adam.h>
 #include <torch/serialize.h>
+#include <torch/utils.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -420,6 +422,79 @@ TEST(Muon, RefusesWhatPyTorchRefuses) {
   const at::Tensor w1 = params[0].detach().clone();
   expect_error([&] { muon.step(); }, {"Muon only supports 2-D parameters"});
   EXPECT_TRUE(at::equal(params[0], w1));  // nothing moved
+}
+
+}  // namespace
+}  // namespace testing
+}  // namespace gradus
+
+namespace gradus {
+namespace testing {
+namespace {
+
+// SparseAdam on torch::nn::Embedding with sparse(true): it trains, touches
+// only the rows a batch used, and resumes exactly from a saved file.
+struct EmbeddingRegression {
+  torch::nn::Embedding table{torch::nn::EmbeddingOptions(20, 4).sparse(true)};
+  optim::SparseAdam optimizer{table->parameters(), optim::SparseAdamOptions(0.05)};
+  EmbeddingRegression() {
+    torch::NoGradGuard no_grad;
+    table->weight.copy_(at::linspace(-1, 1, 80, at::kFloat).reshape({20, 4}));
+  }
+  // Rows 3s % 20 and (3s + 7) % 20 regress towards sin of their index.
+  double step(int64_t s) {
+    const at::Tensor rows = at::tensor({(3 * s) % 20, (3 * s + 7) % 20}, at::kLong);
+    const at::Tensor target = at::sin(rows.to(at::kFloat)).unsqueeze(1).expand({2, 4});
+    optimizer.zero_grad();
+    at::Tensor loss = (table->forward(rows) - target).pow(2).mean();
+    loss.backward();
+    optimizer.step();
+    return loss.item<double>();
+  }
+};
+
+TEST(SparseAdam, TrainsAnEmbeddingTouchingOnlyItsRowsAndResumesExactly) {
+  EmbeddingRegression model;
+  const at::Tensor start = model.table->weight.detach().clone();
+  model.step(0);  // rows 0 and 7
+  const at::Tensor moved = (model.table->weight.detach() != start).any(1);
+  EXPECT_TRUE(moved[0].item<bool>() && moved[7].item<bool>());
+  EXPECT_EQ(moved.sum().item<int64_t>(), 2) << "only the rows the batch used";
+  double first = 0, last = 0;  // mean losses of steps 1-19 and 150-199
+  for (int64_t s = 1; s < 200; ++s) {
+    const double loss = model.step(s);
+    if (s < 20) first += loss / 19;
+    if (s >= 150) last += loss / 50;
+  }
+  EXPECT_LT(last, first / 10) << "the loss fell tenfold";  // PyTorch's SparseAdam: 0.961 to 0.063
+
+  EmbeddingRegression a, b;
+  for (int64_t s = 0; s < 50; ++s) a.step(s);
+  const auto path = temp_file("gradus_sparse_adam");
+  torch::save(a.optimizer, path.string());
+  {
+    torch::NoGradGuard no_grad;
+    b.table->weight.copy_(a.table->weight);
+  }
+  torch::load(b.optimizer, path.string());
+  fs::remove(path);
+  for (int64_t s = 50; s < 100; ++s) EXPECT_EQ(a.step(s), b.step(s)) << "step " << s;
+  EXPECT_TRUE(at::equal(a.table->weight, b.table->weight));
+}
+
+TEST(SparseAdam, RefusesDenseGradientsAndBadOptionsByName) {
+  at::Tensor w = at::ones({5, 2}, at::kDouble).set_requires_grad(true);
+  optim::SparseAdam sparse_adam({w});
+  w.mutable_grad() = at::ones({5, 2}, at::kDouble);
+  expect_error([&] { sparse_adam.step(); }, {"SparseAdam", "does not support dense gradients", "param 0"});
+  EXPECT_TRUE(at::equal(w, at::ones({5, 2}, at::kDouble)));
+  expect_error([&] { optim::SparseAdam({w}, optim::SparseAdamOptions(0)); }, {"invalid learning rate: 0"});
+  expect_error([&] { optim::SparseAdam({w}, optim::SparseAdamOptions(0.1).eps(0)); }, {"invalid epsilon value: 0"});
+  expect_error([&] { optim::SparseAdam({w}, optim::SparseAdamOptions(0.1).betas(std::make_tuple(0.9, 1.0))); },
+               {"beta parameter at index 1: 1"});
+  optim::Adam adam({w});
+  w.mutable_grad() = at::ones({5, 2}, at::kDouble).to_sparse();
+  expect_error([&] { adam.step(); }, {"does not support sparse gradients"});
 }
 
 }  // namespace

@@ -14,4 +14,5 @@
 #include <gradus/optim/rmsprop.h>
 #include <gradus/optim/rprop.h>
 #include <gradus/optim/sgd.h>
+#include <gradus/optim/sparse_adam.h>
 #include <gradus/schedulers/schedulers.h>

@@ -226,8 +226,9 @@ std::vector<ParamBucket> FusedOptimizer::bucket_group(size_t group_index) const 
     const at::Tensor& param = params[i];
     const at::Tensor& grad = param.grad();
     if (!grad.defined()) continue;  // parameters without a gradient are skipped
-    TORCH_CHECK(!grad.is_sparse(), name_, " does not support sparse gradients (param ", i,
-                " of param group ", group_index, ", shape ", param.sizes(), ")");
+    TORCH_CHECK(grad.is_sparse() == takes_sparse_gradients(), name_, " does not support ",
+                grad.is_sparse() ? "sparse" : "dense", " gradients (param ", i, " of param group ", group_index,
+                ", shape ", param.sizes(), ")", grad.is_sparse() ? "" : "; SparseAdam takes sparse ones only");
     TORCH_CHECK(grad.sizes() == param.sizes() && grad.scalar_type() == param.scalar_type() &&
                     grad.device() == param.device(),
                 name_, ": param ", i, " of param group ", group_index, " is ", param.scalar_type(), " ",

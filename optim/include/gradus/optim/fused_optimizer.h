@@ -215,6 +215,9 @@ class FusedOptimizer : public torch::optim::Optimizer {
   virtual void check_options(const OptimizerOptions& options) const = 0;
   virtual void step_bucket(const OptimizerOptions& options, ParamBucket& bucket) = 0;
   virtual std::unique_ptr<OptimizerParamState> make_empty_state() const = 0;
+  // True for an optimizer of sparse gradients (SparseAdam): step() then
+  // refuses dense ones, where every other refuses sparse ones.
+  virtual bool takes_sparse_gradients() const { return false; }
 
   void check_all_options() const;
   // The device lr of a capturable group, for ops::fused_step.
