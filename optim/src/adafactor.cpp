@@ -37,13 +37,15 @@ std::vector<int64_t> shape_with_one(const at::Tensor& t, int64_t dim) {
   return shape;
 }
 
-void init_state(AdafactorParamState& s, const at::Tensor& param, const at::Tensor& grad) {
+// PyTorch shapes the state from the gradient, which the shared checks have
+// found to match the parameter in shape, dtype and device.
+void init_state(AdafactorParamState& s, const at::Tensor& param) {
   s.step(new_step_count(param));
-  if (grad.dim() > 1) {
-    s.row_var(at::zeros(shape_with_one(grad, -1), grad.options()));
-    s.col_var(at::zeros(shape_with_one(grad, -2), grad.options()));
+  if (param.dim() > 1) {
+    s.row_var(at::zeros(shape_with_one(param, -1), param.options()));
+    s.col_var(at::zeros(shape_with_one(param, -2), param.options()));
   } else {
-    s.variance(at::zeros_like(grad));
+    s.variance(at::zeros_like(param));
   }
 }
 
@@ -111,12 +113,8 @@ void Adafactor::step_bucket(const OptimizerOptions& options, ParamBucket& bucket
   const auto& o = adafactor_options(options);
   // As PyTorch: eps1 unset is the machine epsilon of the group's first dtype.
   const double eps1 = std::get<0>(o.eps()).value_or(machine_epsilon(bucket.params()[0].scalar_type()));
-  const auto states = states_for<AdafactorParamState>(bucket.params(), [&](AdafactorParamState&, const at::Tensor&) {});
-  for (size_t i = 0; i < bucket.size(); ++i) {
-    AdafactorParamState& s = *states[i];
-    if (!s.step().defined()) init_state(s, bucket.params()[i], bucket.grads()[i]);
-    update_param(o, s, bucket.params()[i], bucket.grads()[i], eps1);
-  }
+  const auto states = states_for<AdafactorParamState>(bucket.params(), init_state);
+  for (size_t i = 0; i < bucket.size(); ++i) update_param(o, *states[i], bucket.params()[i], bucket.grads()[i], eps1);
 }
 
 std::unique_ptr<OptimizerParamState> Adafactor::make_empty_state() const {
