@@ -12,6 +12,7 @@
 
 #include "datasets.h"
 #include "models.h"
+#include "optimizer_factory.h"
 #include "trainer.h"
 
 namespace gradus {
@@ -110,11 +111,24 @@ TEST(MnistTraining, SameSeedGivesIdenticalMetrics) {
   EXPECT_EQ(a.epochs.back().test_accuracy, b.epochs.back().test_accuracy);
 }
 
-TEST(MnistTraining, ResumedRunEndsWhereTheUninterruptedOneDoes) {
+struct ResumeCase {
+  std::string optimizer, model, scheduler;
+  double lr;
+};
+
+void PrintTo(const ResumeCase& c, std::ostream* os) { *os << c.optimizer << " on " << c.model << ", " << c.scheduler; }
+
+class MnistResume : public ::testing::TestWithParam<ResumeCase> {};
+
+// Muon and SparseAdam resume their companion (AdamW, Adam) and its schedule too.
+TEST_P(MnistResume, ResumedRunEndsWhereTheUninterruptedOneDoes) {
   TrainConfig c = subset_config();
   c.train_limit = 3000;
   c.epochs = 2;
-  c.scheduler.name = "warmup-cosine";
+  c.model = GetParam().model;
+  c.optimizer.name = GetParam().optimizer;
+  c.optimizer.lr = GetParam().lr;
+  c.scheduler.name = GetParam().scheduler;
   auto straight = examples::train(c, mnist(), "gradus");
   const auto path = (std::filesystem::temp_directory_path() / ("gradus_ckpt_" + std::to_string(::getpid()))).string();
   TrainConfig first = c;  // the same run, interrupted after its first epoch
@@ -128,6 +142,36 @@ TEST(MnistTraining, ResumedRunEndsWhereTheUninterruptedOneDoes) {
   ASSERT_EQ(resumed.epochs.size(), 2u);
   EXPECT_EQ(resumed.epochs.back().test_loss, straight.epochs.back().test_loss);
   EXPECT_EQ(resumed.epochs.back().test_accuracy, straight.epochs.back().test_accuracy);
+  EXPECT_GE(straight.epochs.back().test_accuracy, 0.85);
+}
+
+INSTANTIATE_TEST_SUITE_P(Optimizers, MnistResume,
+                         ::testing::Values(ResumeCase{"adam", "mlp", "warmup-cosine", 0.002},
+                                           ResumeCase{"muon", "mlp", "onecycle", 0.02},
+                                           ResumeCase{"sparse_adam", "sparse-mlp", "linear-decay", 0.003}),
+                         [](const auto& info) { return info.param.optimizer; });
+
+// Muon takes the hidden 2-D weights, not the classifier's nor any bias;
+// SparseAdam the sparse embedding. Their companions take the rest.
+TEST(MnistTraining, MuonAndSparseAdamShareTheModelWithACompanion) {
+  examples::OptimizerConfig config;
+  config.name = "muon";
+  auto cnn = examples::make_model("cnn", 1, 28, 28);
+  auto muon = examples::make_optimizers(config, "gradus", *cnn);
+  ASSERT_EQ(muon.main->param_groups()[0].params().size(), 1u);
+  EXPECT_EQ(muon.main->param_groups()[0].params()[0].sizes(), at::IntArrayRef({128, 32 * 7 * 7}));
+  EXPECT_EQ(muon.companion->param_groups()[0].params().size(), cnn->parameters().size() - 1);
+  config.name = "sparse_adam";
+  auto sparse = examples::make_model("sparse-mlp", 1, 28, 28);
+  auto sparse_adam = examples::make_optimizers(config, "gradus", *sparse);
+  ASSERT_EQ(sparse_adam.main->param_groups()[0].params().size(), 1u);
+  EXPECT_EQ(sparse_adam.main->param_groups()[0].params()[0].sizes(), at::IntArrayRef({784, 128}));
+  EXPECT_EQ(sparse_adam.companion->param_groups()[0].params().size(), 3u);
+  // Dense optimizers refuse the sparse model before any step, and SparseAdam a dense one.
+  config.name = "adam";
+  EXPECT_THROW(examples::make_optimizers(config, "gradus", *sparse), c10::Error);
+  config.name = "sparse_adam";
+  EXPECT_THROW(examples::make_optimizers(config, "gradus", *cnn), c10::Error);
 }
 
 }  // namespace

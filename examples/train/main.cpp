@@ -18,16 +18,17 @@ using gradus::examples::TrainConfig;
 
 void add_optimizer_flags(CLI::App& app, gradus::examples::OptimizerConfig& o) {
   app.add_option("--optimizer", o.name,
-                 "sgd, adam, adamw, adagrad, rmsprop, adadelta, adamax, radam, rprop, nadam, asgd or adafactor")
+                 "sgd, adam, adamw, adagrad, rmsprop, adadelta, adamax, radam, rprop, nadam, asgd, adafactor, muon "
+                 "(2-D hidden weights; AdamW the rest) or sparse_adam (--model sparse-mlp's embedding; Adam the rest)")
       ->check(CLI::IsMember({"sgd", "adam", "adamw", "adagrad", "rmsprop", "adadelta", "adamax", "radam", "rprop",
-                             "nadam", "asgd", "adafactor"}));
+                             "nadam", "asgd", "adafactor", "muon", "sparse_adam"}));
   app.add_option("--lr", o.lr, "learning rate (default: the optimizer's; SGD 0.01)");
-  app.add_option("--momentum", o.momentum, "SGD, RMSprop");
+  app.add_option("--momentum", o.momentum, "SGD, RMSprop (default 0), Muon (default 0.95)");
   app.add_option("--dampening", o.dampening, "SGD");
-  app.add_flag("--nesterov", o.nesterov, "SGD");
+  app.add_flag("--nesterov{true},--no-nesterov{false}", o.nesterov, "SGD (default off), Muon (default on)");
   app.add_option("--betas", o.betas, "Adam, AdamW, Adamax, RAdam, NAdam: beta1 beta2")->expected(2);
   app.add_option("--eps", o.eps, "Adam, AdamW, Adagrad, RMSprop, Adadelta, Adamax, RAdam, NAdam, Adafactor (eps1)");
-  app.add_option("--weight-decay", o.weight_decay, "all");
+  app.add_option("--weight-decay", o.weight_decay, "all but Rprop and SparseAdam (default 0; Muon 0.1)");
   app.add_flag("--amsgrad", o.amsgrad, "Adam, AdamW");
   app.add_flag("--decoupled-weight-decay", o.decoupled_weight_decay, "RAdam, NAdam");
   app.add_option("--momentum-decay", o.momentum_decay, "NAdam");
@@ -36,6 +37,10 @@ void add_optimizer_flags(CLI::App& app, gradus::examples::OptimizerConfig& o) {
   app.add_option("--t0", o.t0, "ASGD: the step from which it averages");
   app.add_option("--beta2-decay", o.beta2_decay, "Adafactor (<= 0)");
   app.add_option("--d", o.d, "Adafactor: the update clipping threshold (>= 1)");
+  app.add_option("--ns-steps", o.ns_steps, "Muon: Newton-Schulz iterations")->check(CLI::PositiveNumber);
+  app.add_option("--adjust-lr-fn", o.adjust_lr_fn, "Muon: original, match_rms_adamw or spectral_unclamped")
+      ->check(CLI::IsMember({"original", "match_rms_adamw", "spectral_unclamped"}));
+  app.add_option("--companion-lr", o.companion_lr, "Muon's AdamW, SparseAdam's Adam: lr for the other parameters");
   app.add_option("--eps2", o.eps2, "Adafactor: the floor of a parameter's RMS in its step size (--eps is eps1)");
   app.add_flag("--centered", o.centered, "RMSprop");
   app.add_option("--rho", o.rho, "Adadelta");
@@ -103,7 +108,8 @@ int main(int argc, char** argv) {
   app.add_option("--dataset", config.dataset, "mnist, fashion-mnist or cifar10")
       ->check(CLI::IsMember({"mnist", "fashion-mnist", "cifar10"}));
   app.add_option("--data-dir", config.data_dir, "default: data/mnist, /usr/share/datasets/fashion-mnist, data/cifar10");
-  app.add_option("--model", config.model, "mlp, cnn or resnet")->check(CLI::IsMember({"mlp", "cnn", "resnet"}));
+  app.add_option("--model", config.model, "mlp, sparse-mlp (for sparse_adam), cnn or resnet")
+      ->check(CLI::IsMember({"mlp", "sparse-mlp", "cnn", "resnet"}));
   app.add_option("--impl", config.impl, "gradus or builtin")->check(CLI::IsMember({"gradus", "builtin"}));
   app.add_flag("--compare", config.compare, "train with both implementations, same seed and initial weights");
   add_optimizer_flags(app, config.optimizer);
@@ -128,6 +134,9 @@ int main(int argc, char** argv) {
   }
   try {
     return run(config);
+  } catch (const c10::Error& e) {
+    std::cerr << "error: " << e.what_without_backtrace() << "\n";  // the message, not LibTorch's C++ frames
+    return 1;
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;

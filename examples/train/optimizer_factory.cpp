@@ -1,6 +1,7 @@
 #include "optimizer_factory.h"
 
 #include <gradus/gradus.h>
+#include <torch/nn/module.h>
 #include <torch/optim/adagrad.h>
 #include <torch/optim/adam.h>
 #include <torch/optim/adamw.h>
@@ -12,23 +13,67 @@ namespace examples {
 namespace {
 
 // Fills gradus and built-in options alike (same names); `maximize` exists in gradus only.
+double weight_decay(const OptimizerConfig& c) { return c.weight_decay.value_or(0); }
+
 template <class O>
 O sgd_like(O o, const OptimizerConfig& c) {
-  return o.momentum(c.momentum).dampening(c.dampening).weight_decay(c.weight_decay).nesterov(c.nesterov);
+  return o.momentum(c.momentum.value_or(0)).dampening(c.dampening).weight_decay(weight_decay(c))
+      .nesterov(c.nesterov.value_or(false));
 }
 template <class O>
 O adam_like(O o, const OptimizerConfig& c, double default_eps) {
-  return o.betas(c.betas).eps(c.eps.value_or(default_eps)).weight_decay(c.weight_decay).amsgrad(c.amsgrad);
+  return o.betas(c.betas).eps(c.eps.value_or(default_eps)).weight_decay(weight_decay(c)).amsgrad(c.amsgrad);
 }
 template <class O>
 O adagrad_like(O o, const OptimizerConfig& c) {
-  return o.lr_decay(c.lr_decay).weight_decay(c.weight_decay).initial_accumulator_value(c.initial_accumulator_value)
+  return o.lr_decay(c.lr_decay).weight_decay(weight_decay(c)).initial_accumulator_value(c.initial_accumulator_value)
       .eps(c.eps.value_or(1e-10));
 }
 template <class O>
 O rmsprop_like(O o, const OptimizerConfig& c) {
-  return o.alpha(c.alpha.value_or(0.99)).eps(c.eps.value_or(1e-8)).weight_decay(c.weight_decay).momentum(c.momentum)
-      .centered(c.centered);
+  return o.alpha(c.alpha.value_or(0.99)).eps(c.eps.value_or(1e-8)).weight_decay(weight_decay(c))
+      .momentum(c.momentum.value_or(0)).centered(c.centered);
+}
+
+// A parameter of the sparse embedding (models.h), whose gradient is sparse.
+bool is_sparse_embedding(const std::string& name) {
+  const std::string suffix = "embedding.weight";
+  return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+struct Split {
+  std::vector<at::Tensor> main, companion;
+};
+
+// Muon: the 2-D hidden weights, not the classifier (the last 2-D weight);
+// SparseAdam: the sparse embedding. Every other optimizer takes everything.
+Split split_parameters(const std::string& optimizer, const torch::nn::Module& model) {
+  Split split;
+  const auto named = model.named_parameters();
+  int64_t last_2d = -1;
+  for (size_t i = 0; i < named.size(); ++i) {
+    if (named[i].value().dim() == 2) last_2d = int64_t(i);
+  }
+  for (size_t i = 0; i < named.size(); ++i) {
+    const at::Tensor& p = named[i].value();
+    const bool main = optimizer == "muon"          ? p.dim() == 2 && int64_t(i) != last_2d
+                      : optimizer == "sparse_adam" ? is_sparse_embedding(named[i].key())
+                                                   : true;
+    TORCH_CHECK(optimizer == "sparse_adam" || !is_sparse_embedding(named[i].key()), "--optimizer ", optimizer,
+                ": the model's embedding '", named[i].key(), "' has sparse gradients, which only sparse_adam takes");
+    (main ? split.main : split.companion).push_back(p);
+  }
+  TORCH_CHECK(!split.main.empty(), "--optimizer ", optimizer, ": the model has no parameter it takes (",
+              optimizer == "muon" ? "Muon takes 2-D hidden weights; --model mlp or cnn has them"
+                                  : "SparseAdam takes a sparse embedding: --model sparse-mlp",
+              ")");
+  return split;
+}
+
+std::unique_ptr<torch::optim::Optimizer> make_companion(const OptimizerConfig& c, std::vector<at::Tensor> params) {
+  if (params.empty()) return nullptr;
+  if (c.name == "muon") return std::make_unique<optim::AdamW>(params, optim::AdamWOptions(c.companion_lr));
+  return std::make_unique<optim::Adam>(params, optim::AdamOptions(c.companion_lr));
 }
 
 }  // namespace
@@ -49,6 +94,19 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerConfig& c
     if (builtin) return std::make_unique<torch::optim::Adam>(params, adam_like(torch::optim::AdamOptions(lr), c, 1e-8));
     return std::make_unique<optim::Adam>(params, adam_like(optim::AdamOptions(lr), c, 1e-8).maximize(c.maximize));
   }
+  if (n == "sparse_adam") {
+    TORCH_CHECK(!builtin, "--optimizer sparse_adam: LibTorch has no built-in SparseAdam; use --impl gradus");
+    return std::make_unique<optim::SparseAdam>(params, optim::SparseAdamOptions(c.lr.value_or(1e-3)).betas(c.betas)
+                                                           .eps(c.eps.value_or(1e-8)).maximize(c.maximize));
+  }
+  if (n == "muon") {
+    TORCH_CHECK(!builtin, "--optimizer muon: LibTorch has no built-in Muon; use --impl gradus");
+    return std::make_unique<optim::Muon>(params, optim::MuonOptions(c.lr.value_or(1e-3))
+                                                     .weight_decay(c.weight_decay.value_or(0.1))
+                                                     .momentum(c.momentum.value_or(0.95))
+                                                     .nesterov(c.nesterov.value_or(true)).eps(c.eps.value_or(1e-7))
+                                                     .ns_steps(c.ns_steps).adjust_lr_fn(c.adjust_lr_fn));
+  }
   if (n == "adamw") {
     const double lr = c.lr.value_or(1e-3);
     if (builtin) return std::make_unique<torch::optim::AdamW>(params, adam_like(torch::optim::AdamWOptions(lr), c, 1e-8));
@@ -67,19 +125,19 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerConfig& c
   if (n == "adadelta") {
     TORCH_CHECK(!builtin, "--optimizer adadelta: LibTorch has no built-in Adadelta; use --impl gradus");
     return std::make_unique<optim::Adadelta>(params, optim::AdadeltaOptions(c.lr.value_or(1.0)).rho(c.rho)
-                                                         .eps(c.eps.value_or(1e-6)).weight_decay(c.weight_decay)
+                                                         .eps(c.eps.value_or(1e-6)).weight_decay(weight_decay(c))
                                                          .maximize(c.maximize));
   }
   if (n == "adamax") {
     TORCH_CHECK(!builtin, "--optimizer adamax: LibTorch has no built-in Adamax; use --impl gradus");
     return std::make_unique<optim::Adamax>(params, optim::AdamaxOptions(c.lr.value_or(2e-3)).betas(c.betas)
-                                                       .eps(c.eps.value_or(1e-8)).weight_decay(c.weight_decay)
+                                                       .eps(c.eps.value_or(1e-8)).weight_decay(weight_decay(c))
                                                        .maximize(c.maximize));
   }
   if (n == "radam") {
     TORCH_CHECK(!builtin, "--optimizer radam: LibTorch has no built-in RAdam; use --impl gradus");
     return std::make_unique<optim::RAdam>(params, optim::RAdamOptions(c.lr.value_or(1e-3)).betas(c.betas)
-                                                      .eps(c.eps.value_or(1e-8)).weight_decay(c.weight_decay)
+                                                      .eps(c.eps.value_or(1e-8)).weight_decay(weight_decay(c))
                                                       .decoupled_weight_decay(c.decoupled_weight_decay)
                                                       .maximize(c.maximize));
   }
@@ -91,7 +149,7 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerConfig& c
   if (n == "nadam") {
     TORCH_CHECK(!builtin, "--optimizer nadam: LibTorch has no built-in NAdam; use --impl gradus");
     return std::make_unique<optim::NAdam>(params, optim::NAdamOptions(c.lr.value_or(2e-3)).betas(c.betas)
-                                                      .eps(c.eps.value_or(1e-8)).weight_decay(c.weight_decay)
+                                                      .eps(c.eps.value_or(1e-8)).weight_decay(weight_decay(c))
                                                       .momentum_decay(c.momentum_decay)
                                                       .decoupled_weight_decay(c.decoupled_weight_decay)
                                                       .maximize(c.maximize));
@@ -100,17 +158,37 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerConfig& c
     TORCH_CHECK(!builtin, "--optimizer asgd: LibTorch has no built-in ASGD; use --impl gradus");
     return std::make_unique<optim::ASGD>(params, optim::ASGDOptions(c.lr.value_or(1e-2)).lambd(c.lambd)
                                                      .alpha(c.alpha.value_or(0.75)).t0(c.t0)
-                                                     .weight_decay(c.weight_decay).maximize(c.maximize));
+                                                     .weight_decay(weight_decay(c)).maximize(c.maximize));
   }
   if (n == "adafactor") {
     TORCH_CHECK(!builtin, "--optimizer adafactor: LibTorch has no built-in Adafactor; use --impl gradus");
     return std::make_unique<optim::Adafactor>(params, optim::AdafactorOptions(c.lr.value_or(1e-2))
                                                           .beta2_decay(c.beta2_decay)
                                                           .eps(std::make_tuple(c.eps, c.eps2)).d(c.d)
-                                                          .weight_decay(c.weight_decay).maximize(c.maximize));
+                                                          .weight_decay(weight_decay(c)).maximize(c.maximize));
   }
   TORCH_CHECK(false, "unknown --optimizer '", n,
-              "' (sgd, adam, adamw, adagrad, rmsprop, adadelta, adamax, radam, rprop, nadam, asgd, adafactor)");
+              "' (sgd, adam, adamw, adagrad, rmsprop, adadelta, adamax, radam, rprop, nadam, asgd, adafactor, muon, "
+              "sparse_adam)");
+}
+
+Optimizers make_optimizers(const OptimizerConfig& config, const std::string& impl, const torch::nn::Module& model) {
+  Split split = split_parameters(config.name, model);
+  Optimizers optimizers;
+  optimizers.main = make_optimizer(config, impl, std::move(split.main));
+  optimizers.companion = make_companion(config, std::move(split.companion));
+  return optimizers;
+}
+
+TrainConfig companion_config(const TrainConfig& config) {
+  TrainConfig companion = config;
+  OptimizerConfig& o = companion.optimizer;
+  const double main_lr = o.lr.value_or(1e-3);  // Muon's and SparseAdam's default
+  if (companion.scheduler.max_lr) *companion.scheduler.max_lr *= o.companion_lr / main_lr;
+  o = OptimizerConfig();
+  o.name = config.optimizer.name == "muon" ? "adamw" : "adam";
+  o.lr = config.optimizer.companion_lr;
+  return companion;
 }
 
 Schedule make_schedule(const TrainConfig& config, torch::optim::Optimizer& optimizer, int64_t steps_per_epoch) {
@@ -147,9 +225,12 @@ Schedule make_schedule(const TrainConfig& config, torch::optim::Optimizer& optim
   }
   // OneCycleLR and CyclicLR cycle the momentum (or Adam's beta1) where there is one.
   const auto& o = config.optimizer;
-  const bool has_momentum = (o.name == "sgd" || o.name == "rmsprop") && o.momentum > 0;
+  const bool has_momentum = (o.name == "sgd" || o.name == "rmsprop" || o.name == "muon") &&
+                            o.momentum.value_or(o.name == "muon" ? 0.95 : 0.0) > 0;
+  const bool has_betas = o.name == "adam" || o.name == "adamw" || o.name == "adamax" || o.name == "radam" ||
+                         o.name == "nadam" || o.name == "sparse_adam";
   if (n == "onecycle") {
-    const bool cycles = has_momentum || o.name == "adam" || o.name == "adamw";
+    const bool cycles = has_momentum || has_betas;
     return {std::make_shared<OneCycleLR>(optimizer, OneCycleLROptions(max_lr).total_steps(total + 1)
                                                         .pct_start(s.pct_start).cycle_momentum(cycles)),
             Cadence::kPerBatch};

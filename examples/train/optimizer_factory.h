@@ -4,6 +4,12 @@
 #include <gradus/schedulers/lr_scheduler.h>
 #include <torch/optim/optimizer.h>
 
+namespace torch {
+namespace nn {
+class Module;
+}
+}  // namespace torch
+
 #include <memory>
 
 #include "train_config.h"
@@ -15,6 +21,15 @@ namespace examples {
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerConfig& config, const std::string& impl,
                                                         std::vector<at::Tensor> params);
 
+// The optimizer the config names over the model's parameters it takes, and
+// a companion for the rest where it takes only some (Muon, SparseAdam: see
+// OptimizerConfig::companion_lr); step both.
+struct Optimizers {
+  std::unique_ptr<torch::optim::Optimizer> main;
+  std::unique_ptr<torch::optim::Optimizer> companion;  // null when main takes everything
+};
+Optimizers make_optimizers(const OptimizerConfig& config, const std::string& impl, const torch::nn::Module& model);
+
 // When a schedule advances.
 enum class Cadence { kNone, kPerBatch, kPerBatchWithLoss, kPerEpoch, kPerEpochWithMetric };
 
@@ -22,6 +37,10 @@ struct Schedule {
   std::shared_ptr<schedulers::LRScheduler> scheduler;  // null for "none"
   Cadence cadence = Cadence::kNone;
 };
+
+// The config a companion's schedule is made from: its own optimizer and lr,
+// and a --max-lr scaled by companion_lr / lr.
+TrainConfig companion_config(const TrainConfig& config);
 
 Schedule make_schedule(const TrainConfig& config, torch::optim::Optimizer& optimizer, int64_t steps_per_epoch);
 

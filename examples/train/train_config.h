@@ -9,11 +9,15 @@ namespace gradus {
 namespace examples {
 
 struct OptimizerConfig {
-  // sgd, adam, adamw, adagrad, rmsprop, adadelta, adamax, radam, rprop, nadam, asgd, adafactor
+  // sgd, adam, adamw, adagrad, rmsprop, adadelta, adamax, radam, rprop, nadam,
+  // asgd, adafactor, muon, sparse_adam
   std::string name = "adam";
   std::optional<double> lr;   // default: the optimizer's own (SGD: 0.01)
-  double momentum = 0, dampening = 0, weight_decay = 0;
-  bool nesterov = false, amsgrad = false, centered = false, maximize = false, decoupled_weight_decay = false;
+  // Unset: the optimizer's own default (0, but Muon's are 0.95, 0.1 and true).
+  std::optional<double> momentum, weight_decay;
+  std::optional<bool> nesterov;
+  double dampening = 0;
+  bool amsgrad = false, centered = false, maximize = false, decoupled_weight_decay = false;
   std::tuple<double, double> betas{0.9, 0.999};
   std::tuple<double, double> etas{0.5, 1.2}, step_sizes{1e-6, 50.0};  // Rprop
   std::optional<double> eps;  // default: the optimizer's own
@@ -22,6 +26,12 @@ struct OptimizerConfig {
   double momentum_decay = 4e-3;    // NAdam
   double lambd = 1e-4, t0 = 1e6;  // ASGD
   double beta2_decay = -0.8, d = 1.0, eps2 = 1e-3;  // Adafactor
+  int64_t ns_steps = 5;                              // Muon
+  std::string adjust_lr_fn = "original";             // Muon
+  // Muon and SparseAdam take only some parameters (2-D hidden weights; the
+  // sparse embedding). A companion takes the rest: AdamW for Muon, Adam for
+  // SparseAdam, as PyTorch's documentation advises, with this lr.
+  double companion_lr = 1e-3;
 };
 
 struct SchedulerConfig {

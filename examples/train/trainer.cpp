@@ -42,18 +42,54 @@ Evaluation evaluate(torch::nn::Sequential& model, const at::Tensor& images, cons
   return {loss_sum / double(images.size(0)), double(correct) / double(images.size(0))};
 }
 
-// The checkpoint: model, optimizer, schedule and the epochs done so far.
-void save_checkpoint(const std::string& path, torch::nn::Sequential& model, torch::optim::Optimizer& optimizer,
-                     const Schedule& schedule, const RunMetrics& metrics) {
-  torch::serialize::OutputArchive archive, model_archive, optimizer_archive, scheduler_archive;
-  model->save(model_archive);
-  optimizer.save(optimizer_archive);
-  archive.write("model", model_archive);
-  archive.write("optimizer", optimizer_archive);
+// The optimizers and their schedules: one of each, or two for the optimizers
+// that take only some parameters (make_optimizers).
+struct Stepping {
+  Optimizers optimizers;
+  Schedule schedule, companion_schedule;
+
+  void zero_grad() {
+    optimizers.main->zero_grad();
+    if (optimizers.companion) optimizers.companion->zero_grad();
+  }
+  void step() {
+    optimizers.main->step();
+    if (optimizers.companion) optimizers.companion->step();
+  }
+  // Steps the schedules whose cadence is `cadence`, with `value` where they take one.
+  void advance(Cadence cadence, double value) {
+    for (Schedule* s : {&schedule, &companion_schedule}) {
+      if (s->cadence != cadence) continue;
+      if (cadence == Cadence::kPerBatchWithLoss || cadence == Cadence::kPerEpochWithMetric) {
+        s->scheduler->step(value);
+      } else {
+        s->scheduler->step();
+      }
+    }
+  }
+  double lr() const { return optimizers.main->param_groups()[0].options().get_lr(); }
+};
+
+void write_part(torch::serialize::OutputArchive& archive, const std::string& key, torch::optim::Optimizer* optimizer,
+                const Schedule& schedule) {
+  if (!optimizer) return;
+  torch::serialize::OutputArchive optimizer_archive, scheduler_archive;
+  optimizer->save(optimizer_archive);
+  archive.write(key, optimizer_archive);
   if (schedule.scheduler) {
     schedule.scheduler->save(scheduler_archive);
-    archive.write("scheduler", scheduler_archive);
+    archive.write(key == "optimizer" ? "scheduler" : key + "_scheduler", scheduler_archive);
   }
+}
+
+// The checkpoint: model, optimizers, schedules and the epochs done so far.
+void save_checkpoint(const std::string& path, torch::nn::Sequential& model, Stepping& stepping,
+                     const RunMetrics& metrics) {
+  torch::serialize::OutputArchive archive, model_archive;
+  model->save(model_archive);
+  archive.write("model", model_archive);
+  write_part(archive, "optimizer", stepping.optimizers.main.get(), stepping.schedule);
+  write_part(archive, "companion", stepping.optimizers.companion.get(), stepping.companion_schedule);
   archive.write("run", c10::IValue(metrics.label));
   std::vector<double> epochs;
   for (const auto& e : metrics.epochs) epochs.insert(epochs.end(), {e.train_loss, e.test_loss, e.test_accuracy, e.seconds});
@@ -61,23 +97,33 @@ void save_checkpoint(const std::string& path, torch::nn::Sequential& model, torc
   archive.save_to(path);
 }
 
+void read_part(torch::serialize::InputArchive& archive, const std::string& path, const std::string& key,
+               torch::optim::Optimizer* optimizer, const Schedule& schedule) {
+  torch::serialize::InputArchive optimizer_archive, scheduler_archive;
+  const bool has_optimizer = archive.try_read(key, optimizer_archive);
+  TORCH_CHECK(has_optimizer == bool(optimizer), path, ": the checkpoint has ", has_optimizer ? "a" : "no", " ", key,
+              ", this run ", optimizer ? "has one" : "has none");
+  if (!optimizer) return;
+  optimizer->load(optimizer_archive);
+  const bool has_scheduler = archive.try_read(key == "optimizer" ? "scheduler" : key + "_scheduler", scheduler_archive);
+  TORCH_CHECK(has_scheduler == bool(schedule.scheduler), path, ": the checkpoint was written ",
+              has_scheduler ? "with" : "without", " a scheduler, this run is configured ",
+              schedule.scheduler ? "with" : "without");
+  if (schedule.scheduler) schedule.scheduler->load(scheduler_archive);
+}
+
 // Restores a checkpoint written by the same configuration; returns the epochs done.
-void load_checkpoint(const std::string& path, torch::nn::Sequential& model, torch::optim::Optimizer& optimizer,
-                     const Schedule& schedule, RunMetrics& metrics, const at::Device& device) {
-  torch::serialize::InputArchive archive, model_archive, optimizer_archive, scheduler_archive;
+void load_checkpoint(const std::string& path, torch::nn::Sequential& model, Stepping& stepping, RunMetrics& metrics,
+                     const at::Device& device) {
+  torch::serialize::InputArchive archive, model_archive;
   archive.load_from(path, device);
   c10::IValue run;
   TORCH_CHECK(archive.try_read("run", run) && run.toStringRef() == metrics.label, path,
               ": not a gradus-train checkpoint of a '", metrics.label, "' run");
   archive.read("model", model_archive);
   model->load(model_archive);
-  archive.read("optimizer", optimizer_archive);
-  optimizer.load(optimizer_archive);
-  const bool has_scheduler = archive.try_read("scheduler", scheduler_archive);
-  TORCH_CHECK(has_scheduler == bool(schedule.scheduler), path, ": the checkpoint was written ",
-              has_scheduler ? "with" : "without", " a scheduler, this run is configured ",
-              schedule.scheduler ? "with" : "without");
-  if (schedule.scheduler) schedule.scheduler->load(scheduler_archive);
+  read_part(archive, path, "optimizer", stepping.optimizers.main.get(), stepping.schedule);
+  read_part(archive, path, "companion", stepping.optimizers.companion.get(), stepping.companion_schedule);
   c10::IValue epochs;
   archive.read("epochs", epochs);
   const auto v = epochs.toDoubleVector();
@@ -105,9 +151,12 @@ RunMetrics train(const TrainConfig& config, const Dataset& data, const std::stri
   torch::manual_seed(uint64_t(config.seed));
   auto model = make_model(config.model, train_x.size(1), train_x.size(2), train_x.size(3));
   model->to(device);
-  auto optimizer = make_optimizer(config.optimizer, impl, model->parameters());
-  Schedule schedule = make_schedule(config, *optimizer, steps_per_epoch);
-  if (!config.resume.empty()) load_checkpoint(config.resume, model, *optimizer, schedule, metrics, device);
+  Stepping stepping{make_optimizers(config.optimizer, impl, *model), {}, {}};
+  stepping.schedule = make_schedule(config, *stepping.optimizers.main, steps_per_epoch);
+  if (stepping.optimizers.companion) {
+    stepping.companion_schedule = make_schedule(companion_config(config), *stepping.optimizers.companion, steps_per_epoch);
+  }
+  if (!config.resume.empty()) load_checkpoint(config.resume, model, stepping, metrics, device);
 
   Progress progress(metrics.label, config.epochs, steps_per_epoch, config.log_interval);
   const auto run_start = Clock::now();
@@ -122,13 +171,13 @@ RunMetrics train(const TrainConfig& config, const Dataset& data, const std::stri
     for (int64_t step = 1; step <= steps_per_epoch; ++step) {
       const auto step_start = Clock::now();
       const at::Tensor idx = order.slice(0, (step - 1) * config.batch_size, std::min(n, step * config.batch_size));
-      optimizer->zero_grad();
+      stepping.zero_grad();
       at::Tensor loss = torch::nn::functional::cross_entropy(model->forward(train_x.index_select(0, idx)),
                                                              train_y.index_select(0, idx));
       loss.backward();
       if (device.is_cuda()) torch::cuda::synchronize();
       const auto optimizer_start = Clock::now();
-      optimizer->step();
+      stepping.step();
       if (device.is_cuda()) torch::cuda::synchronize();
       metrics.step_seconds_total += seconds_since(optimizer_start);
       metrics.step_calls += 1;
@@ -137,9 +186,9 @@ RunMetrics train(const TrainConfig& config, const Dataset& data, const std::stri
       interval_loss_sum += loss_value;
       interval_steps += 1;
       smoothed_loss = std::isnan(smoothed_loss) ? loss_value : 0.98 * smoothed_loss + 0.02 * loss_value;
-      if (schedule.cadence == Cadence::kPerBatch) schedule.scheduler->step();
-      if (schedule.cadence == Cadence::kPerBatchWithLoss) schedule.scheduler->step(smoothed_loss);
-      const double lr = optimizer->param_groups()[0].options().get_lr();
+      stepping.advance(Cadence::kPerBatch, 0);
+      stepping.advance(Cadence::kPerBatchWithLoss, smoothed_loss);
+      const double lr = stepping.lr();
       const double rate = double(idx.size(0)) / seconds_since(step_start);
       const int64_t global = (epoch - 1) * steps_per_epoch + step;
       if (step % config.log_interval == 0 || step == steps_per_epoch) {
@@ -151,12 +200,12 @@ RunMetrics train(const TrainConfig& config, const Dataset& data, const std::stri
       progress.update(epoch, step, loss_value, lr, rate);
     }
     const Evaluation test = evaluate(model, test_x, test_y);
-    if (schedule.cadence == Cadence::kPerEpoch) schedule.scheduler->step();
-    if (schedule.cadence == Cadence::kPerEpochWithMetric) schedule.scheduler->step(test.loss);
+    stepping.advance(Cadence::kPerEpoch, 0);
+    stepping.advance(Cadence::kPerEpochWithMetric, test.loss);
     const double seconds = seconds_since(epoch_start);
     metrics.epochs.push_back({epoch, loss_sum / double(steps_per_epoch), test.loss, test.accuracy, seconds});
     progress.epoch_done(epoch, loss_sum / double(steps_per_epoch), test.loss, test.accuracy, seconds);
-    if (!config.checkpoint.empty()) save_checkpoint(config.checkpoint, model, *optimizer, schedule, metrics);
+    if (!config.checkpoint.empty()) save_checkpoint(config.checkpoint, model, stepping, metrics);
     if (epoch == config.stop_after_epoch) break;
   }
   metrics.wall_seconds = seconds_since(run_start);

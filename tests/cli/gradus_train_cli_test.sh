@@ -48,14 +48,23 @@ grep -q "LibTorch has no built-in Adadelta" "$work/adadelta.txt" || fail "adadel
 
 # The optimizers LibTorch lacks train from the command line too.
 # ASGD (plain SGD until it averages) and Adafactor (relative steps) get more steps.
-for opt in adamax radam rprop nadam asgd adafactor; do
+for opt in adamax radam rprop nadam asgd adafactor muon sparse_adam; do
   extra=(--lr 0.01 --epochs 1); [[ $opt == radam ]] && extra+=(--weight-decay 0.01 --decoupled-weight-decay)
   [[ $opt == nadam ]] && extra=(--lr 0.005 --epochs 1 --momentum-decay 0.005)
   [[ $opt == asgd ]] && extra=(--lr 0.05 --epochs 4 --t0 20 --lambd 0.001)
   [[ $opt == adafactor ]] && extra=(--lr 0.05 --epochs 2 --beta2-decay -0.8 --d 1)
-  "$train" --dataset mnist --data-dir "$mnist" --model mlp --train-limit 2000 --test-limit 500 \
+  # Muon: 2-D hidden weights, AdamW the rest; SparseAdam: the sparse embedding, Adam the rest.
+  [[ $opt == muon ]] && extra=(--lr 0.02 --epochs 1 --momentum 0.9 --ns-steps 5 --companion-lr 0.002)
+  model=mlp; [[ $opt == sparse_adam ]] && model=sparse-mlp extra=(--lr 0.003 --epochs 1)
+  "$train" --dataset mnist --data-dir "$mnist" --model $model --train-limit 2000 --test-limit 500 \
     --optimizer $opt "${extra[@]}" >"$work/$opt.txt" 2>&1 || { cat "$work/$opt.txt"; fail "$opt run"; }
   grep "test accuracy" "$work/$opt.txt" | tail -1 | grep -Eq "test accuracy[^0-9]*(8|9)[0-9]\." ||
     { cat "$work/$opt.txt"; fail "$opt did not learn"; }
 done
+# The optimizers that take part of a model refuse, before training, a model they can't take.
+if "$train" --data-dir "$mnist" --model mlp --optimizer sparse_adam >"$work/sparse.txt" 2>&1; then fail "sparse_adam on a dense model"; fi
+grep -q "SparseAdam takes a sparse embedding: --model sparse-mlp" "$work/sparse.txt" || { cat "$work/sparse.txt"; fail "sparse_adam message"; }
+if "$train" --data-dir "$mnist" --model sparse-mlp --optimizer adam >"$work/dense.txt" 2>&1; then fail "adam on a sparse model"; fi
+grep -q "has sparse gradients, which only sparse_adam takes" "$work/dense.txt" || { cat "$work/dense.txt"; fail "sparse model message"; }
+grep -q "frame #" "$work/dense.txt" && fail "the error prints LibTorch's backtrace"
 echo "1 passed, 0 failed"
