@@ -164,6 +164,26 @@ TEST_F(Cuda, FoundInfSkipsTheStepWithoutHostSync) {
   EXPECT_EQ(step.item<float>(), 0.0f);
 }
 
+// A device lr the host can't read without a sync: NaN, infinite or negative
+// moves nothing (parameters, moments, step count), as a found inf does.
+TEST_F(Cuda, BadDeviceLrMovesNothing) {
+  const auto cuda_float = at::TensorOptions().dtype(at::kFloat).device(at::kCUDA);
+  for (const float bad : {std::nanf(""), -0.1f, INFINITY}) {
+    at::Tensor p = at::ones({1000}, cuda_float), g = at::ones({1000}, cuda_float);
+    at::Tensor m = at::zeros({1000}, cuda_float), v = at::zeros({1000}, cuda_float);
+    at::Tensor step = at::zeros({}, cuda_float);
+    ops::AdamHyper hyper;
+    ops::fused_step({{p}, {g}, {{m}, {v}, {}}, {step}}, hyper, {at::full({}, bad, cuda_float), at::Tensor(), at::Tensor()});
+    EXPECT_TRUE(at::equal(p.cpu(), at::ones({1000}))) << "lr " << bad;
+    EXPECT_TRUE(at::equal(m.cpu(), at::zeros({1000}))) << "lr " << bad;
+    EXPECT_EQ(step.item<float>(), 0.0f) << "lr " << bad;
+    // The same call with a good device lr moves.
+    ops::fused_step({{p}, {g}, {{m}, {v}, {}}, {step}}, hyper, {at::full({}, 0.1f, cuda_float), at::Tensor(), at::Tensor()});
+    EXPECT_EQ(step.item<float>(), 1.0f);
+    EXPECT_FALSE(at::equal(p.cpu(), at::ones({1000})));
+  }
+}
+
 }  // namespace
 }  // namespace testing
 }  // namespace gradus

@@ -77,9 +77,27 @@ TEST(BadOptions, GroupOptionsAndLaterChangesAreCheckedToo) {
   expect_error([&] { optim::Adam(std::move(groups), optim::AdamOptions(0.1)); }, {"learning rate: -3"});
 
   optim::Adam adam(p, optim::AdamOptions(0.1));
-  adam.param_groups()[0].options().set_lr(-0.25);  // e.g. a broken schedule
+  auto& options = static_cast<optim::AdamOptions&>(adam.param_groups()[0].options());
+  options.lr(-0.25);  // set past set_lr()
   p[0].mutable_grad() = at::ones({4}, at::kDouble);
   expect_error([&] { adam.step(); }, {"learning rate: -0.25"});
+}
+
+// With a device lr (capturable), set_lr(), which every scheduler calls,
+// refuses what step() would, before it changes anything: a captured CUDA
+// graph replays without step().
+TEST(BadOptions, SetLrRefusesWhatStepWouldAndKeepsTheOldLr) {
+  auto p = some_params();
+  optim::Adam adam(p, optim::AdamOptions(0.1).capturable(true));
+  for (const double bad : {-0.25, std::nan(""), double(INFINITY)}) {
+    std::ostringstream value;
+    value << bad;
+    expect_error([&] { adam.param_groups()[0].options().set_lr(bad); }, {"invalid learning rate: " + value.str()});
+    EXPECT_EQ(adam.param_groups()[0].options().get_lr(), 0.1);
+    const auto& device_lr = static_cast<const optim::AdamOptions&>(adam.param_groups()[0].options()).device_lr();
+    ASSERT_TRUE(device_lr.defined());
+    EXPECT_EQ(device_lr.item<float>(), 0.1f);
+  }
 }
 
 TEST(BadOptions, GroupOptionsOfAnotherOptimizerTypeAreRefusedNamingBothTypes) {

@@ -4,6 +4,8 @@
 // addresses and up to kMaxBlocks (tensor, chunk) pairs (launch_plan.h).
 // Each thread handles kILP elements at a time, with vector loads when every
 // pointer of the tensor is 16-byte aligned, scalar loads otherwise.
+#include <cfloat>
+
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
@@ -113,13 +115,22 @@ __device__ __forceinline__ void store_lane(T* dst, const opmath_t* src, int64_t 
   }
 }
 
+// A step that moves nothing: one GradScaler found inf or NaN in, or whose
+// device lr is NaN, infinite or negative. Reading the device lr on the host
+// would cost a sync and break graph capture; a host lr and set_lr() values
+// are refused with an error before this point instead.
+__device__ __forceinline__ bool skips_step(const float* lr, const float* found_inf) {
+  if (found_inf != nullptr && *found_inf != 0.f) return true;
+  return lr != nullptr && !(*lr >= 0.f && *lr <= FLT_MAX);
+}
+
 // Update: struct { using Hyper; template <class T> using Coeffs; static constexpr int kSlots;
 //   __device__ static void apply(T& p, T& g, T* state, const Coeffs<T>&); } (math/<name>_math.h)
 template <typename Update, typename param_t, typename opmath_t>
 __global__ void __launch_bounds__(kBlockSize)
     multi_tensor_update(TensorListMeta<Update::kSlots, math::kScalarsOf<Update>> meta, typename Update::Hyper hyper,
                         const float* lr, const float* grad_scale, const float* found_inf) {
-  if (found_inf != nullptr && *found_inf != 0.f) return;
+  if (skips_step(lr, found_inf)) return;
   const int t = meta.block_tensor[blockIdx.x];
   const int64_t start = int64_t(meta.block_chunk[blockIdx.x]) * kChunkSize;
   const int64_t len = min(kChunkSize, meta.numel[t] - start);
@@ -189,7 +200,7 @@ template <typename Update>
 __global__ void advance_steps(StepList<math::kScalarsOf<Update>> list, typename Update::Hyper hyper, const float* lr,
                               const float* found_inf) {
   constexpr int kScalars = math::kScalarsOf<Update>;
-  if (found_inf != nullptr && *found_inf != 0.f) return;
+  if (skips_step(lr, found_inf)) return;
   if constexpr (kScalars > 0) {
     if (lr != nullptr) hyper.lr = *lr;  // advance() may read it
   }

@@ -38,6 +38,9 @@ struct FusedTensors {
 // Optional one-element float32 tensors on the params' device.
 struct StepTensors {
   // Read instead of hyper.lr: a captured CUDA graph follows later changes to it.
+  // A host lr is checked as hyper.lr is. A device lr is not read on the host
+  // (a sync; impossible while capturing): a NaN, infinite or negative one
+  // makes the step move nothing, parameters, state and step counts alike.
   at::Tensor lr;
   // AMP: gradients are divided by grad_scale and written back unscaled; a
   // non-zero found_inf skips the whole call.

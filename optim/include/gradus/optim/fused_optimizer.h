@@ -9,6 +9,7 @@
 
 #include <c10/util/Optional.h>
 
+#include <cmath>
 #include <memory>
 #include <optional>
 #include <string>
@@ -144,7 +145,12 @@ struct FusedOptions : public torch::optim::OptimizerCloneableOptions<Derived>, p
     }
   }
   double get_lr() const override { return self().lr(); }
+  // With a device lr, refuses before anything changes an lr that step()
+  // would refuse: a captured graph replays without step(). Without one,
+  // step() checks it, as it checks every option.
   void set_lr(const double lr) override {
+    TORCH_CHECK(!device_lr_.defined() || (std::isfinite(lr) && lr >= 0), "gradus: invalid learning rate: ", lr,
+                " (a finite number >= 0)");
     self().lr(lr);
     if (device_lr_.defined()) device_lr_.fill_(lr);
   }
