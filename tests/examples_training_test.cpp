@@ -2,6 +2,7 @@
 // the built-in optimizer, determinism, and checkpoint/resume.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include <gradus/optim/adam.h>
@@ -144,6 +145,26 @@ TEST_P(MnistResume, ResumedRunEndsWhereTheUninterruptedOneDoes) {
   EXPECT_EQ(resumed.epochs.back().test_accuracy, straight.epochs.back().test_accuracy);
   EXPECT_GE(straight.epochs.back().test_accuracy, 0.85);
 }
+
+// Every schedule kind resumes exactly: its state, and the smoothed loss that
+// loss-adaptive is stepped with, are in the checkpoint.
+INSTANTIATE_TEST_SUITE_P(Schedules, MnistResume,
+                         ::testing::Values(ResumeCase{"adam", "mlp", "none", 0.002},
+                                           ResumeCase{"adam", "mlp", "linear-decay", 0.002},
+                                           ResumeCase{"adam", "mlp", "loss-adaptive", 0.002},
+                                           ResumeCase{"adam", "mlp", "step", 0.002},
+                                           ResumeCase{"adam", "mlp", "multistep", 0.002},
+                                           ResumeCase{"adam", "mlp", "exponential", 0.002},
+                                           ResumeCase{"adam", "mlp", "cosine", 0.002},
+                                           ResumeCase{"adam", "mlp", "wsd", 0.002},
+                                           ResumeCase{"adam", "mlp", "onecycle", 0.0005},
+                                           ResumeCase{"sgd", "mlp", "cyclic", 0.02},
+                                           ResumeCase{"adam", "mlp", "plateau", 0.002}),
+                         [](const auto& info) {
+                           std::string name = info.param.scheduler;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
 
 INSTANTIATE_TEST_SUITE_P(Optimizers, MnistResume,
                          ::testing::Values(ResumeCase{"adam", "mlp", "warmup-cosine", 0.002},

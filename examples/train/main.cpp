@@ -3,12 +3,15 @@
 // same schedule, or both side by side (--compare). See README.md.
 #include <ATen/Parallel.h>
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <iostream>
 #include <sstream>
 #include <thread>
 
 #include "datasets.h"
+#include "output_files.h"
 #include "run_metrics.h"
 #include "trainer.h"
 
@@ -26,7 +29,7 @@ void add_optimizer_flags(CLI::App& app, gradus::examples::OptimizerConfig& o) {
   app.add_option("--momentum", o.momentum, "SGD, RMSprop (default 0), Muon (default 0.95)");
   app.add_option("--dampening", o.dampening, "SGD");
   app.add_flag("--nesterov{true},--no-nesterov{false}", o.nesterov, "SGD (default off), Muon (default on)");
-  app.add_option("--betas", o.betas, "Adam, AdamW, Adamax, RAdam, NAdam: beta1 beta2")->expected(2);
+  app.add_option("--betas", o.betas, "Adam, AdamW, Adamax, RAdam, NAdam, SparseAdam: beta1 beta2 (two numbers)");
   app.add_option("--eps", o.eps, "Adam, AdamW, Adagrad, RMSprop, Adadelta, Adamax, RAdam, NAdam, Adafactor (eps1)");
   app.add_option("--weight-decay", o.weight_decay, "all but Rprop and SparseAdam (default 0; Muon 0.1)");
   app.add_flag("--amsgrad", o.amsgrad, "Adam, AdamW");
@@ -44,8 +47,8 @@ void add_optimizer_flags(CLI::App& app, gradus::examples::OptimizerConfig& o) {
   app.add_option("--eps2", o.eps2, "Adafactor: the floor of a parameter's RMS in its step size (--eps is eps1)");
   app.add_flag("--centered", o.centered, "RMSprop");
   app.add_option("--rho", o.rho, "Adadelta");
-  app.add_option("--etas", o.etas, "Rprop: etaminus etaplus")->expected(2);
-  app.add_option("--step-sizes", o.step_sizes, "Rprop: min max")->expected(2);
+  app.add_option("--etas", o.etas, "Rprop: etaminus etaplus");
+  app.add_option("--step-sizes", o.step_sizes, "Rprop: min max");
   app.add_option("--lr-decay", o.lr_decay, "Adagrad");
   app.add_option("--initial-accumulator-value", o.initial_accumulator_value, "Adagrad");
   app.add_flag("--maximize", o.maximize, "gradus only");
@@ -71,22 +74,48 @@ void add_scheduler_flags(CLI::App& app, gradus::examples::SchedulerConfig& s) {
 }
 
 std::string config_json(const TrainConfig& c) {
-  std::ostringstream out;
-  out << "{\"dataset\": \"" << c.dataset << "\", \"model\": \"" << c.model << "\", \"optimizer\": \""
-      << c.optimizer.name << "\", \"lr\": " << c.optimizer.lr.value_or(-1) << ", \"scheduler\": \"" << c.scheduler.name
-      << "\", \"epochs\": " << c.epochs << ", \"batch_size\": " << c.batch_size << ", \"seed\": " << c.seed
-      << ", \"threads\": " << c.threads << ", \"device\": \"" << c.device << "\"}";
-  return out.str();
+  nlohmann::json j = {{"dataset", c.dataset},     {"model", c.model},          {"optimizer", c.optimizer.name},
+                      {"scheduler", c.scheduler.name}, {"epochs", c.epochs},   {"batch_size", c.batch_size},
+                      {"seed", c.seed},           {"threads", c.threads},      {"device", c.device}};
+  if (c.optimizer.lr) j["lr"] = *c.optimizer.lr;  // unset: absent, the optimizer's default
+  return j.dump();
+}
+
+// Exit codes: 1 an error while running (data, files), 2 a configuration
+// found bad before any training, 3 a run that diverged.
+enum Exit { kRunError = 1, kBadConfiguration = 2, kDiverged = 3 };
+
+// Every run's configuration and every output path, before any training.
+void check_before_training(const TrainConfig& config, const gradus::examples::Dataset& data,
+                           const std::vector<std::string>& impls) {
+  for (const std::string& impl : impls) gradus::examples::check_run(config, data, impl);
+  if (!config.checkpoint.empty()) gradus::examples::check_writable(config.checkpoint);
+  if (!config.plot.empty()) gradus::examples::check_writable(config.plot);
+  if (!config.metrics_out.empty()) {
+    std::filesystem::create_directories(config.metrics_out);
+    gradus::examples::check_writable(config.metrics_out + "/summary.json");
+  }
 }
 
 int run(const TrainConfig& config) {
   at::set_num_threads(int(config.threads));
   const std::string dir = config.data_dir.empty() ? gradus::examples::default_data_dir(config.dataset) : config.data_dir;
   const auto data = gradus::examples::load_dataset(config.dataset, dir);
-  std::vector<gradus::examples::RunMetrics> runs;
+  std::vector<std::string> impls;
   for (const std::string impl : {"gradus", "builtin"}) {
-    if (config.compare || config.impl == impl) runs.push_back(gradus::examples::train(config, data, impl));
+    if (config.compare || config.impl == impl) impls.push_back(impl);
   }
+  try {
+    check_before_training(config, data, impls);
+  } catch (const c10::Error& e) {
+    std::cerr << "error: " << e.what_without_backtrace() << "\n";
+    return kBadConfiguration;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return kBadConfiguration;
+  }
+  std::vector<gradus::examples::RunMetrics> runs;
+  for (const std::string& impl : impls) runs.push_back(gradus::examples::train(config, data, impl));
   if (config.compare) std::cout << "\n" << gradus::examples::comparison_table(runs);
   if (!config.metrics_out.empty()) {
     gradus::examples::write_metrics(config.metrics_out, runs, config_json(config));
@@ -96,7 +125,13 @@ int run(const TrainConfig& config) {
     gradus::examples::write_plot(config.plot, runs, config.dataset + " " + config.model + ", scheduler " + config.scheduler.name);
     std::cout << "plot written to " << config.plot << "\n";
   }
-  return 0;
+  int status = 0;
+  for (const auto& r : runs) {
+    if (r.diverged.empty()) continue;
+    std::cerr << "error: the " << r.label << " run diverged: " << r.diverged << "\n";
+    status = kDiverged;
+  }
+  return status;
 }
 
 }  // namespace
@@ -114,31 +149,39 @@ int main(int argc, char** argv) {
   app.add_flag("--compare", config.compare, "train with both implementations, same seed and initial weights");
   add_optimizer_flags(app, config.optimizer);
   add_scheduler_flags(app, config.scheduler);
-  app.add_option("--epochs", config.epochs)->check(CLI::PositiveNumber);
-  app.add_option("--batch-size", config.batch_size)->check(CLI::PositiveNumber);
+  // Bounded so that epochs x steps can't overflow.
+  app.add_option("--epochs", config.epochs)->check(CLI::Range(int64_t(1), int64_t(1000000)));
+  app.add_option("--batch-size", config.batch_size)->check(CLI::Range(int64_t(1), int64_t(1) << 30));
   app.add_option("--device", config.device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
   app.add_option("--threads", config.threads, "intra-op threads (default: all cores)")->check(CLI::PositiveNumber);
   app.add_option("--seed", config.seed);
-  app.add_option("--train-limit", config.train_limit, "use only the first N training samples");
-  app.add_option("--test-limit", config.test_limit, "use only the first N test samples");
+  app.add_option("--train-limit", config.train_limit, "use only the first N training samples (0: all)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--test-limit", config.test_limit, "use only the first N test samples (0: all)")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--log-interval", config.log_interval, "steps between logged metrics")->check(CLI::PositiveNumber);
   app.add_option("--metrics-out", config.metrics_out, "folder for steps.csv, epochs.csv and summary.json");
   app.add_option("--plot", config.plot, "SVG file: loss and accuracy curves, one per run");
   app.add_option("--checkpoint", config.checkpoint, "file written after every epoch: model, optimizer, scheduler");
   app.add_option("--resume", config.resume, "continue from a --checkpoint file");
-  app.add_option("--stop-after-epoch", config.stop_after_epoch, "end after this epoch, e.g. to --resume later");
+  app.add_option("--stop-after-epoch", config.stop_after_epoch, "end after this epoch, e.g. to --resume later")
+      ->check(CLI::NonNegativeNumber);
   CLI11_PARSE(app, argc, argv);
+  if (config.stop_after_epoch > config.epochs) {
+    std::cerr << "error: --stop-after-epoch " << config.stop_after_epoch << " is past --epochs " << config.epochs << "\n";
+    return kBadConfiguration;
+  }
   if (config.compare && (!config.checkpoint.empty() || !config.resume.empty())) {
     std::cerr << "error: --checkpoint and --resume take a single run (--impl), not --compare\n";
-    return 2;
+    return kBadConfiguration;
   }
   try {
     return run(config);
   } catch (const c10::Error& e) {
     std::cerr << "error: " << e.what_without_backtrace() << "\n";  // the message, not LibTorch's C++ frames
-    return 1;
+    return kRunError;
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
-    return 1;
+    return kRunError;
   }
 }

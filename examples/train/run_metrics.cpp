@@ -1,11 +1,13 @@
 #include "run_metrics.h"
 
+#include "output_files.h"
+
 #include <c10/util/Exception.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <iomanip>
 #include <sstream>
@@ -14,31 +16,37 @@ namespace gradus {
 namespace examples {
 namespace {
 
-std::ofstream open_for_writing(const std::string& path) {
-  std::ofstream out(path);
-  TORCH_CHECK(out, "cannot write ", path);
+std::ostringstream text() {
+  std::ostringstream out;
   out << std::setprecision(10);
   return out;
 }
 
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) out += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
-  return out + "\"";
+// Text for an SVG element: & < > ' and " as entities.
+std::string xml_text(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '\'': out += "&apos;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
 }
 
 }  // namespace
 
 void write_metrics(const std::string& dir, const std::vector<RunMetrics>& runs, const std::string& config_json) {
   std::filesystem::create_directories(dir);
-  auto steps = open_for_writing(dir + "/steps.csv");
+  auto steps = text(), epochs = text();
   steps << "run,epoch,step,loss,lr,samples_per_second\n";
-  auto epochs = open_for_writing(dir + "/epochs.csv");
   epochs << "run,epoch,train_loss,test_loss,test_accuracy,seconds\n";
-  auto summary = open_for_writing(dir + "/summary.json");
-  summary << "{\n  \"config\": " << config_json << ",\n  \"runs\": [";
-  for (size_t r = 0; r < runs.size(); ++r) {
-    const auto& run = runs[r];
+  nlohmann::json summary_runs = nlohmann::json::array();
+  for (const auto& run : runs) {
     for (const auto& s : run.steps) {
       steps << run.label << ',' << s.epoch << ',' << s.step << ',' << s.loss << ',' << s.lr << ',' << s.samples_per_second << '\n';
     }
@@ -46,13 +54,23 @@ void write_metrics(const std::string& dir, const std::vector<RunMetrics>& runs, 
       epochs << run.label << ',' << e.epoch << ',' << e.train_loss << ',' << e.test_loss << ',' << e.test_accuracy << ','
              << e.seconds << '\n';
     }
-    const EpochRecord last = run.epochs.empty() ? EpochRecord{0, NAN, NAN, NAN, 0} : run.epochs.back();
-    summary << (r ? "," : "") << "\n    {\"run\": " << json_string(run.label) << ", \"epochs\": " << run.epochs.size()
-            << ", \"final_test_accuracy\": " << last.test_accuracy << ", \"final_test_loss\": " << last.test_loss
-            << ", \"final_train_loss\": " << last.train_loss << ", \"wall_seconds\": " << run.wall_seconds
-            << ", \"mean_step_ms\": " << run.mean_step_ms() << "}";
+    // A non-finite number (a diverged run) is written as null, as JSON has no NaN.
+    nlohmann::json entry = {{"run", run.label},
+                            {"epochs", run.epochs.size()},
+                            {"wall_seconds", run.wall_seconds},
+                            {"mean_step_ms", run.mean_step_ms()},
+                            {"diverged", !run.diverged.empty()}};
+    if (!run.epochs.empty()) {
+      entry["final_test_accuracy"] = run.epochs.back().test_accuracy;
+      entry["final_test_loss"] = run.epochs.back().test_loss;
+      entry["final_train_loss"] = run.epochs.back().train_loss;
+    }
+    summary_runs.push_back(entry);
   }
-  summary << "\n  ]\n}\n";
+  const nlohmann::json summary = {{"config", nlohmann::json::parse(config_json)}, {"runs", summary_runs}};
+  write_file(dir + "/steps.csv", steps.str());
+  write_file(dir + "/epochs.csv", epochs.str());
+  write_file(dir + "/summary.json", summary.dump(2) + "\n");
 }
 
 std::string comparison_table(const std::vector<RunMetrics>& runs) {
@@ -106,7 +124,7 @@ void draw_panel(std::ostream& svg, const Panel& p, const std::vector<std::vector
   ymin -= pad_y, ymax += pad_y;
   auto sx = [&](double x) { return p.x0 + 50 + (x - xmin) / (xmax - xmin) * (p.width - 60); };
   auto sy = [&](double y) { return p.y0 + p.height - 30 - (y - ymin) / (ymax - ymin) * (p.height - 60); };
-  svg << "<text x='" << p.x0 + p.width / 2 << "' y='" << p.y0 + 18 << "' text-anchor='middle' font-size='14'>" << p.title << "</text>\n";
+  svg << "<text x='" << p.x0 + p.width / 2 << "' y='" << p.y0 + 18 << "' text-anchor='middle' font-size='14'>" << xml_text(p.title) << "</text>\n";
   svg << "<rect x='" << p.x0 + 50 << "' y='" << p.y0 + 30 << "' width='" << p.width - 60 << "' height='" << p.height - 60
       << "' fill='none' stroke='#888'/>\n";
   for (int k = 0; k <= 4; ++k) {
@@ -143,7 +161,7 @@ void write_plot(const std::string& path, const std::vector<RunMetrics>& runs, co
       accuracy.back().emplace_back(double(e.epoch), 100 * e.test_accuracy);
     }
   }
-  auto svg = open_for_writing(path);
+  auto svg = text();
   const double w = 1200, h = 420;
   svg << "<svg xmlns='http://www.w3.org/2000/svg' width='" << w << "' height='" << h << "' font-family='sans-serif'>\n";
   svg << "<rect width='100%' height='100%' fill='white'/>\n";
@@ -153,9 +171,10 @@ void write_plot(const std::string& path, const std::vector<RunMetrics>& runs, co
   draw_panel(svg, {800, 30, 400, 340, "test accuracy (%)"}, accuracy, "epoch");
   for (size_t r = 0; r < runs.size(); ++r) {
     svg << "<rect x='" << 60 + 220 * r << "' y='" << h - 28 << "' width='14' height='14' fill='" << kColors[r % 4] << "'/>\n";
-    svg << "<text x='" << 80 + 220 * r << "' y='" << h - 16 << "' font-size='13'>" << runs[r].label << "</text>\n";
+    svg << "<text x='" << 80 + 220 * r << "' y='" << h - 16 << "' font-size='13'>" << xml_text(runs[r].label) << "</text>\n";
   }
   svg << "</svg>\n";
+  write_file(path, svg.str());
 }
 
 }  // namespace examples

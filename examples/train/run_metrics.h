@@ -24,6 +24,7 @@ struct RunMetrics {
   double wall_seconds = 0;
   double step_seconds_total = 0;  // time inside optimizer.step()
   int64_t step_calls = 0;
+  std::string diverged;  // why the run stopped early (a non-finite loss), or empty
   double mean_step_ms() const { return step_calls ? 1e3 * step_seconds_total / double(step_calls) : 0; }
 };
 

@@ -7,9 +7,12 @@
 #include <torch/utils.h>
 
 #include <chrono>
+#include <cmath>
+#include <sstream>
 
 #include "models.h"
 #include "optimizer_factory.h"
+#include "output_files.h"
 #include "progress.h"
 
 namespace gradus {
@@ -47,6 +50,7 @@ Evaluation evaluate(torch::nn::Sequential& model, const at::Tensor& images, cons
 struct Stepping {
   Optimizers optimizers;
   Schedule schedule, companion_schedule;
+  double smoothed_loss = NAN;  // what LossAdaptive is stepped with; checkpointed
 
   void zero_grad() {
     optimizers.main->zero_grad();
@@ -91,10 +95,15 @@ void save_checkpoint(const std::string& path, torch::nn::Sequential& model, Step
   write_part(archive, "optimizer", stepping.optimizers.main.get(), stepping.schedule);
   write_part(archive, "companion", stepping.optimizers.companion.get(), stepping.companion_schedule);
   archive.write("run", c10::IValue(metrics.label));
+  archive.write("smoothed_loss", c10::IValue(stepping.smoothed_loss));
   std::vector<double> epochs;
   for (const auto& e : metrics.epochs) epochs.insert(epochs.end(), {e.train_loss, e.test_loss, e.test_accuracy, e.seconds});
   archive.write("epochs", c10::IValue(c10::List<double>(epochs)));
-  archive.save_to(path);
+  // Into memory, then one checked, atomic write: a full disk is an error and
+  // leaves the previous checkpoint whole.
+  std::ostringstream bytes;
+  archive.save_to(bytes);
+  write_file(path, bytes.str());
 }
 
 void read_part(torch::serialize::InputArchive& archive, const std::string& path, const std::string& key,
@@ -116,7 +125,11 @@ void read_part(torch::serialize::InputArchive& archive, const std::string& path,
 void load_checkpoint(const std::string& path, torch::nn::Sequential& model, Stepping& stepping, RunMetrics& metrics,
                      const at::Device& device) {
   torch::serialize::InputArchive archive, model_archive;
-  archive.load_from(path, device);
+  try {
+    archive.load_from(path, device);
+  } catch (const c10::Error& e) {
+    TORCH_CHECK(false, "cannot read the checkpoint ", path, ": ", e.what_without_backtrace());
+  }
   c10::IValue run;
   TORCH_CHECK(archive.try_read("run", run) && run.toStringRef() == metrics.label, path,
               ": not a gradus-train checkpoint of a '", metrics.label, "' run");
@@ -124,6 +137,8 @@ void load_checkpoint(const std::string& path, torch::nn::Sequential& model, Step
   model->load(model_archive);
   read_part(archive, path, "optimizer", stepping.optimizers.main.get(), stepping.schedule);
   read_part(archive, path, "companion", stepping.optimizers.companion.get(), stepping.companion_schedule);
+  c10::IValue smoothed;
+  if (archive.try_read("smoothed_loss", smoothed)) stepping.smoothed_loss = smoothed.toDouble();
   c10::IValue epochs;
   archive.read("epochs", epochs);
   const auto v = epochs.toDoubleVector();
@@ -134,33 +149,63 @@ void load_checkpoint(const std::string& path, torch::nn::Sequential& model, Step
 
 at::Tensor first(const at::Tensor& t, int64_t limit) { return limit > 0 ? t.slice(0, 0, limit) : t; }
 
-}  // namespace
-
-RunMetrics train(const TrainConfig& config, const Dataset& data, const std::string& impl) {
-  const at::Device device(config.device);
-  TORCH_CHECK(!device.is_cuda() || torch::cuda::is_available(), "--device cuda: no CUDA device is available");
-  RunMetrics metrics;
-  metrics.label = impl + " " + config.optimizer.name;
-  const at::Tensor train_x = first(data.train_images, config.train_limit).to(device);
-  const at::Tensor train_y = first(data.train_labels, config.train_limit).to(device);
-  const at::Tensor test_x = first(data.test_images, config.test_limit).to(device);
-  const at::Tensor test_y = first(data.test_labels, config.test_limit).to(device);
-  const int64_t n = train_x.size(0);
-  const int64_t steps_per_epoch = (n + config.batch_size - 1) / config.batch_size;
-
-  torch::manual_seed(uint64_t(config.seed));
-  auto model = make_model(config.model, train_x.size(1), train_x.size(2), train_x.size(3));
-  model->to(device);
-  Stepping stepping{make_optimizers(config.optimizer, impl, *model), {}, {}};
+Stepping make_stepping(const TrainConfig& config, const std::string& impl, torch::nn::Module& model,
+                       int64_t steps_per_epoch) {
+  Stepping stepping{make_optimizers(config.optimizer, impl, model), {}, {}};
   stepping.schedule = make_schedule(config, *stepping.optimizers.main, steps_per_epoch);
   if (stepping.optimizers.companion) {
     stepping.companion_schedule = make_schedule(companion_config(config), *stepping.optimizers.companion, steps_per_epoch);
   }
+  return stepping;
+}
+
+// What train() sets up before its first step: the data, the model, the
+// optimizers, the schedules and the checkpoint to resume.
+struct Setup {
+  at::Tensor train_x, train_y, test_x, test_y;
+  int64_t steps_per_epoch;
+  torch::nn::Sequential model;
+  Stepping stepping;
+};
+
+Setup set_up(const TrainConfig& config, const Dataset& data, const std::string& impl, RunMetrics& metrics) {
+  const at::Device device(config.device);
+  TORCH_CHECK(!device.is_cuda() || torch::cuda::is_available(), "--device cuda: no CUDA device is available");
+  const at::Tensor train_x = first(data.train_images, config.train_limit).to(device);
+  const at::Tensor test_x = first(data.test_images, config.test_limit).to(device);
+  const int64_t n = train_x.size(0);
+  TORCH_CHECK(n > 0 && test_x.size(0) > 0, "the ", n > 0 ? "test" : "training", " set is empty");
+  const int64_t steps_per_epoch = (n + config.batch_size - 1) / config.batch_size;
+  torch::manual_seed(uint64_t(config.seed));
+  auto model = make_model(config.model, train_x.size(1), train_x.size(2), train_x.size(3));
+  model->to(device);
+  Stepping stepping = make_stepping(config, impl, *model, steps_per_epoch);
   if (!config.resume.empty()) load_checkpoint(config.resume, model, stepping, metrics, device);
+  return {train_x, first(data.train_labels, config.train_limit).to(device), test_x,
+          first(data.test_labels, config.test_limit).to(device), steps_per_epoch, model, std::move(stepping)};
+}
+
+}  // namespace
+
+void check_run(const TrainConfig& config, const Dataset& data, const std::string& impl) {
+  RunMetrics metrics;
+  metrics.label = impl + " " + config.optimizer.name;
+  set_up(config, data, impl, metrics);
+}
+
+RunMetrics train(const TrainConfig& config, const Dataset& data, const std::string& impl) {
+  const at::Device device(config.device);
+  RunMetrics metrics;
+  metrics.label = impl + " " + config.optimizer.name;
+  Setup setup = set_up(config, data, impl, metrics);
+  const at::Tensor &train_x = setup.train_x, &train_y = setup.train_y, &test_x = setup.test_x, &test_y = setup.test_y;
+  const int64_t n = train_x.size(0), steps_per_epoch = setup.steps_per_epoch;
+  torch::nn::Sequential& model = setup.model;
+  Stepping& stepping = setup.stepping;
 
   Progress progress(metrics.label, config.epochs, steps_per_epoch, config.log_interval);
   const auto run_start = Clock::now();
-  double smoothed_loss = NAN;  // what LossAdaptive is stepped with
+  double& smoothed_loss = stepping.smoothed_loss;
   for (int64_t epoch = int64_t(metrics.epochs.size()) + 1; epoch <= config.epochs; ++epoch) {
     const auto epoch_start = Clock::now();
     // The order depends on seed and epoch only, so a resumed run sees the same batches.
@@ -182,6 +227,12 @@ RunMetrics train(const TrainConfig& config, const Dataset& data, const std::stri
       metrics.step_seconds_total += seconds_since(optimizer_start);
       metrics.step_calls += 1;
       const double loss_value = loss.item<double>();
+      if (!std::isfinite(loss_value)) {
+        std::ostringstream why;
+        why << "the training loss became " << loss_value << " at epoch " << epoch << ", step " << step;
+        metrics.diverged = why.str();
+        break;
+      }
       loss_sum += loss_value;
       interval_loss_sum += loss_value;
       interval_steps += 1;
@@ -199,6 +250,7 @@ RunMetrics train(const TrainConfig& config, const Dataset& data, const std::stri
       }
       progress.update(epoch, step, loss_value, lr, rate);
     }
+    if (!metrics.diverged.empty()) break;
     const Evaluation test = evaluate(model, test_x, test_y);
     stepping.advance(Cadence::kPerEpoch, 0);
     stepping.advance(Cadence::kPerEpochWithMetric, test.loss);

@@ -10,7 +10,13 @@ namespace examples {
 
 // impl: "gradus" or "builtin". The model's initial weights depend on
 // config.seed only, so two runs with the same seed start identically.
+// A run that diverges (a non-finite loss) stops and says why in
+// RunMetrics::diverged.
 RunMetrics train(const TrainConfig& config, const Dataset& data, const std::string& impl);
+
+// Throws what train() would throw before its first step (options, model,
+// schedule, device, an empty set, a checkpoint to resume), without training.
+void check_run(const TrainConfig& config, const Dataset& data, const std::string& impl);
 
 }  // namespace examples
 }  // namespace gradus

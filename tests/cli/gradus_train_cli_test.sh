@@ -67,4 +67,55 @@ grep -q "SparseAdam takes a sparse embedding: --model sparse-mlp" "$work/sparse.
 if "$train" --data-dir "$mnist" --model sparse-mlp --optimizer adam >"$work/dense.txt" 2>&1; then fail "adam on a sparse model"; fi
 grep -q "has sparse gradients, which only sparse_adam takes" "$work/dense.txt" || { cat "$work/dense.txt"; fail "sparse model message"; }
 grep -q "frame #" "$work/dense.txt" && fail "the error prints LibTorch's backtrace"
+
+# Robustness: each bad flag or path is refused with its own message and exit
+# code, before any training where it can be known before.
+mlp=(--dataset mnist --data-dir "$mnist" --model mlp --train-limit 500 --test-limit 200)
+# expect CODE TEXT NAME ARGS...: exits CODE, prints TEXT, and (for code 2) trained nothing.
+expect() {
+  local code=$1 text=$2 name=$3; shift 3
+  set +e; "$train" "$@" >"$work/$name.txt" 2>&1; local got=$?; set -e
+  [[ $got -eq $code ]] || { cat "$work/$name.txt"; fail "$name: exit $got, expected $code"; }
+  grep -qF -- "$text" "$work/$name.txt" || { cat "$work/$name.txt"; fail "$name: no '$text'"; }
+  if [[ $code -eq 2 ]] && grep -q " epoch 1/" "$work/$name.txt"; then fail "$name: trained before refusing"; fi
+  if grep -q "frame #" "$work/$name.txt"; then fail "$name: printed LibTorch's backtrace"; fi
+}
+expect 2 "LibTorch has no built-in Adadelta" compare_adadelta "${mlp[@]}" --compare --optimizer adadelta
+expect 2 "cannot write $work/none/plot.svg: no folder $work/none" plot_folder "${mlp[@]}" --plot "$work/none/plot.svg"
+expect 2 "cannot write $work: it is a folder" checkpoint_folder "${mlp[@]}" --checkpoint "$work"
+expect 2 "invalid learning rate: inf" lr_inf "${mlp[@]}" --lr inf
+expect 1 "cannot write /dev/full: No space left on device" checkpoint_full "${mlp[@]}" --checkpoint /dev/full
+expect 1 "cannot write /dev/full: No space left on device" plot_full "${mlp[@]}" --plot /dev/full
+expect 3 "the gradus adam run diverged: the training loss became" diverged "${mlp[@]}" --lr 1e300 --metrics-out "$work/diverged"
+python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); r=s["runs"][0]; assert r["diverged"] and "lr" in s["config"], s' \
+  "$work/diverged/summary.json" || fail "diverged summary.json"
+expect 105 "--epochs" epochs_huge "${mlp[@]}" --epochs 9223372036854775807
+expect 105 "--batch-size" batch_huge "${mlp[@]}" --batch-size 9223372036854775807
+expect 105 "--train-limit" limit_negative "${mlp[@]}" --train-limit -1
+expect 2 "--stop-after-epoch 3 is past --epochs 1" stop_after "${mlp[@]}" --stop-after-epoch 3
+echo "not a checkpoint" >"$work/bad.pt"
+expect 2 "cannot read the checkpoint $work/bad.pt" bad_checkpoint "${mlp[@]}" --resume "$work/bad.pt"
+# --betas takes the two numbers the README writes; JSON leaves an unset lr out.
+"$train" "${mlp[@]}" --optimizer adam --betas 0.8 0.99 --metrics-out "$work/betas" >"$work/betas.txt" 2>&1 ||
+  { cat "$work/betas.txt"; fail "--betas 0.8 0.99"; }
+python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); assert "lr" not in s["config"] and s["runs"][0]["final_test_accuracy"] > 0.5, s' \
+  "$work/betas/summary.json" || fail "summary.json of the --betas run"
+
+# A full disk: the write fails with an error, and the previous checkpoint
+# stays whole and resumable (a tmpfs too small for a second copy).
+if [[ $(id -u) -eq 0 ]] && unshare --mount true 2>/dev/null; then
+  unshare --mount bash -c '
+    set -e; mkdir -p "$1/small"; mount -t tmpfs -o size=1700k tmpfs "$1/small"
+    set +e; "$2" "${@:3}" --epochs 2 --checkpoint "$1/small/ckpt.pt" >"$1/small_disk.txt" 2>&1; echo $? >"$1/small_disk.rc"
+    "$2" "${@:3}" --epochs 2 --resume "$1/small/ckpt.pt" >"$1/small_resume.txt" 2>&1; echo $? >"$1/small_resume.rc"
+    ls -la "$1/small" >"$1/small_ls.txt"' _ "$work" "$train" "${mlp[@]}"
+  [[ $(cat "$work/small_disk.rc") -eq 1 ]] || { cat "$work/small_disk.txt"; fail "full tmpfs: exit $(cat "$work/small_disk.rc")"; }
+  grep -q "epoch 1/2 done" "$work/small_disk.txt" || { cat "$work/small_disk.txt"; fail "full tmpfs: epoch 1 did not finish"; }
+  grep -q "cannot write $work/small/ckpt.pt: No space left on device" "$work/small_disk.txt" || { cat "$work/small_disk.txt"; fail "full tmpfs message"; }
+  [[ $(cat "$work/small_resume.rc") -eq 0 ]] || { cat "$work/small_resume.txt" "$work/small_ls.txt"; fail "the epoch-1 checkpoint did not survive"; }
+  grep -q "epoch 2/2 done" "$work/small_resume.txt" || fail "resume from the surviving checkpoint"
+  grep -q "ckpt.pt\." "$work/small_ls.txt" && { cat "$work/small_ls.txt"; fail "a temporary file was left behind"; }
+else
+  echo "skipped the full-tmpfs case: needs root and unshare"
+fi
 echo "1 passed, 0 failed"
