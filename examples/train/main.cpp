@@ -5,6 +5,8 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
@@ -12,6 +14,7 @@
 
 #include "datasets.h"
 #include "output_files.h"
+#include "run_plan.h"
 #include "run_metrics.h"
 #include "trainer.h"
 
@@ -19,12 +22,17 @@ namespace {
 
 using gradus::examples::TrainConfig;
 
+const std::vector<std::string> kOptimizers = {"sgd",   "adam",  "adamw", "adagrad", "rmsprop",   "adadelta", "adamax",
+                                              "radam", "rprop", "nadam", "asgd",    "adafactor", "muon",     "sparse_adam"};
+const std::vector<std::string> kSchedulers = {"none",   "constant",      "linear-decay", "loss-adaptive", "step",
+                                              "multistep", "exponential", "cosine",      "warmup-cosine", "wsd",
+                                              "onecycle",  "cyclic",      "plateau"};
+
 void add_optimizer_flags(CLI::App& app, gradus::examples::OptimizerConfig& o) {
   app.add_option("--optimizer", o.name,
                  "sgd, adam, adamw, adagrad, rmsprop, adadelta, adamax, radam, rprop, nadam, asgd, adafactor, muon "
                  "(2-D hidden weights; AdamW the rest) or sparse_adam (--model sparse-mlp's embedding; Adam the rest)")
-      ->check(CLI::IsMember({"sgd", "adam", "adamw", "adagrad", "rmsprop", "adadelta", "adamax", "radam", "rprop",
-                             "nadam", "asgd", "adafactor", "muon", "sparse_adam"}));
+      ->check(CLI::IsMember(kOptimizers));
   app.add_option("--lr", o.lr, "learning rate (default: the optimizer's; SGD 0.01)");
   app.add_option("--momentum", o.momentum, "SGD, RMSprop (default 0), Muon (default 0.95)");
   app.add_option("--dampening", o.dampening, "SGD");
@@ -55,10 +63,9 @@ void add_optimizer_flags(CLI::App& app, gradus::examples::OptimizerConfig& o) {
 }
 
 void add_scheduler_flags(CLI::App& app, gradus::examples::SchedulerConfig& s) {
-  app.add_option("--scheduler", s.name, "none, linear-decay, loss-adaptive, step, multistep, exponential, cosine, "
-                                         "warmup-cosine, wsd, onecycle, cyclic, plateau")
-      ->check(CLI::IsMember({"none", "linear-decay", "loss-adaptive", "step", "multistep", "exponential", "cosine",
-                             "warmup-cosine", "wsd", "onecycle", "cyclic", "plateau"}));
+  app.add_option("--scheduler", s.name, "none (constant), linear-decay, loss-adaptive, step, multistep, exponential, "
+                                         "cosine, warmup-cosine, wsd, onecycle, cyclic, plateau")
+      ->check(CLI::IsMember(kSchedulers));
   app.add_option("--step-size", s.step_size, "step: epochs between decays");
   app.add_option("--milestones", s.milestones, "multistep: epochs");
   app.add_option("--gamma", s.gamma, "step, multistep, exponential: decay factor");
@@ -87,26 +94,32 @@ enum Exit { kRunError = 1, kBadConfiguration = 2, kDiverged = 3 };
 
 // Every run's configuration and every output path, before any training.
 void check_before_training(const TrainConfig& config, const gradus::examples::Dataset& data,
-                           const std::vector<std::string>& impls) {
-  for (const std::string& impl : impls) gradus::examples::check_run(config, data, impl);
-  if (!config.checkpoint.empty()) gradus::examples::check_writable(config.checkpoint);
-  if (!config.plot.empty()) gradus::examples::check_writable(config.plot);
-  if (!config.metrics_out.empty()) {
+                           const std::vector<gradus::examples::PlannedRun>& runs) {
+  for (const auto& run : runs) gradus::examples::check_run(run.config, data, run.impl);
+  if (!config.metrics_out.empty()) {  // first: --plot may go into a folder this creates
     std::filesystem::create_directories(config.metrics_out);
     gradus::examples::check_writable(config.metrics_out + "/summary.json");
   }
+  if (!config.checkpoint.empty()) gradus::examples::check_writable(config.checkpoint);
+  if (!config.plot.empty()) gradus::examples::check_writable(config.plot);
 }
 
-int run(const TrainConfig& config) {
+std::string plot_title(const TrainConfig& c, const std::vector<gradus::examples::RunMetrics>& runs) {
+  std::string title = c.dataset + " " + c.model;
+  if (runs.size() == 1 || std::all_of(runs.begin(), runs.end(), [&](const auto& r) { return r.scheduler == runs[0].scheduler; })) {
+    title += ", scheduler " + runs[0].scheduler;
+  }
+  return title + ", batch " + std::to_string(c.batch_size) + ", seed " + std::to_string(c.seed);
+}
+
+int run(const TrainConfig& config, const gradus::examples::Shootout& shootout) {
   at::set_num_threads(int(config.threads));
   const std::string dir = config.data_dir.empty() ? gradus::examples::default_data_dir(config.dataset) : config.data_dir;
   const auto data = gradus::examples::load_dataset(config.dataset, dir);
-  std::vector<std::string> impls;
-  for (const std::string impl : {"gradus", "builtin"}) {
-    if (config.compare || config.impl == impl) impls.push_back(impl);
-  }
+  std::vector<gradus::examples::PlannedRun> planned;
   try {
-    check_before_training(config, data, impls);
+    planned = gradus::examples::plan_runs(config, shootout);
+    check_before_training(config, data, planned);
   } catch (const c10::Error& e) {
     std::cerr << "error: " << e.what_without_backtrace() << "\n";
     return kBadConfiguration;
@@ -115,14 +128,14 @@ int run(const TrainConfig& config) {
     return kBadConfiguration;
   }
   std::vector<gradus::examples::RunMetrics> runs;
-  for (const std::string& impl : impls) runs.push_back(gradus::examples::train(config, data, impl));
-  if (config.compare) std::cout << "\n" << gradus::examples::comparison_table(runs);
+  for (const auto& run : planned) runs.push_back(gradus::examples::train(run.config, data, run.impl));
+  if (runs.size() > 1) std::cout << "\n" << gradus::examples::ranked_table(runs, config.target_accuracy);
   if (!config.metrics_out.empty()) {
-    gradus::examples::write_metrics(config.metrics_out, runs, config_json(config));
+    gradus::examples::write_metrics(config.metrics_out, runs, config_json(config), config.target_accuracy);
     std::cout << "metrics written to " << config.metrics_out << "/\n";
   }
   if (!config.plot.empty()) {
-    gradus::examples::write_plot(config.plot, runs, config.dataset + " " + config.model + ", scheduler " + config.scheduler.name);
+    gradus::examples::write_plot(config.plot, runs, plot_title(config, runs));
     std::cout << "plot written to " << config.plot << "\n";
   }
   int status = 0;
@@ -146,7 +159,21 @@ int main(int argc, char** argv) {
   app.add_option("--model", config.model, "mlp, sparse-mlp (for sparse_adam), cnn or resnet")
       ->check(CLI::IsMember({"mlp", "sparse-mlp", "cnn", "resnet"}));
   app.add_option("--impl", config.impl, "gradus or builtin")->check(CLI::IsMember({"gradus", "builtin"}));
-  app.add_flag("--compare", config.compare, "train with both implementations, same seed and initial weights");
+  app.add_flag("--compare-builtin,--compare", config.compare,
+               "train each run with LibTorch's built-in optimizer too, same seed and initial weights");
+  gradus::examples::Shootout shootout;
+  std::vector<std::string> lr_of;
+  app.add_option("--optimizers", shootout.optimizers, "a shoot-out: these optimizers (comma-separated) x --schedulers")
+      ->delimiter(',')->check(CLI::IsMember(kOptimizers));
+  app.add_option("--schedulers", shootout.schedulers, "a shoot-out: these schedules (comma-separated)")
+      ->delimiter(',')->check(CLI::IsMember(kSchedulers));
+  app.add_option("--builtin", shootout.builtin, "also LibTorch's built-in of these optimizers, with the first schedule")
+      ->delimiter(',')->check(CLI::IsMember({"sgd", "adam", "adamw", "adagrad", "rmsprop"}));
+  app.add_option("--lr-of", lr_of, "NAME=LR: the lr of one optimizer of a shoot-out (repeatable)");
+  app.add_option("--target-accuracy", config.target_accuracy, "the table's steps and seconds to this test accuracy")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--evals-per-epoch", config.evals_per_epoch, "test-set evaluations per epoch")
+      ->check(CLI::Range(int64_t(1), int64_t(1000)));
   add_optimizer_flags(app, config.optimizer);
   add_scheduler_flags(app, config.scheduler);
   // Bounded so that epochs x steps can't overflow.
@@ -167,16 +194,25 @@ int main(int argc, char** argv) {
   app.add_option("--stop-after-epoch", config.stop_after_epoch, "end after this epoch, e.g. to --resume later")
       ->check(CLI::NonNegativeNumber);
   CLI11_PARSE(app, argc, argv);
+  for (const std::string& item : lr_of) {
+    const size_t eq = item.find('=');
+    double lr = NAN;
+    try {
+      lr = eq == std::string::npos ? NAN : std::stod(item.substr(eq + 1));
+    } catch (const std::exception&) {
+    }
+    if (std::isnan(lr)) {
+      std::cerr << "error: --lr-of " << item << ": expected NAME=LR, e.g. sgd=0.1\n";
+      return kBadConfiguration;
+    }
+    shootout.lr_of[item.substr(0, eq)] = lr;
+  }
   if (config.stop_after_epoch > config.epochs) {
     std::cerr << "error: --stop-after-epoch " << config.stop_after_epoch << " is past --epochs " << config.epochs << "\n";
     return kBadConfiguration;
   }
-  if (config.compare && (!config.checkpoint.empty() || !config.resume.empty())) {
-    std::cerr << "error: --checkpoint and --resume take a single run (--impl), not --compare\n";
-    return kBadConfiguration;
-  }
   try {
-    return run(config);
+    return run(config, shootout);
   } catch (const c10::Error& e) {
     std::cerr << "error: " << e.what_without_backtrace() << "\n";  // the message, not LibTorch's C++ frames
     return kRunError;

@@ -199,7 +199,7 @@ Schedule make_schedule(const TrainConfig& config, torch::optim::Optimizer& optim
   const double lr = optimizer.param_groups()[0].options().get_lr();
   const double max_lr = s.max_lr.value_or(10 * lr);
   const std::string& n = s.name;
-  if (n == "none") return {};
+  if (n == "none" || n == "constant") return {};
   if (n == "linear-decay") {
     return {std::make_shared<LinearDecay>(optimizer, LinearDecayOptions(total).end_factor(s.end_factor)), Cadence::kPerBatch};
   }
@@ -245,7 +245,7 @@ Schedule make_schedule(const TrainConfig& config, torch::optim::Optimizer& optim
             Cadence::kPerEpochWithMetric};
   }
   TORCH_CHECK(false, "unknown --scheduler '", n,
-              "' (none, linear-decay, loss-adaptive, step, multistep, exponential, cosine, warmup-cosine, wsd, "
+              "' (none, constant, linear-decay, loss-adaptive, step, multistep, exponential, cosine, warmup-cosine, wsd, "
               "onecycle, cyclic, plateau)");
 }
 

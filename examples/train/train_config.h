@@ -35,8 +35,8 @@ struct OptimizerConfig {
 };
 
 struct SchedulerConfig {
-  // none, linear-decay, loss-adaptive, step, multistep, exponential, cosine,
-  // warmup-cosine, wsd, onecycle, cyclic, plateau
+  // none (or constant), linear-decay, loss-adaptive, step, multistep,
+  // exponential, cosine, warmup-cosine, wsd, onecycle, cyclic, plateau
   std::string name = "none";
   int64_t step_size = 1;                  // step: epochs per decay
   std::vector<int64_t> milestones{2, 4};  // multistep: epochs
@@ -60,6 +60,9 @@ struct TrainConfig {
   int64_t epochs = 1, batch_size = 64, threads = 0, seed = 1;
   int64_t train_limit = 0, test_limit = 0;  // use only the first N samples (0: all)
   int64_t log_interval = 50;
+  int64_t evals_per_epoch = 4;   // test-set evaluations per epoch (the last at its end)
+  double target_accuracy = 0.97;  // the ranked table's "steps to" and "s to" columns
+  std::string label;              // the run's name; default "<impl> <optimizer>"
   int64_t stop_after_epoch = 0;  // end this run after that epoch (to --resume later); 0: run all
   std::string metrics_out, plot, checkpoint, resume;
 };

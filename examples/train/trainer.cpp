@@ -185,18 +185,25 @@ Setup set_up(const TrainConfig& config, const Dataset& data, const std::string& 
           first(data.test_labels, config.test_limit).to(device), steps_per_epoch, model, std::move(stepping)};
 }
 
+RunMetrics named(const TrainConfig& config, const std::string& impl) {
+  RunMetrics metrics;
+  metrics.label = config.label.empty() ? impl + " " + config.optimizer.name : config.label;
+  metrics.impl = impl;
+  metrics.optimizer = config.optimizer.name;
+  metrics.scheduler = config.scheduler.name;
+  return metrics;
+}
+
 }  // namespace
 
 void check_run(const TrainConfig& config, const Dataset& data, const std::string& impl) {
-  RunMetrics metrics;
-  metrics.label = impl + " " + config.optimizer.name;
+  RunMetrics metrics = named(config, impl);
   set_up(config, data, impl, metrics);
 }
 
 RunMetrics train(const TrainConfig& config, const Dataset& data, const std::string& impl) {
   const at::Device device(config.device);
-  RunMetrics metrics;
-  metrics.label = impl + " " + config.optimizer.name;
+  RunMetrics metrics = named(config, impl);
   Setup setup = set_up(config, data, impl, metrics);
   const at::Tensor &train_x = setup.train_x, &train_y = setup.train_y, &test_x = setup.test_x, &test_y = setup.test_y;
   const int64_t n = train_x.size(0), steps_per_epoch = setup.steps_per_epoch;
@@ -205,6 +212,17 @@ RunMetrics train(const TrainConfig& config, const Dataset& data, const std::stri
 
   Progress progress(metrics.label, config.epochs, steps_per_epoch, config.log_interval);
   const auto run_start = Clock::now();
+  double eval_seconds = 0;  // kept out of the time to a target accuracy
+  const int64_t evals = std::max<int64_t>(1, std::min(config.evals_per_epoch, steps_per_epoch));
+  auto record_eval = [&](int64_t epoch, int64_t step) {
+    const auto eval_start = Clock::now();
+    const Evaluation test = evaluate(model, test_x, test_y);
+    const double train_seconds = seconds_since(run_start) - eval_seconds;
+    eval_seconds += seconds_since(eval_start);
+    metrics.evals.push_back({double(epoch - 1) + double(step) / double(steps_per_epoch),
+                             (epoch - 1) * steps_per_epoch + step, test.loss, test.accuracy, train_seconds});
+    return test;
+  };
   double& smoothed_loss = stepping.smoothed_loss;
   for (int64_t epoch = int64_t(metrics.epochs.size()) + 1; epoch <= config.epochs; ++epoch) {
     const auto epoch_start = Clock::now();
@@ -244,14 +262,18 @@ RunMetrics train(const TrainConfig& config, const Dataset& data, const std::stri
       const int64_t global = (epoch - 1) * steps_per_epoch + step;
       if (step % config.log_interval == 0 || step == steps_per_epoch) {
         // The mean over the interval: one batch's loss is too noisy to plot.
-        metrics.steps.push_back({epoch, global, interval_loss_sum / double(interval_steps), lr, rate});
+        metrics.steps.push_back({epoch, global, interval_loss_sum / double(interval_steps), lr, rate, smoothed_loss});
         interval_loss_sum = 0;
         interval_steps = 0;
       }
       progress.update(epoch, step, loss_value, lr, rate);
+      // Evaluations inside the epoch, evenly spaced; the last is at its end.
+      if (step < steps_per_epoch && (step * evals) / steps_per_epoch != ((step - 1) * evals) / steps_per_epoch) {
+        record_eval(epoch, step);
+      }
     }
     if (!metrics.diverged.empty()) break;
-    const Evaluation test = evaluate(model, test_x, test_y);
+    const Evaluation test = record_eval(epoch, steps_per_epoch);
     stepping.advance(Cadence::kPerEpoch, 0);
     stepping.advance(Cadence::kPerEpochWithMetric, test.loss);
     const double seconds = seconds_since(epoch_start);

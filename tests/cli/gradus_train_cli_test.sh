@@ -11,13 +11,36 @@ fail() { echo "FAIL: $*"; exit 1; }
 "$train" --dataset mnist --data-dir "$mnist" --model mlp --epochs 1 --train-limit 3000 --test-limit 1000 \
   --compare --optimizer adam --scheduler linear-decay --metrics-out "$work/metrics" --plot "$work/plot.svg" \
   --log-interval 10 >"$work/out.txt" 2>&1 || { cat "$work/out.txt"; fail "compare run exited $?"; }
-grep -q "test accuracy (%)" "$work/out.txt" || fail "no comparison table"
-grep -q "mean step() (ms)" "$work/out.txt" || fail "no step time row"
+grep -q "test acc %" "$work/out.txt" || fail "no comparison table"
+grep -q "step() of builtin adam takes [0-9.]*x the time of gradus adam" "$work/out.txt" || fail "no step time ratio"
 grep -q "gradus adam epoch 1/1 step" "$work/out.txt" || fail "no progress lines"
 [[ $(grep -c '^gradus adam,' "$work/metrics/steps.csv") -ge 4 ]] || fail "steps.csv lacks gradus rows"
 grep -q '^builtin adam,1,' "$work/metrics/epochs.csv" || fail "epochs.csv lacks the builtin epoch"
 grep -q '"final_test_accuracy": 0\.[89]' "$work/metrics/summary.json" || fail "summary.json accuracy"
 [[ $(grep -c '<polyline' "$work/plot.svg") -eq 6 ]] || fail "plot should have 3 panels x 2 runs"
+grep -q "identical curves, one hides the other" "$work/plot.svg" || fail "the plot does not say the curves coincide"
+
+# A shoot-out: 2 optimizers x 2 schedules, ranked; JSON that Python reads; one plot.
+"$train" --dataset mnist --data-dir "$mnist" --model mlp --train-limit 12800 --test-limit 1000 --batch-size 64 \
+  --optimizers sgd,adam --schedulers constant,loss-adaptive --lr-of sgd=0.1 --lr-of adam=0.002 \
+  --target-accuracy 0.85 --metrics-out "$work/shootout" --plot "$work/shootout.svg" >"$work/shootout.txt" 2>&1 ||
+  { cat "$work/shootout.txt"; fail "shoot-out run"; }
+table=$(sed -n '/^#   run/,$p' "$work/shootout.txt")
+[[ $(grep -cE '^[1-4] +gradus (sgd|adam), (constant|loss-adaptive) ' <<<"$table") -eq 4 ]] || { echo "$table"; fail "shoot-out table rows"; }
+python3 - "$work/shootout/summary.json" "$table" <<'PY' || fail "shoot-out summary.json and ranking"
+import json, sys
+s = json.load(open(sys.argv[1]))
+runs = s["runs"]
+assert len(runs) == 4 and s["target_accuracy"] == 0.85, s
+assert {(r["optimizer"], r["scheduler"]) for r in runs} == {(o, k) for o in ("sgd", "adam") for k in ("constant", "loss-adaptive")}
+assert all(r["steps"] == 200 and r["final_test_accuracy"] > 0.85 and 0 < r["steps_to_target"] <= 200 for r in runs), runs
+ranked = [l.split()[1] + " " + l.split()[2] + " " + l.split()[3] for l in sys.argv[2].splitlines()[1:] if l[:1].isdigit()]
+by_accuracy = sorted(runs, key=lambda r: -r["final_test_accuracy"])
+assert ranked == [r["run"] for r in by_accuracy], (ranked, [r["run"] for r in by_accuracy])
+PY
+[[ $(grep -c '<polyline' "$work/shootout.svg") -eq 12 ]] || fail "shoot-out plot: 3 panels x 4 runs"
+grep -q "learning rate" "$work/shootout.svg" || fail "shoot-out plot lacks the lr panel"
+[[ $(head -1 "$work/shootout/evals.csv") == "run,epoch,step,test_loss,test_accuracy,train_seconds" ]] || fail "evals.csv header"
 
 # CIFAR-10 binary batches of the official format, generated.
 python3 - "$work/cifar" <<'PY'
