@@ -184,6 +184,20 @@ TEST(RealData, MnistFromTheProjectsFetchStep) {
   EXPECT_NEAR(data.train_images.mean().item<double>(), 0.0, 0.01);  // normalized with MNIST's mean/std
 }
 
+// Real MNIST with one label changed to 12: refused, naming the file and record.
+TEST(RealData, ALabelOutOfRangeNamesTheFileAndTheRecord) {
+  const fs::path dir = scratch("mnist-bad-label");
+  fs::create_directories(dir);
+  for (const char* name : {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte"}) {
+    fs::copy_file(fs::path(GRADUS_MNIST_DIR) / name, dir / name, fs::copy_options::overwrite_existing);
+  }
+  std::string labels = read_whole(fs::path(GRADUS_MNIST_DIR) / "t10k-labels-idx1-ubyte");
+  labels[8 + 3] = 12;  // after the 8-byte header: record 3
+  write_bytes(dir / "t10k-labels-idx1-ubyte", labels);
+  expect_error([&] { examples::load_dataset("mnist", dir.string()); },
+               {(dir / "t10k-labels-idx1-ubyte").string(), "record 3 has label 12", "expected 0 to 9"});
+}
+
 TEST(RealData, FashionMnistFromDebiansPackage) {
   auto data = examples::load_dataset("fashion-mnist", examples::default_data_dir("fashion-mnist"));
   EXPECT_EQ(data.train_images.sizes(), (std::vector<int64_t>{60000, 1, 28, 28}));

@@ -33,8 +33,12 @@ Dataset load_idx_dataset(const std::string& name, const std::string& dir, double
     return normalized(raw.unsqueeze(1), {mean}, {std});
   };
   auto labels = [&](const std::string& stem) {
-    at::Tensor raw = read_idx(idx_path(dir, stem));
+    const std::string path = idx_path(dir, stem);
+    at::Tensor raw = read_idx(path);
     TORCH_CHECK(raw.dim() == 1, stem, ": expected labels [N], got shape ", raw.sizes());
+    const at::Tensor bad = raw.ge(10).nonzero();
+    TORCH_CHECK(bad.numel() == 0, path, ": record ", bad.numel() ? bad[0][0].item<int64_t>() : 0, " has label ",
+                bad.numel() ? int(raw[bad[0][0]].item<uint8_t>()) : 0, ", expected 0 to 9");
     return raw.to(at::kLong);
   };
   Dataset d{name, images("train-images-idx3-ubyte"), labels("train-labels-idx1-ubyte"),

@@ -88,6 +88,73 @@ std::string config_json(const TrainConfig& c) {
   return j.dump();
 }
 
+// Which optimizers (or schedules) read each flag, for the flags only some do.
+struct FlagUse {
+  const char* flag;
+  std::vector<std::string> users;
+};
+const std::vector<FlagUse> kOptimizerFlags = {
+    {"--momentum", {"sgd", "rmsprop", "muon"}},
+    {"--dampening", {"sgd"}},
+    {"--nesterov", {"sgd", "muon"}},
+    {"--betas", {"adam", "adamw", "adamax", "radam", "nadam", "sparse_adam"}},
+    {"--eps", {"adam", "adamw", "adagrad", "rmsprop", "adadelta", "adamax", "radam", "nadam", "adafactor", "muon",
+               "sparse_adam"}},
+    {"--weight-decay", {"sgd", "adam", "adamw", "adagrad", "rmsprop", "adadelta", "adamax", "radam", "nadam", "asgd",
+                        "adafactor", "muon"}},
+    {"--amsgrad", {"adam", "adamw"}},
+    {"--decoupled-weight-decay", {"radam", "nadam"}},
+    {"--momentum-decay", {"nadam"}},
+    {"--alpha", {"rmsprop", "asgd"}},
+    {"--lambd", {"asgd"}},
+    {"--t0", {"asgd"}},
+    {"--beta2-decay", {"adafactor"}},
+    {"--d", {"adafactor"}},
+    {"--eps2", {"adafactor"}},
+    {"--ns-steps", {"muon"}},
+    {"--adjust-lr-fn", {"muon"}},
+    {"--companion-lr", {"muon", "sparse_adam"}},
+    {"--centered", {"rmsprop"}},
+    {"--rho", {"adadelta"}},
+    {"--etas", {"rprop"}},
+    {"--step-sizes", {"rprop"}},
+    {"--lr-decay", {"adagrad"}},
+    {"--initial-accumulator-value", {"adagrad"}},
+};
+const std::vector<FlagUse> kSchedulerFlags = {
+    {"--step-size", {"step"}},
+    {"--milestones", {"multistep"}},
+    {"--gamma", {"step", "multistep", "exponential"}},
+    {"--end-factor", {"linear-decay", "wsd"}},
+    {"--min-loss", {"loss-adaptive"}},
+    {"--warmup-fraction", {"warmup-cosine", "wsd"}},
+    {"--decay-fraction", {"wsd"}},
+    {"--eta-min", {"cosine", "warmup-cosine"}},
+    {"--max-lr", {"onecycle", "cyclic"}},
+    {"--pct-start", {"onecycle"}},
+    {"--patience", {"plateau"}},
+    {"--factor", {"plateau"}},
+};
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+// A flag given that no run reads: the message saying so, or empty.
+std::string flag_doing_nothing(const CLI::App& app, const std::vector<FlagUse>& table, const std::vector<std::string>& used,
+                               const char* kind) {
+  for (const FlagUse& f : table) {
+    if (app.count(f.flag) == 0) continue;
+    const bool read = std::any_of(used.begin(), used.end(), [&](const std::string& u) {
+      return std::find(f.users.begin(), f.users.end(), u) != f.users.end();
+    });
+    if (!read) return std::string(f.flag) + " does nothing with " + kind + " " + joined(used) + " (it is for " + joined(f.users) + ")";
+  }
+  return "";
+}
+
 // Exit codes: 1 an error while running (data, files), 2 a configuration
 // found bad before any training, 3 a run that diverged.
 enum Exit { kRunError = 1, kBadConfiguration = 2, kDiverged = 3 };
@@ -206,6 +273,20 @@ int main(int argc, char** argv) {
       return kBadConfiguration;
     }
     shootout.lr_of[item.substr(0, eq)] = lr;
+  }
+  std::vector<std::string> optimizers = shootout.optimizers.empty() ? std::vector<std::string>{config.optimizer.name}
+                                                                    : shootout.optimizers;
+  optimizers.insert(optimizers.end(), shootout.builtin.begin(), shootout.builtin.end());
+  const auto schedulers = shootout.schedulers.empty() ? std::vector<std::string>{config.scheduler.name} : shootout.schedulers;
+  for (const std::string& problem : {flag_doing_nothing(app, kOptimizerFlags, optimizers, "--optimizer"),
+                                     flag_doing_nothing(app, kSchedulerFlags, schedulers, "--scheduler")}) {
+    if (problem.empty()) continue;
+    std::cerr << "error: " << problem << "\n";
+    return kBadConfiguration;
+  }
+  if (!config.resume.empty() && (app.count("--lr") || app.count("--companion-lr"))) {
+    std::cerr << "error: --lr does nothing with --resume: the lrs come from the checkpoint's optimizer and schedule\n";
+    return kBadConfiguration;
   }
   if (config.stop_after_epoch > config.epochs) {
     std::cerr << "error: --stop-after-epoch " << config.stop_after_epoch << " is past --epochs " << config.epochs << "\n";

@@ -86,15 +86,22 @@ void write_part(torch::serialize::OutputArchive& archive, const std::string& key
   }
 }
 
+// What a checkpoint must agree on with the run that resumes it, by flag.
+std::vector<std::pair<std::string, std::string>> settings_of(const TrainConfig& config, const std::string& impl) {
+  return {{"--dataset", config.dataset},           {"--model", config.model},
+          {"--optimizer", config.optimizer.name},  {"--impl", impl},
+          {"--scheduler", config.scheduler.name}};
+}
+
 // The checkpoint: model, optimizers, schedules and the epochs done so far.
-void save_checkpoint(const std::string& path, torch::nn::Sequential& model, Stepping& stepping,
-                     const RunMetrics& metrics) {
+void save_checkpoint(const std::string& path, const TrainConfig& config, torch::nn::Sequential& model,
+                     Stepping& stepping, const RunMetrics& metrics) {
   torch::serialize::OutputArchive archive, model_archive;
+  for (const auto& [flag, value] : settings_of(config, metrics.impl)) archive.write("setting" + flag, c10::IValue(value));
   model->save(model_archive);
   archive.write("model", model_archive);
   write_part(archive, "optimizer", stepping.optimizers.main.get(), stepping.schedule);
   write_part(archive, "companion", stepping.optimizers.companion.get(), stepping.companion_schedule);
-  archive.write("run", c10::IValue(metrics.label));
   archive.write("smoothed_loss", c10::IValue(stepping.smoothed_loss));
   std::vector<double> epochs;
   for (const auto& e : metrics.epochs) epochs.insert(epochs.end(), {e.train_loss, e.test_loss, e.test_accuracy, e.seconds});
@@ -121,20 +128,32 @@ void read_part(torch::serialize::InputArchive& archive, const std::string& path,
   if (schedule.scheduler) schedule.scheduler->load(scheduler_archive);
 }
 
+// Refuses weights that are NaN or infinite, naming the first such tensor.
+void check_finite(const std::string& path, const torch::nn::Module& model) {
+  for (const auto& item : model.named_parameters()) {
+    TORCH_CHECK(item.value().isfinite().all().item<bool>(), path, ": the checkpoint's ", item.key(),
+                " holds NaN or infinite values");
+  }
+}
+
 // Restores a checkpoint written by the same configuration; returns the epochs done.
-void load_checkpoint(const std::string& path, torch::nn::Sequential& model, Stepping& stepping, RunMetrics& metrics,
-                     const at::Device& device) {
+void load_checkpoint(const std::string& path, const TrainConfig& config, torch::nn::Sequential& model,
+                     Stepping& stepping, RunMetrics& metrics, const at::Device& device) {
   torch::serialize::InputArchive archive, model_archive;
   try {
     archive.load_from(path, device);
   } catch (const c10::Error& e) {
     TORCH_CHECK(false, "cannot read the checkpoint ", path, ": ", e.what_without_backtrace());
   }
-  c10::IValue run;
-  TORCH_CHECK(archive.try_read("run", run) && run.toStringRef() == metrics.label, path,
-              ": not a gradus-train checkpoint of a '", metrics.label, "' run");
+  for (const auto& [flag, value] : settings_of(config, metrics.impl)) {
+    c10::IValue saved;
+    TORCH_CHECK(archive.try_read("setting" + flag, saved), path, ": not a gradus-train checkpoint (no ", flag, ")");
+    TORCH_CHECK(saved.toStringRef() == value, path, ": written by a run with ", flag, " ", saved.toStringRef(),
+                "; this run has ", flag, " ", value);
+  }
   archive.read("model", model_archive);
   model->load(model_archive);
+  check_finite(path, *model);
   read_part(archive, path, "optimizer", stepping.optimizers.main.get(), stepping.schedule);
   read_part(archive, path, "companion", stepping.optimizers.companion.get(), stepping.companion_schedule);
   c10::IValue smoothed;
@@ -180,7 +199,7 @@ Setup set_up(const TrainConfig& config, const Dataset& data, const std::string& 
   auto model = make_model(config.model, train_x.size(1), train_x.size(2), train_x.size(3));
   model->to(device);
   Stepping stepping = make_stepping(config, impl, *model, steps_per_epoch);
-  if (!config.resume.empty()) load_checkpoint(config.resume, model, stepping, metrics, device);
+  if (!config.resume.empty()) load_checkpoint(config.resume, config, model, stepping, metrics, device);
   return {train_x, first(data.train_labels, config.train_limit).to(device), test_x,
           first(data.test_labels, config.test_limit).to(device), steps_per_epoch, model, std::move(stepping)};
 }
@@ -279,7 +298,7 @@ RunMetrics train(const TrainConfig& config, const Dataset& data, const std::stri
     const double seconds = seconds_since(epoch_start);
     metrics.epochs.push_back({epoch, loss_sum / double(steps_per_epoch), test.loss, test.accuracy, seconds});
     progress.epoch_done(epoch, loss_sum / double(steps_per_epoch), test.loss, test.accuracy, seconds);
-    if (!config.checkpoint.empty()) save_checkpoint(config.checkpoint, model, stepping, metrics);
+    if (!config.checkpoint.empty()) save_checkpoint(config.checkpoint, config, model, stepping, metrics);
     if (epoch == config.stop_after_epoch) break;
   }
   metrics.wall_seconds = seconds_since(run_start);

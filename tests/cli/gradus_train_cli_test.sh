@@ -118,6 +118,25 @@ expect 105 "--train-limit" limit_negative "${mlp[@]}" --train-limit -1
 expect 2 "--stop-after-epoch 3 is past --epochs 1" stop_after "${mlp[@]}" --stop-after-epoch 3
 echo "not a checkpoint" >"$work/bad.pt"
 expect 2 "cannot read the checkpoint $work/bad.pt" bad_checkpoint "${mlp[@]}" --resume "$work/bad.pt"
+# Flags that would do nothing say so; a checkpoint from another configuration,
+# or with NaN weights, is refused naming what is wrong.
+expect 2 "--nesterov does nothing with --optimizer adam (it is for sgd, muon)" nesterov_adam "${mlp[@]}" --optimizer adam --nesterov
+expect 2 "--gamma does nothing with --scheduler cosine" gamma_cosine "${mlp[@]}" --scheduler cosine --gamma 0.5
+"$train" "${mlp[@]}" --checkpoint "$work/good.pt" >"$work/good.txt" 2>&1 || { cat "$work/good.txt"; fail "checkpoint run"; }
+expect 2 "--lr does nothing with --resume" lr_on_resume "${mlp[@]}" --resume "$work/good.pt" --lr 0.1
+expect 2 "$work/good.pt: written by a run with --model mlp; this run has --model cnn" other_model \
+  --dataset mnist --data-dir "$mnist" --model cnn --train-limit 500 --test-limit 200 --resume "$work/good.pt"
+expect 2 "written by a run with --optimizer adam; this run has --optimizer sgd" other_optimizer "${mlp[@]}" --optimizer sgd --resume "$work/good.pt"
+python3 - "$work/good.pt" "$work/nan.pt" <<'PY'
+import sys, zipfile  # every stored tensor's bytes set to 0xff: float NaN
+src, out = zipfile.ZipFile(sys.argv[1]), zipfile.ZipFile(sys.argv[2], "w", zipfile.ZIP_STORED)
+for info in src.infolist():
+    data = src.read(info.filename)
+    out.writestr(info.filename, b"\xff" * len(data) if "/data/" in info.filename else data)
+out.close()
+PY
+expect 2 "$work/nan.pt: the checkpoint's 1.weight holds NaN or infinite values" nan_checkpoint "${mlp[@]}" --resume "$work/nan.pt"
+
 # --betas takes the two numbers the README writes; JSON leaves an unset lr out.
 "$train" "${mlp[@]}" --optimizer adam --betas 0.8 0.99 --metrics-out "$work/betas" >"$work/betas.txt" 2>&1 ||
   { cat "$work/betas.txt"; fail "--betas 0.8 0.99"; }
