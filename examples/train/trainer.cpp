@@ -199,7 +199,14 @@ Setup set_up(const TrainConfig& config, const Dataset& data, const std::string& 
   auto model = make_model(config.model, train_x.size(1), train_x.size(2), train_x.size(3));
   model->to(device);
   Stepping stepping = make_stepping(config, impl, *model, steps_per_epoch);
-  if (!config.resume.empty()) load_checkpoint(config.resume, config, model, stepping, metrics, device);
+  if (!config.resume.empty()) {
+    load_checkpoint(config.resume, config, model, stepping, metrics, device);
+    const int64_t done = int64_t(metrics.epochs.size());
+    TORCH_CHECK(done < config.epochs && (config.stop_after_epoch == 0 || done < config.stop_after_epoch), config.resume,
+                ": the checkpoint has done ", done, " epochs, so a run to epoch ",
+                config.stop_after_epoch ? std::min(config.stop_after_epoch, config.epochs) : config.epochs,
+                " would train no step");
+  }
   return {train_x, first(data.train_labels, config.train_limit).to(device), test_x,
           first(data.test_labels, config.test_limit).to(device), steps_per_epoch, model, std::move(stepping)};
 }

@@ -127,6 +127,19 @@ expect 2 "--lr does nothing with --resume" lr_on_resume "${mlp[@]}" --resume "$w
 expect 2 "$work/good.pt: written by a run with --model mlp; this run has --model cnn" other_model \
   --dataset mnist --data-dir "$mnist" --model cnn --train-limit 500 --test-limit 200 --resume "$work/good.pt"
 expect 2 "written by a run with --optimizer adam; this run has --optimizer sgd" other_optimizer "${mlp[@]}" --optimizer sgd --resume "$work/good.pt"
+expect 2 "$work/good.pt: the checkpoint has done 1 epochs, so a run to epoch 1 would train no step" nothing_to_train \
+  "${mlp[@]}" --resume "$work/good.pt"
+# MNIST files of the exact format with no training records.
+python3 - "$work/empty" <<'PY'
+import os, struct, sys
+d = sys.argv[1]; os.makedirs(d, exist_ok=True)
+def idx(name, magic, dims, n):
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(struct.pack(">I", magic) + b"".join(struct.pack(">I", x) for x in dims) + bytes(n))
+idx("train-images-idx3-ubyte", 0x803, (0, 28, 28), 0); idx("train-labels-idx1-ubyte", 0x801, (0,), 0)
+idx("t10k-images-idx3-ubyte", 0x803, (2, 28, 28), 2 * 784); idx("t10k-labels-idx1-ubyte", 0x801, (2,), 2)
+PY
+expect 2 "the training set is empty" empty_training_set --dataset mnist --data-dir "$work/empty" --model mlp
 python3 - "$work/good.pt" "$work/nan.pt" <<'PY'
 import sys, zipfile  # every stored tensor's bytes set to 0xff: float NaN
 src, out = zipfile.ZipFile(sys.argv[1]), zipfile.ZipFile(sys.argv[2], "w", zipfile.ZIP_STORED)
