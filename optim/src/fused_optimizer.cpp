@@ -7,6 +7,7 @@
 #include <c10/core/GradMode.h>
 #include <c10/util/Type.h>
 
+#include <cmath>
 #include <sstream>
 #include <typeinfo>
 #include <type_traits>
@@ -343,6 +344,10 @@ at::Tensor new_step_count(const at::Tensor& param) {
 
 at::Tensor new_scalar_state(const at::Tensor& param, double value) {
   return at::full({}, value, param.options().dtype(at::kFloat));
+}
+
+void FusedOptionsBase::check_device_lr(double lr) {
+  TORCH_CHECK(std::isfinite(lr) && lr >= 0, "gradus: invalid learning rate: ", lr, " (a finite number >= 0)");
 }
 
 }  // namespace optim

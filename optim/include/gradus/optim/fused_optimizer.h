@@ -9,7 +9,6 @@
 
 #include <c10/util/Optional.h>
 
-#include <cmath>
 #include <memory>
 #include <optional>
 #include <string>
@@ -104,6 +103,9 @@ class FusedOptionsBase {
   virtual void set_cycled_momentum_value(double) {}
 
  protected:
+  // Throws, naming it, an lr that is NaN, infinite or negative. Out of line:
+  // a check in this header would put its path into every user's binary.
+  static void check_device_lr(double lr);
   bool capturable_ = false;
   at::Tensor device_lr_;
   c10::optional<double> initial_lr_;
@@ -149,8 +151,7 @@ struct FusedOptions : public torch::optim::OptimizerCloneableOptions<Derived>, p
   // would refuse: a captured graph replays without step(). Without one,
   // step() checks it, as it checks every option.
   void set_lr(const double lr) override {
-    TORCH_CHECK(!device_lr_.defined() || (std::isfinite(lr) && lr >= 0), "gradus: invalid learning rate: ", lr,
-                " (a finite number >= 0)");
+    if (device_lr_.defined()) check_device_lr(lr);
     self().lr(lr);
     if (device_lr_.defined()) device_lr_.fill_(lr);
   }
