@@ -15,6 +15,7 @@
 #include "datasets.h"
 #include "output_files.h"
 #include "run_plan.h"
+#include "unused_flags.h"
 #include "run_metrics.h"
 #include "trainer.h"
 
@@ -86,73 +87,6 @@ std::string config_json(const TrainConfig& c) {
                       {"seed", c.seed},           {"threads", c.threads},      {"device", c.device}};
   if (c.optimizer.lr) j["lr"] = *c.optimizer.lr;  // unset: absent, the optimizer's default
   return j.dump();
-}
-
-// Which optimizers (or schedules) read each flag, for the flags only some do.
-struct FlagUse {
-  const char* flag;
-  std::vector<std::string> users;
-};
-const std::vector<FlagUse> kOptimizerFlags = {
-    {"--momentum", {"sgd", "rmsprop", "muon"}},
-    {"--dampening", {"sgd"}},
-    {"--nesterov", {"sgd", "muon"}},
-    {"--betas", {"adam", "adamw", "adamax", "radam", "nadam", "sparse_adam"}},
-    {"--eps", {"adam", "adamw", "adagrad", "rmsprop", "adadelta", "adamax", "radam", "nadam", "adafactor", "muon",
-               "sparse_adam"}},
-    {"--weight-decay", {"sgd", "adam", "adamw", "adagrad", "rmsprop", "adadelta", "adamax", "radam", "nadam", "asgd",
-                        "adafactor", "muon"}},
-    {"--amsgrad", {"adam", "adamw"}},
-    {"--decoupled-weight-decay", {"radam", "nadam"}},
-    {"--momentum-decay", {"nadam"}},
-    {"--alpha", {"rmsprop", "asgd"}},
-    {"--lambd", {"asgd"}},
-    {"--t0", {"asgd"}},
-    {"--beta2-decay", {"adafactor"}},
-    {"--d", {"adafactor"}},
-    {"--eps2", {"adafactor"}},
-    {"--ns-steps", {"muon"}},
-    {"--adjust-lr-fn", {"muon"}},
-    {"--companion-lr", {"muon", "sparse_adam"}},
-    {"--centered", {"rmsprop"}},
-    {"--rho", {"adadelta"}},
-    {"--etas", {"rprop"}},
-    {"--step-sizes", {"rprop"}},
-    {"--lr-decay", {"adagrad"}},
-    {"--initial-accumulator-value", {"adagrad"}},
-};
-const std::vector<FlagUse> kSchedulerFlags = {
-    {"--step-size", {"step"}},
-    {"--milestones", {"multistep"}},
-    {"--gamma", {"step", "multistep", "exponential"}},
-    {"--end-factor", {"linear-decay", "wsd"}},
-    {"--min-loss", {"loss-adaptive"}},
-    {"--warmup-fraction", {"warmup-cosine", "wsd"}},
-    {"--decay-fraction", {"wsd"}},
-    {"--eta-min", {"cosine", "warmup-cosine"}},
-    {"--max-lr", {"onecycle", "cyclic"}},
-    {"--pct-start", {"onecycle"}},
-    {"--patience", {"plateau"}},
-    {"--factor", {"plateau"}},
-};
-
-std::string joined(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
-
-// A flag given that no run reads: the message saying so, or empty.
-std::string flag_doing_nothing(const CLI::App& app, const std::vector<FlagUse>& table, const std::vector<std::string>& used,
-                               const char* kind) {
-  for (const FlagUse& f : table) {
-    if (app.count(f.flag) == 0) continue;
-    const bool read = std::any_of(used.begin(), used.end(), [&](const std::string& u) {
-      return std::find(f.users.begin(), f.users.end(), u) != f.users.end();
-    });
-    if (!read) return std::string(f.flag) + " does nothing with " + kind + " " + joined(used) + " (it is for " + joined(f.users) + ")";
-  }
-  return "";
 }
 
 // Exit codes: 1 an error while running (data, files), 2 a configuration
@@ -278,9 +212,7 @@ int main(int argc, char** argv) {
                                                                     : shootout.optimizers;
   optimizers.insert(optimizers.end(), shootout.builtin.begin(), shootout.builtin.end());
   const auto schedulers = shootout.schedulers.empty() ? std::vector<std::string>{config.scheduler.name} : shootout.schedulers;
-  for (const std::string& problem : {flag_doing_nothing(app, kOptimizerFlags, optimizers, "--optimizer"),
-                                     flag_doing_nothing(app, kSchedulerFlags, schedulers, "--scheduler")}) {
-    if (problem.empty()) continue;
+  if (const std::string problem = gradus::examples::flag_doing_nothing(app, optimizers, schedulers); !problem.empty()) {
     std::cerr << "error: " << problem << "\n";
     return kBadConfiguration;
   }

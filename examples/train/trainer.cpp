@@ -10,9 +10,10 @@
 #include <cmath>
 #include <sstream>
 
+#include "checkpoint.h"
 #include "models.h"
 #include "optimizer_factory.h"
-#include "output_files.h"
+#include "stepping.h"
 #include "progress.h"
 
 namespace gradus {
@@ -43,127 +44,6 @@ Evaluation evaluate(torch::nn::Sequential& model, const at::Tensor& images, cons
   }
   model->train();
   return {loss_sum / double(images.size(0)), double(correct) / double(images.size(0))};
-}
-
-// The optimizers and their schedules: one of each, or two for the optimizers
-// that take only some parameters (make_optimizers).
-struct Stepping {
-  Optimizers optimizers;
-  Schedule schedule, companion_schedule;
-  double smoothed_loss = NAN;  // what LossAdaptive is stepped with; checkpointed
-
-  void zero_grad() {
-    optimizers.main->zero_grad();
-    if (optimizers.companion) optimizers.companion->zero_grad();
-  }
-  void step() {
-    optimizers.main->step();
-    if (optimizers.companion) optimizers.companion->step();
-  }
-  // Steps the schedules whose cadence is `cadence`, with `value` where they take one.
-  void advance(Cadence cadence, double value) {
-    for (Schedule* s : {&schedule, &companion_schedule}) {
-      if (s->cadence != cadence) continue;
-      if (cadence == Cadence::kPerBatchWithLoss || cadence == Cadence::kPerEpochWithMetric) {
-        s->scheduler->step(value);
-      } else {
-        s->scheduler->step();
-      }
-    }
-  }
-  double lr() const { return optimizers.main->param_groups()[0].options().get_lr(); }
-};
-
-void write_part(torch::serialize::OutputArchive& archive, const std::string& key, torch::optim::Optimizer* optimizer,
-                const Schedule& schedule) {
-  if (!optimizer) return;
-  torch::serialize::OutputArchive optimizer_archive, scheduler_archive;
-  optimizer->save(optimizer_archive);
-  archive.write(key, optimizer_archive);
-  if (schedule.scheduler) {
-    schedule.scheduler->save(scheduler_archive);
-    archive.write(key == "optimizer" ? "scheduler" : key + "_scheduler", scheduler_archive);
-  }
-}
-
-// What a checkpoint must agree on with the run that resumes it, by flag.
-std::vector<std::pair<std::string, std::string>> settings_of(const TrainConfig& config, const std::string& impl) {
-  return {{"--dataset", config.dataset},           {"--model", config.model},
-          {"--optimizer", config.optimizer.name},  {"--impl", impl},
-          {"--scheduler", config.scheduler.name}};
-}
-
-// The checkpoint: model, optimizers, schedules and the epochs done so far.
-void save_checkpoint(const std::string& path, const TrainConfig& config, torch::nn::Sequential& model,
-                     Stepping& stepping, const RunMetrics& metrics) {
-  torch::serialize::OutputArchive archive, model_archive;
-  for (const auto& [flag, value] : settings_of(config, metrics.impl)) archive.write("setting" + flag, c10::IValue(value));
-  model->save(model_archive);
-  archive.write("model", model_archive);
-  write_part(archive, "optimizer", stepping.optimizers.main.get(), stepping.schedule);
-  write_part(archive, "companion", stepping.optimizers.companion.get(), stepping.companion_schedule);
-  archive.write("smoothed_loss", c10::IValue(stepping.smoothed_loss));
-  std::vector<double> epochs;
-  for (const auto& e : metrics.epochs) epochs.insert(epochs.end(), {e.train_loss, e.test_loss, e.test_accuracy, e.seconds});
-  archive.write("epochs", c10::IValue(c10::List<double>(epochs)));
-  // Into memory, then one checked, atomic write: a full disk is an error and
-  // leaves the previous checkpoint whole.
-  std::ostringstream bytes;
-  archive.save_to(bytes);
-  write_file(path, bytes.str());
-}
-
-void read_part(torch::serialize::InputArchive& archive, const std::string& path, const std::string& key,
-               torch::optim::Optimizer* optimizer, const Schedule& schedule) {
-  torch::serialize::InputArchive optimizer_archive, scheduler_archive;
-  const bool has_optimizer = archive.try_read(key, optimizer_archive);
-  TORCH_CHECK(has_optimizer == bool(optimizer), path, ": the checkpoint has ", has_optimizer ? "a" : "no", " ", key,
-              ", this run ", optimizer ? "has one" : "has none");
-  if (!optimizer) return;
-  optimizer->load(optimizer_archive);
-  const bool has_scheduler = archive.try_read(key == "optimizer" ? "scheduler" : key + "_scheduler", scheduler_archive);
-  TORCH_CHECK(has_scheduler == bool(schedule.scheduler), path, ": the checkpoint was written ",
-              has_scheduler ? "with" : "without", " a scheduler, this run is configured ",
-              schedule.scheduler ? "with" : "without");
-  if (schedule.scheduler) schedule.scheduler->load(scheduler_archive);
-}
-
-// Refuses weights that are NaN or infinite, naming the first such tensor.
-void check_finite(const std::string& path, const torch::nn::Module& model) {
-  for (const auto& item : model.named_parameters()) {
-    TORCH_CHECK(item.value().isfinite().all().item<bool>(), path, ": the checkpoint's ", item.key(),
-                " holds NaN or infinite values");
-  }
-}
-
-// Restores a checkpoint written by the same configuration; returns the epochs done.
-void load_checkpoint(const std::string& path, const TrainConfig& config, torch::nn::Sequential& model,
-                     Stepping& stepping, RunMetrics& metrics, const at::Device& device) {
-  torch::serialize::InputArchive archive, model_archive;
-  try {
-    archive.load_from(path, device);
-  } catch (const c10::Error& e) {
-    TORCH_CHECK(false, "cannot read the checkpoint ", path, ": ", e.what_without_backtrace());
-  }
-  for (const auto& [flag, value] : settings_of(config, metrics.impl)) {
-    c10::IValue saved;
-    TORCH_CHECK(archive.try_read("setting" + flag, saved), path, ": not a gradus-train checkpoint (no ", flag, ")");
-    TORCH_CHECK(saved.toStringRef() == value, path, ": written by a run with ", flag, " ", saved.toStringRef(),
-                "; this run has ", flag, " ", value);
-  }
-  archive.read("model", model_archive);
-  model->load(model_archive);
-  check_finite(path, *model);
-  read_part(archive, path, "optimizer", stepping.optimizers.main.get(), stepping.schedule);
-  read_part(archive, path, "companion", stepping.optimizers.companion.get(), stepping.companion_schedule);
-  c10::IValue smoothed;
-  if (archive.try_read("smoothed_loss", smoothed)) stepping.smoothed_loss = smoothed.toDouble();
-  c10::IValue epochs;
-  archive.read("epochs", epochs);
-  const auto v = epochs.toDoubleVector();
-  for (size_t i = 0; i + 3 < v.size(); i += 4) {
-    metrics.epochs.push_back({int64_t(i / 4 + 1), v[i], v[i + 1], v[i + 2], v[i + 3]});
-  }
 }
 
 at::Tensor first(const at::Tensor& t, int64_t limit) { return limit > 0 ? t.slice(0, 0, limit) : t; }

@@ -1,0 +1,40 @@
+#pragma once
+// The optimizers and schedules of one gradus-train run, stepped together.
+#include <cmath>
+
+#include "optimizer_factory.h"
+
+namespace gradus {
+namespace examples {
+
+// The optimizers and their schedules: one of each, or two for the optimizers
+// that take only some parameters (make_optimizers).
+struct Stepping {
+  Optimizers optimizers;
+  Schedule schedule, companion_schedule;
+  double smoothed_loss = NAN;  // what LossAdaptive is stepped with; checkpointed
+
+  void zero_grad() {
+    optimizers.main->zero_grad();
+    if (optimizers.companion) optimizers.companion->zero_grad();
+  }
+  void step() {
+    optimizers.main->step();
+    if (optimizers.companion) optimizers.companion->step();
+  }
+  // Steps the schedules whose cadence is `cadence`, with `value` where they take one.
+  void advance(Cadence cadence, double value) {
+    for (Schedule* s : {&schedule, &companion_schedule}) {
+      if (s->cadence != cadence) continue;
+      if (cadence == Cadence::kPerBatchWithLoss || cadence == Cadence::kPerEpochWithMetric) {
+        s->scheduler->step(value);
+      } else {
+        s->scheduler->step();
+      }
+    }
+  }
+  double lr() const { return optimizers.main->param_groups()[0].options().get_lr(); }
+};
+
+}  // namespace examples
+}  // namespace gradus
