@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 
 #include <gradus/optim/adam.h>
@@ -124,7 +125,9 @@ class MnistResume : public ::testing::TestWithParam<ResumeCase> {};
 // Muon and SparseAdam resume their companion (AdamW, Adam) and its schedule too.
 TEST_P(MnistResume, ResumedRunEndsWhereTheUninterruptedOneDoes) {
   TrainConfig c = subset_config();
-  c.train_limit = 3000;
+  c.train_limit = 1500;
+  c.test_limit = 500;
+  c.evals_per_epoch = 1;
   c.epochs = 2;
   c.model = GetParam().model;
   c.optimizer.name = GetParam().optimizer;
@@ -143,7 +146,8 @@ TEST_P(MnistResume, ResumedRunEndsWhereTheUninterruptedOneDoes) {
   ASSERT_EQ(resumed.epochs.size(), 2u);
   EXPECT_EQ(resumed.epochs.back().test_loss, straight.epochs.back().test_loss);
   EXPECT_EQ(resumed.epochs.back().test_accuracy, straight.epochs.back().test_accuracy);
-  EXPECT_GE(straight.epochs.back().test_accuracy, 0.85);
+  EXPECT_GE(straight.epochs.back().test_accuracy, 0.75) << "the run did not learn";
+  std::printf("%s: test accuracy %.3f\n", straight.label.c_str(), straight.epochs.back().test_accuracy);
 }
 
 // Every schedule kind resumes exactly: its state, and the smoothed loss that
