@@ -4,12 +4,7 @@
 #   cmake -DGRADUS_BUILD=<build dir> -DSOURCE=<examples/mnist> -DWORK=<scratch>
 #         -DTorch_DIR=<dir> -DMNIST=<data dir> -P mnist_example.cmake
 file(REMOVE_RECURSE ${WORK})
-function(run)
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "failed (${rc}): ${ARGN}")
-  endif()
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/consumer/run_or_fail.cmake)
 run(${CMAKE_COMMAND} --install ${GRADUS_BUILD} --prefix ${WORK}/prefix)
 run(${CMAKE_COMMAND} -S ${SOURCE} -B ${WORK}/build -DCMAKE_PREFIX_PATH=${WORK}/prefix -DTorch_DIR=${Torch_DIR}
     -DCMAKE_BUILD_TYPE=Release)

@@ -4,12 +4,7 @@
 #   cmake -DGRADUS_BUILD=<build dir> -DSOURCE=<consumer dir> -DWORK=<scratch>
 #         -DTorch_DIR=<dir> -DFORBIDDEN=<path|path|...> -P run.cmake
 file(REMOVE_RECURSE ${WORK})
-function(run)
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "failed (${rc}): ${ARGN}")
-  endif()
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/run_or_fail.cmake)
 run(${CMAKE_COMMAND} --install ${GRADUS_BUILD} --prefix ${WORK}/installed-here)
 file(RENAME ${WORK}/installed-here ${WORK}/moved-there)
 
