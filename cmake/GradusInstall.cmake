@@ -4,11 +4,19 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-install(TARGETS gradus EXPORT gradusTargets
+set(gradus_installed_targets gradus)
+if(GRADUS_HAS_DISTRIBUTED)
+  list(APPEND gradus_installed_targets gradus_distributed)
+endif()
+install(TARGETS ${gradus_installed_targets} EXPORT gradusTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-foreach(dir include optim/include schedulers/include)
+set(gradus_header_dirs include optim/include schedulers/include)
+if(GRADUS_HAS_DISTRIBUTED)
+  list(APPEND gradus_header_dirs distributed/include)
+endif()
+foreach(dir IN LISTS gradus_header_dirs)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/gradus DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 endforeach()
 
