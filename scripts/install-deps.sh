@@ -10,6 +10,7 @@ packages=(
   libsleef-dev            # header ATen's AVX2 vector code includes
   libopenblas0-pthread    # fast BLAS for LibTorch's matmuls (Debian's default is the reference one)
   libgtest-dev libbenchmark-dev
+  libgloo-dev             # Gloo's headers, for gradus::distributed (c10d's ProcessGroupGloo)
   libcli11-dev zlib1g-dev # gradus-train: command line, gzipped IDX files
   nlohmann-json3-dev      # gradus-train: summary.json
   dataset-fashion-mnist   # /usr/share/datasets/fashion-mnist

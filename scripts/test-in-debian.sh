@@ -16,7 +16,7 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 cache=${GRADUS_ROOT_CACHE:-/var/cache/gradus-roots}
 mirror=${GRADUS_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
-common=(cmake g++ make libsleef-dev libopenblas0-pthread libgtest-dev zlib1g-dev)
+common=(cmake g++ make libsleef-dev libopenblas0-pthread libgtest-dev zlib1g-dev libgloo-dev)
 case "$lane" in
   sid)
     suite=sid

@@ -10,6 +10,8 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
+#include "torch_version.h"  // optim/src: GRADUS_TORCH_AT_LEAST
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
@@ -111,6 +113,11 @@ ProcessGroup::ProcessGroup(const ProcessGroupOptions& options)
     store_options.isServer = rank_ == 0;
     store_options.numWorkers = static_cast<size_t>(size_);
     store_options.timeout = options.timeout;
+#if GRADUS_TORCH_AT_LEAST(2, 2)
+    // LibTorch 2.4+ asks for its libuv store by default, which builds
+    // without libuv (Debian's) refuse; the classic one works in every build.
+    store_options.useLibUV = false;
+#endif
     try {
       backend_->store = c10::make_intrusive<c10d::TCPStore>(address.host, store_options);
     } catch (const std::exception& e) {
