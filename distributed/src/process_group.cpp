@@ -12,6 +12,12 @@
 
 #include "torch_version.h"  // optim/src: GRADUS_TORCH_AT_LEAST
 
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
@@ -59,14 +65,39 @@ bool starts_with(const std::string& s, const char* prefix) { return s.rfind(pref
 
 bool is_loopback(const std::string& host) { return host == "localhost" || starts_with(host, "127."); }
 
+// This machine's address on the route to `host` (no packet is sent: a UDP
+// socket's connect only picks the route), or "" if there is none.
+std::string local_address_towards(const std::string& host) {
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_DGRAM;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(host.c_str(), "9", &hints, &found) != 0 || !found) return "";
+  std::string address;
+  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in local{};
+  socklen_t length = sizeof(local);
+  char text[INET_ADDRSTRLEN] = {};
+  if (fd >= 0 && connect(fd, found->ai_addr, found->ai_addrlen) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) == 0 &&
+      inet_ntop(AF_INET, &local.sin_addr, text, sizeof(text))) {
+    address = text;
+  }
+  if (fd >= 0) close(fd);
+  freeaddrinfo(found);
+  return address;
+}
+
 // The network device Gloo connects through: GLOO_SOCKET_IFNAME's interface
-// if set (as in PyTorch); loopback for a job on one machine; else the
-// address this machine's hostname resolves to.
+// if set (as in PyTorch); loopback for a job on one machine; else this
+// machine's address on the route to rank 0, which the others can reach.
 std::shared_ptr<::gloo::transport::Device> gloo_device(const std::string& host) {
   if (const char* interface = std::getenv("GLOO_SOCKET_IFNAME")) {
     return c10d::ProcessGroupGloo::createDeviceForInterface(interface);
   }
   if (host.empty() || is_loopback(host)) return c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1");
+  const std::string local = local_address_towards(host);
+  if (!local.empty()) return c10d::ProcessGroupGloo::createDeviceForHostname(local);
   return c10d::ProcessGroupGloo::createDefaultDevice();
 }
 

@@ -7,12 +7,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
 #include <thread>
 
 #include "datasets.h"
+#include "distributed_job.h"
 #include "output_files.h"
 #include "run_plan.h"
 #include "unused_flags.h"
@@ -93,10 +95,20 @@ std::string config_json(const TrainConfig& c) {
 // found bad before any training, 3 a run that diverged.
 enum Exit { kRunError = 1, kBadConfiguration = 2, kDiverged = 3 };
 
+// The processes of the job: --nproc, --zero and where ranks meet.
+struct JobFlags {
+  int64_t nproc = 1;
+  bool zero = false;
+  int64_t master_port = 0;      // 0: a free port
+  double timeout_seconds = 300;  // rendezvous, and each collective
+};
+
 // Every run's configuration and every output path, before any training.
+// Only rank 0 writes files, so only it checks the paths.
 void check_before_training(const TrainConfig& config, const gradus::examples::Dataset& data,
-                           const std::vector<gradus::examples::PlannedRun>& runs) {
+                           const std::vector<gradus::examples::PlannedRun>& runs, bool leader) {
   for (const auto& run : runs) gradus::examples::check_run(run.config, data, run.impl);
+  if (!leader) return;
   if (!config.metrics_out.empty()) {  // first: --plot may go into a folder this creates
     std::filesystem::create_directories(config.metrics_out);
     gradus::examples::check_writable(config.metrics_out + "/summary.json");
@@ -113,14 +125,14 @@ std::string plot_title(const TrainConfig& c, const std::vector<gradus::examples:
   return title + ", batch " + std::to_string(c.batch_size) + ", seed " + std::to_string(c.seed);
 }
 
-int run(const TrainConfig& config, const gradus::examples::Shootout& shootout) {
+int run(const TrainConfig& config, const gradus::examples::Shootout& shootout, const gradus::examples::Ranks& ranks) {
   at::set_num_threads(int(config.threads));
   const std::string dir = config.data_dir.empty() ? gradus::examples::default_data_dir(config.dataset) : config.data_dir;
   const auto data = gradus::examples::load_dataset(config.dataset, dir);
   std::vector<gradus::examples::PlannedRun> planned;
   try {
     planned = gradus::examples::plan_runs(config, shootout);
-    check_before_training(config, data, planned);
+    check_before_training(config, data, planned, ranks.leader());
   } catch (const c10::Error& e) {
     std::cerr << "error: " << e.what_without_backtrace() << "\n";
     return kBadConfiguration;
@@ -129,7 +141,8 @@ int run(const TrainConfig& config, const gradus::examples::Shootout& shootout) {
     return kBadConfiguration;
   }
   std::vector<gradus::examples::RunMetrics> runs;
-  for (const auto& run : planned) runs.push_back(gradus::examples::train(run.config, data, run.impl));
+  for (const auto& run : planned) runs.push_back(gradus::examples::train(run.config, data, run.impl, ranks));
+  if (!ranks.leader()) return runs.back().diverged.empty() ? 0 : kDiverged;  // rank 0 reports and writes
   if (runs.size() > 1) std::cout << "\n" << gradus::examples::ranked_table(runs, config.target_accuracy);
   if (!config.metrics_out.empty()) {
     gradus::examples::write_metrics(config.metrics_out, runs, config_json(config), config.target_accuracy);
@@ -146,6 +159,25 @@ int run(const TrainConfig& config, const gradus::examples::Shootout& shootout) {
     status = kDiverged;
   }
   return status;
+}
+
+// What is wrong with the job flags, or "".
+std::string job_flag_problem(const CLI::App& app, const JobFlags& job, bool is_rank, const TrainConfig& config) {
+  const bool several = is_rank || job.nproc > 1;
+  if (job.zero && !several) {
+    return "--zero shards the optimizer state across ranks: it needs --nproc 2 or more (or a launcher's RANK and "
+           "WORLD_SIZE)";
+  }
+  // The ranks --nproc starts see its flags too (GRADUS_TRAIN_NPROC marks them).
+  const bool outside_rank = is_rank && !std::getenv("GRADUS_TRAIN_NPROC");
+  if (app.count("--master-port") && (outside_rank || job.nproc == 1)) {
+    return outside_rank ? "--master-port: this rank takes MASTER_PORT from its launcher"
+                        : "--master-port does nothing without --nproc 2 or more";
+  }
+  if (several && config.model == "sparse-mlp") {
+    return "--model sparse-mlp: its sparse embedding gradients are not averaged across ranks; run one process";
+  }
+  return "";
 }
 
 }  // namespace
@@ -192,6 +224,14 @@ int main(int argc, char** argv) {
   app.add_option("--plot", config.plot, "SVG file: loss and accuracy curves, one per run");
   app.add_option("--checkpoint", config.checkpoint, "file written after every epoch: model, optimizer, scheduler");
   app.add_option("--resume", config.resume, "continue from a --checkpoint file");
+  JobFlags job;
+  app.add_option("--nproc", job.nproc, "processes (ranks) on this machine, each on its share of every batch")
+      ->check(CLI::Range(int64_t(1), int64_t(256)));
+  app.add_flag("--zero", job.zero, "shard the optimizer state across the ranks (ZeRO-1)");
+  app.add_option("--master-port", job.master_port, "--nproc: the port rank 0 listens on (default: a free one)")
+      ->check(CLI::Range(int64_t(1), int64_t(65535)));
+  app.add_option("--dist-timeout", job.timeout_seconds, "seconds a rank waits for the others (default 300)")
+      ->check(CLI::PositiveNumber);
   app.add_option("--stop-after-epoch", config.stop_after_epoch, "end after this epoch, e.g. to --resume later")
       ->check(CLI::NonNegativeNumber);
   CLI11_PARSE(app, argc, argv);
@@ -224,13 +264,31 @@ int main(int argc, char** argv) {
     std::cerr << "error: --stop-after-epoch " << config.stop_after_epoch << " is past --epochs " << config.epochs << "\n";
     return kBadConfiguration;
   }
+  const bool is_rank = gradus::examples::launched_as_rank();
+  if (const std::string problem = job_flag_problem(app, job, is_rank, config); !problem.empty()) {
+    std::cerr << "error: " << problem << "\n";
+    return kBadConfiguration;
+  }
+  gradus::examples::Ranks ranks;
+  std::string who = "error: ";
   try {
-    return run(config, shootout);
+    if (!is_rank && job.nproc > 1) {
+      const int64_t threads = app.count("--threads") ? config.threads : std::max<int64_t>(1, config.threads / job.nproc);
+      return gradus::examples::launch_local_ranks(int(job.nproc), int(job.master_port), int(threads), argv);
+    }
+    if (is_rank) {
+      who = std::string("error (rank ") + std::getenv("RANK") + "): ";
+      if (const char* threads = std::getenv("GRADUS_TRAIN_THREADS"); threads && !app.count("--threads")) {
+        config.threads = std::max(1, std::atoi(threads));
+      }
+      ranks = gradus::examples::join_job(app.config_to_str(true, false), job.timeout_seconds, job.zero);
+    }
+    return run(config, shootout, ranks);
   } catch (const c10::Error& e) {
-    std::cerr << "error: " << e.what_without_backtrace() << "\n";  // the message, not LibTorch's C++ frames
+    std::cerr << who << e.what_without_backtrace() << "\n";  // the message, not LibTorch's C++ frames
     return kRunError;
   } catch (const std::exception& e) {
-    std::cerr << "error: " << e.what() << "\n";
+    std::cerr << who << e.what() << "\n";
     return kRunError;
   }
 }

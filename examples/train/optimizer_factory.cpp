@@ -70,13 +70,13 @@ Split split_parameters(const std::string& optimizer, const torch::nn::Module& mo
   return split;
 }
 
+}  // namespace
+
 std::unique_ptr<torch::optim::Optimizer> make_companion(const OptimizerConfig& c, std::vector<at::Tensor> params) {
   if (params.empty()) return nullptr;
   if (c.name == "muon") return std::make_unique<optim::AdamW>(params, optim::AdamWOptions(c.companion_lr));
   return std::make_unique<optim::Adam>(params, optim::AdamOptions(c.companion_lr));
 }
-
-}  // namespace
 
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerConfig& c, const std::string& impl,
                                                         std::vector<at::Tensor> params) {

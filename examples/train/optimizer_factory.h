@@ -21,6 +21,9 @@ namespace examples {
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerConfig& config, const std::string& impl,
                                                         std::vector<at::Tensor> params);
 
+// The companion (AdamW for Muon, Adam for SparseAdam) over `params`; null if none.
+std::unique_ptr<torch::optim::Optimizer> make_companion(const OptimizerConfig& config, std::vector<at::Tensor> params);
+
 // The optimizer the config names over the model's parameters it takes, and
 // a companion for the rest where it takes only some (Muon, SparseAdam: see
 // OptimizerConfig::companion_lr); step both.

@@ -23,10 +23,11 @@ Progress::Progress(std::string label, int64_t epochs, int64_t steps_per_epoch, i
       steps_per_epoch_(steps_per_epoch),
       log_interval_(log_interval),
       out_(out),
-      terminal_(isatty(fileno(out))),
+      terminal_(out && isatty(fileno(out))),
       start_(std::chrono::steady_clock::now()) {}
 
 void Progress::update(int64_t epoch, int64_t step, double loss, double lr, double samples_per_second) {
+  if (!out_) return;
   const bool last = step == steps_per_epoch_;
   if (!terminal_ && step % log_interval_ != 0 && !last) return;
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
@@ -48,6 +49,7 @@ void Progress::update(int64_t epoch, int64_t step, double loss, double lr, doubl
 }
 
 void Progress::epoch_done(int64_t epoch, double train_loss, double test_loss, double test_accuracy, double seconds) {
+  if (!out_) return;
   std::fprintf(out_, "%s%s epoch %lld/%lld done in %.1f s: train loss %.4f, test loss %.4f, test accuracy %.2f%%\n",
                terminal_ ? "\n" : "", label_.c_str(), static_cast<long long>(epoch), static_cast<long long>(epochs_),
                seconds, train_loss, test_loss, 100 * test_accuracy);

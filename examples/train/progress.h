@@ -1,6 +1,7 @@
 #pragma once
 // Training progress: a bar redrawn in place on a terminal, plain lines
-// every log interval otherwise (a log file, a pipe, CI).
+// every log interval otherwise (a log file, a pipe, CI). With a null `out`
+// it draws nothing (the ranks of a job other than rank 0).
 #include <chrono>
 #include <cstdio>
 #include <string>

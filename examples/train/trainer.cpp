@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "checkpoint.h"
+#include "distributed_job.h"
 #include "models.h"
 #include "optimizer_factory.h"
 #include "stepping.h"
@@ -28,13 +29,17 @@ struct Evaluation {
   double loss, accuracy;
 };
 
-Evaluation evaluate(torch::nn::Sequential& model, const at::Tensor& images, const at::Tensor& labels) {
+// Each rank evaluates its share of the test set; the sums are the job's.
+Evaluation evaluate(torch::nn::Sequential& model, const at::Tensor& images, const at::Tensor& labels,
+                    const Ranks& ranks) {
   c10::NoGradGuard no_grad;
   model->eval();
   double loss_sum = 0;
   int64_t correct = 0;
-  for (int64_t start = 0; start < images.size(0); start += 1000) {
-    const int64_t end = std::min(images.size(0), start + 1000);
+  const int64_t n = images.size(0);
+  const int64_t share_end = n * (ranks.rank() + 1) / ranks.size();
+  for (int64_t start = n * ranks.rank() / ranks.size(); start < share_end; start += 1000) {
+    const int64_t end = std::min(share_end, start + 1000);
     at::Tensor logits = model->forward(images.slice(0, start, end));
     at::Tensor y = labels.slice(0, start, end);
     loss_sum += torch::nn::functional::cross_entropy(
@@ -43,14 +48,20 @@ Evaluation evaluate(torch::nn::Sequential& model, const at::Tensor& images, cons
     correct += logits.argmax(1).eq(y).sum().item<int64_t>();
   }
   model->train();
-  return {loss_sum / double(images.size(0)), double(correct) / double(images.size(0))};
+  std::vector<double> sums{loss_sum, double(correct)};
+  sum_over_ranks(ranks, sums);
+  return {sums[0] / double(n), sums[1] / double(n)};
 }
 
 at::Tensor first(const at::Tensor& t, int64_t limit) { return limit > 0 ? t.slice(0, 0, limit) : t; }
 
+// The optimizers (sharded with --zero) and their schedules.
 Stepping make_stepping(const TrainConfig& config, const std::string& impl, torch::nn::Module& model,
-                       int64_t steps_per_epoch) {
+                       int64_t steps_per_epoch, const Ranks& ranks) {
   Stepping stepping{make_optimizers(config.optimizer, impl, model), {}, {}};
+  Optimizers& o = stepping.optimizers;
+  o.main = shard_optimizer(std::move(o.main), [&](auto p) { return make_optimizer(config.optimizer, impl, p); }, ranks);
+  o.companion = shard_optimizer(std::move(o.companion), [&](auto p) { return make_companion(config.optimizer, p); }, ranks);
   stepping.schedule = make_schedule(config, *stepping.optimizers.main, steps_per_epoch);
   if (stepping.optimizers.companion) {
     stepping.companion_schedule = make_schedule(companion_config(config), *stepping.optimizers.companion, steps_per_epoch);
@@ -67,7 +78,8 @@ struct Setup {
   Stepping stepping;
 };
 
-Setup set_up(const TrainConfig& config, const Dataset& data, const std::string& impl, RunMetrics& metrics) {
+Setup set_up(const TrainConfig& config, const Dataset& data, const std::string& impl, RunMetrics& metrics,
+             const Ranks& ranks) {
   const at::Device device(config.device);
   TORCH_CHECK(!device.is_cuda() || torch::cuda::is_available(), "--device cuda: no CUDA device is available");
   const at::Tensor train_x = first(data.train_images, config.train_limit).to(device);
@@ -78,7 +90,7 @@ Setup set_up(const TrainConfig& config, const Dataset& data, const std::string& 
   torch::manual_seed(uint64_t(config.seed));
   auto model = make_model(config.model, train_x.size(1), train_x.size(2), train_x.size(3));
   model->to(device);
-  Stepping stepping = make_stepping(config, impl, *model, steps_per_epoch);
+  Stepping stepping = make_stepping(config, impl, *model, steps_per_epoch, ranks);
   if (!config.resume.empty()) {
     load_checkpoint(config.resume, config, model, stepping, metrics, device);
     const int64_t done = int64_t(metrics.epochs.size());
@@ -89,6 +101,33 @@ Setup set_up(const TrainConfig& config, const Dataset& data, const std::string& 
   }
   return {train_x, first(data.train_labels, config.train_limit).to(device), test_x,
           first(data.test_labels, config.test_limit).to(device), steps_per_epoch, model, std::move(stepping)};
+}
+
+struct BatchLoss {
+  double value;  // the batch's mean loss, over all ranks
+};
+
+// Forward and backward over this rank's share of `batch`, then the gradients
+// averaged over the ranks: each rank's loss is its share's sum scaled so
+// that the average over ranks is the whole batch's mean.
+BatchLoss batch_loss(torch::nn::Sequential& model, const at::Tensor& x, const at::Tensor& y, const at::Tensor& batch,
+                     const Ranks& ranks, GradientSync& gradients) {
+  namespace F = torch::nn::functional;
+  if (ranks.size() == 1) {
+    at::Tensor loss = F::cross_entropy(model->forward(x.index_select(0, batch)), y.index_select(0, batch));
+    loss.backward();
+    return {loss.item<double>()};
+  }
+  const int64_t count = batch.size(0);
+  const at::Tensor mine = batch.slice(0, count * ranks.rank() / ranks.size(), count * (ranks.rank() + 1) / ranks.size());
+  at::Tensor loss = F::cross_entropy(model->forward(x.index_select(0, mine)), y.index_select(0, mine),
+                                     F::CrossEntropyFuncOptions().reduction(torch::kSum)) *
+                    (double(ranks.size()) / double(count));
+  loss.backward();
+  gradients.average();
+  std::vector<double> mean{loss.item<double>() / ranks.size()};
+  sum_over_ranks(ranks, mean);
+  return {mean[0]};
 }
 
 RunMetrics named(const TrainConfig& config, const std::string& impl) {
@@ -104,25 +143,27 @@ RunMetrics named(const TrainConfig& config, const std::string& impl) {
 
 void check_run(const TrainConfig& config, const Dataset& data, const std::string& impl) {
   RunMetrics metrics = named(config, impl);
-  set_up(config, data, impl, metrics);
+  set_up(config, data, impl, metrics, Ranks());
 }
 
-RunMetrics train(const TrainConfig& config, const Dataset& data, const std::string& impl) {
+RunMetrics train(const TrainConfig& config, const Dataset& data, const std::string& impl, const Ranks& ranks) {
   const at::Device device(config.device);
   RunMetrics metrics = named(config, impl);
-  Setup setup = set_up(config, data, impl, metrics);
+  Setup setup = set_up(config, data, impl, metrics, ranks);
   const at::Tensor &train_x = setup.train_x, &train_y = setup.train_y, &test_x = setup.test_x, &test_y = setup.test_y;
   const int64_t n = train_x.size(0), steps_per_epoch = setup.steps_per_epoch;
   torch::nn::Sequential& model = setup.model;
   Stepping& stepping = setup.stepping;
 
-  Progress progress(metrics.label, config.epochs, steps_per_epoch, config.log_interval);
+  GradientSync gradients(ranks, model->parameters());
+  Progress progress(metrics.label, config.epochs, steps_per_epoch, config.log_interval,
+                    ranks.leader() ? stdout : nullptr);
   const auto run_start = Clock::now();
   double eval_seconds = 0;  // kept out of the time to a target accuracy
   const int64_t evals = std::max<int64_t>(1, std::min(config.evals_per_epoch, steps_per_epoch));
   auto record_eval = [&](int64_t epoch, int64_t step) {
     const auto eval_start = Clock::now();
-    const Evaluation test = evaluate(model, test_x, test_y);
+    const Evaluation test = evaluate(model, test_x, test_y, ranks);
     const double train_seconds = seconds_since(run_start) - eval_seconds;
     eval_seconds += seconds_since(eval_start);
     metrics.evals.push_back({double(epoch - 1) + double(step) / double(steps_per_epoch),
@@ -139,18 +180,16 @@ RunMetrics train(const TrainConfig& config, const Dataset& data, const std::stri
     int64_t interval_steps = 0;
     for (int64_t step = 1; step <= steps_per_epoch; ++step) {
       const auto step_start = Clock::now();
-      const at::Tensor idx = order.slice(0, (step - 1) * config.batch_size, std::min(n, step * config.batch_size));
+      const at::Tensor batch = order.slice(0, (step - 1) * config.batch_size, std::min(n, step * config.batch_size));
       stepping.zero_grad();
-      at::Tensor loss = torch::nn::functional::cross_entropy(model->forward(train_x.index_select(0, idx)),
-                                                             train_y.index_select(0, idx));
-      loss.backward();
+      const BatchLoss loss = batch_loss(model, train_x, train_y, batch, ranks, gradients);
       if (device.is_cuda()) torch::cuda::synchronize();
       const auto optimizer_start = Clock::now();
       stepping.step();
       if (device.is_cuda()) torch::cuda::synchronize();
       metrics.step_seconds_total += seconds_since(optimizer_start);
       metrics.step_calls += 1;
-      const double loss_value = loss.item<double>();
+      const double loss_value = loss.value;
       if (!std::isfinite(loss_value)) {
         std::ostringstream why;
         why << "the training loss became " << loss_value << " at epoch " << epoch << ", step " << step;
@@ -164,7 +203,7 @@ RunMetrics train(const TrainConfig& config, const Dataset& data, const std::stri
       stepping.advance(Cadence::kPerBatch, 0);
       stepping.advance(Cadence::kPerBatchWithLoss, smoothed_loss);
       const double lr = stepping.lr();
-      const double rate = double(idx.size(0)) / seconds_since(step_start);
+      const double rate = double(batch.size(0)) / seconds_since(step_start);
       const int64_t global = (epoch - 1) * steps_per_epoch + step;
       if (step % config.log_interval == 0 || step == steps_per_epoch) {
         // The mean over the interval: one batch's loss is too noisy to plot.
@@ -185,7 +224,11 @@ RunMetrics train(const TrainConfig& config, const Dataset& data, const std::stri
     const double seconds = seconds_since(epoch_start);
     metrics.epochs.push_back({epoch, loss_sum / double(steps_per_epoch), test.loss, test.accuracy, seconds});
     progress.epoch_done(epoch, loss_sum / double(steps_per_epoch), test.loss, test.accuracy, seconds);
-    if (!config.checkpoint.empty()) save_checkpoint(config.checkpoint, config, model, stepping, metrics);
+    if (!config.checkpoint.empty()) {
+      consolidate_for_saving(stepping.optimizers.main.get());  // a collective, on every rank
+      consolidate_for_saving(stepping.optimizers.companion.get());
+      if (ranks.leader()) save_checkpoint(config.checkpoint, config, model, stepping, metrics);
+    }
     if (epoch == config.stop_after_epoch) break;
   }
   metrics.wall_seconds = seconds_since(run_start);
