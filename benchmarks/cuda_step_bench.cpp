@@ -22,7 +22,11 @@
 #include <type_traits>
 #include <memory>
 
+#include "resnet50_shapes.h"
+
 namespace {
+
+using gradus::bench::resnet50_shapes;
 
 // (params, capturable): the built-ins have no capturable option and ignore it.
 using Make = std::function<std::unique_ptr<torch::optim::Optimizer>(std::vector<at::Tensor>, bool)>;
@@ -34,30 +38,6 @@ Make make(Options options) {
     if constexpr (std::is_base_of_v<gradus::optim::FusedOptionsBase, Options>) o.capturable(capturable);
     return std::make_unique<O>(p, o);
   };
-}
-
-// torchvision's ResNet-50: stem, 16 bottlenecks (4 with a downsample), fc.
-std::vector<std::vector<int64_t>> resnet50_shapes() {
-  std::vector<std::vector<int64_t>> s = {{64, 3, 7, 7}, {64}, {64}};
-  int64_t in = 64;
-  const int64_t blocks[] = {3, 4, 6, 3}, widths[] = {64, 128, 256, 512};
-  for (int layer = 0; layer < 4; ++layer) {
-    const int64_t w = widths[layer], out = w * 4;
-    for (int b = 0; b < blocks[layer]; ++b) {
-      for (auto shape : std::vector<std::vector<int64_t>>{{w, in, 1, 1}, {w}, {w}, {w, w, 3, 3}, {w}, {w}, {out, w, 1, 1}, {out}, {out}}) {
-        s.push_back(shape);
-      }
-      if (b == 0) {
-        s.push_back({out, in, 1, 1});
-        s.push_back({out});
-        s.push_back({out});
-      }
-      in = out;
-    }
-  }
-  s.push_back({1000, 2048});
-  s.push_back({1000});
-  return s;
 }
 
 double seconds_per_step(torch::optim::Optimizer& opt, int iterations) {

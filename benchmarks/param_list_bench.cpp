@@ -20,6 +20,7 @@
 #include <numeric>
 #include <thread>
 
+#include "resnet50_shapes.h"
 #include "step_report.h"
 
 namespace gradus {
@@ -27,31 +28,6 @@ namespace bench {
 namespace {
 
 using Shapes = std::vector<std::vector<int64_t>>;
-
-// torchvision resnet50(): conv weights (no bias), BatchNorm weight and bias, fc.
-Shapes resnet50_shapes() {
-  Shapes s = {{64, 3, 7, 7}, {64}, {64}};
-  auto conv_bn = [&](int64_t out, int64_t in, int64_t k) {
-    s.push_back({out, in, k, k});
-    s.push_back({out});
-    s.push_back({out});
-  };
-  int64_t inplanes = 64;
-  const int64_t blocks[] = {3, 4, 6, 3};
-  for (int layer = 0; layer < 4; ++layer) {
-    const int64_t width = 64 << layer;
-    for (int64_t b = 0; b < blocks[layer]; ++b) {
-      conv_bn(width, inplanes, 1);
-      conv_bn(width, width, 3);
-      conv_bn(width * 4, width, 1);
-      if (b == 0) conv_bn(width * 4, inplanes, 1);  // downsample
-      inplanes = width * 4;
-    }
-  }
-  s.push_back({1000, 2048});
-  s.push_back({1000});
-  return s;
-}
 
 int64_t numel_of(const Shapes& shapes) {
   int64_t n = 0;
