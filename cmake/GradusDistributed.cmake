@@ -32,6 +32,24 @@ if(GRADUS_HAS_DISTRIBUTED)
       ${GRADUS_GLOO_INCLUDE_DIR})
   # ProcessGroupGloo.hpp declares its class only with USE_C10D_GLOO.
   target_compile_definitions(gradus_distributed PRIVATE USE_C10D_GLOO)
+  # NCCL for CUDA tensors: a LibTorch with CUDA, c10d's ProcessGroupNCCL and
+  # NCCL's header (Debian: libnccl-dev). Without it, CUDA tensors are refused.
+  set(GRADUS_DISTRIBUTED_NCCL OFF)
+  if(GRADUS_TORCH_HAS_CUDA)
+    find_path(GRADUS_NCCL_INCLUDE_DIR nccl.h HINTS ${TORCH_INCLUDE_DIRS} ${CUDAToolkit_INCLUDE_DIRS})
+    find_library(GRADUS_NCCL_LIBRARY NAMES nccl libnccl.so.2)
+    if(GRADUS_NCCL_INCLUDE_DIR AND GRADUS_NCCL_LIBRARY AND
+       EXISTS "${GRADUS_C10D_INCLUDE_DIR}/torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp")
+      set(GRADUS_DISTRIBUTED_NCCL ON)
+      add_library(gradus_nccl UNKNOWN IMPORTED)
+      set_target_properties(gradus_nccl PROPERTIES IMPORTED_LOCATION ${GRADUS_NCCL_LIBRARY})
+      target_sources(gradus_distributed PRIVATE distributed/src/nccl_backend.cpp)
+      target_include_directories(gradus_distributed PRIVATE ${GRADUS_NCCL_INCLUDE_DIR})
+      target_link_libraries(gradus_distributed PRIVATE gradus_nccl)
+      target_compile_definitions(gradus_distributed PRIVATE USE_C10D_NCCL GRADUS_DISTRIBUTED_NCCL)
+    endif()
+  endif()
+  message(STATUS "gradus: distributed NCCL (CUDA tensors) ${GRADUS_DISTRIBUTED_NCCL}")
   target_link_libraries(gradus_distributed PUBLIC gradus)
   target_compile_options(gradus_distributed PRIVATE -Wall -Wextra -Wno-unused-parameter)
   set_target_properties(gradus_distributed PROPERTIES

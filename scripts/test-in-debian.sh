@@ -16,17 +16,18 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 cache=${GRADUS_ROOT_CACHE:-/var/cache/gradus-roots}
 mirror=${GRADUS_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
-common=(cmake g++ make libsleef-dev libopenblas0-pthread libgtest-dev zlib1g-dev libgloo-dev)
+common=(cmake g++ make libsleef-dev libopenblas0-pthread libgtest-dev zlib1g-dev)
 case "$lane" in
   sid)
     suite=sid
-    packages=("${common[@]}" libtorch-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev dataset-fashion-mnist python3)
+    packages=("${common[@]}" libtorch-dev libgloo-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev dataset-fashion-mnist python3)
     [[ "$golden" == "--golden" ]] && packages+=(python3-torch python3-numpy)
     ;;
   trixie-cuda)
     suite=trixie
     # nvcc 12.4 accepts g++ up to 13; Debian's nvcc wrapper picks g++-13 itself.
-    packages=("${common[@]}" libtorch-cuda-dev nvidia-cuda-toolkit g++-13 libcli11-dev libbenchmark-dev)
+    packages=("${common[@]}" libtorch-cuda-dev nvidia-cuda-toolkit g++-13 libcli11-dev libbenchmark-dev libnccl-dev
+              libgloo-cuda-dev)  # the Gloo CUDA LibTorch is built with; libgloo-dev conflicts
     ;;
   *) echo "unknown lane '$lane' (sid or trixie-cuda)" >&2; exit 2 ;;
 esac

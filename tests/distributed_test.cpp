@@ -65,6 +65,8 @@ struct ShardingCase {
   std::string optimizer;
 };
 
+void PrintTo(const ShardingCase& c, std::ostream* out) { *out << c.optimizer << " on " << c.world_size << " ranks"; }
+
 class ZeroSharding : public ::testing::TestWithParam<ShardingCase> {};
 
 // ZeRO-1 (each rank steps its shard, then broadcasts it) ends where plain

@@ -11,6 +11,9 @@
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
 #include "torch_version.h"  // optim/src: GRADUS_TORCH_AT_LEAST
+#ifdef GRADUS_DISTRIBUTED_NCCL
+#include "nccl_backend.h"
+#endif
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -127,7 +130,26 @@ struct ProcessGroup::Backend {
   c10::intrusive_ptr<c10d::Store> store;
   c10::intrusive_ptr<c10d::ProcessGroupGloo> gloo;
   std::chrono::milliseconds timeout;
+#ifdef GRADUS_DISTRIBUTED_NCCL
+  std::unique_ptr<NcclBackend> nccl;  // made on the first CUDA collective
+  NcclBackend& nccl_for(int rank, int size) {
+    if (!nccl) nccl = make_nccl_backend(store, rank, size, timeout);
+    return *nccl;
+  }
+#endif
 };
+
+namespace {
+
+// CUDA tensors go through NCCL where gradus was built with it.
+void require_backend_for(const at::Tensor& tensor, int rank) {
+#ifndef GRADUS_DISTRIBUTED_NCCL
+  TORCH_CHECK(!tensor.is_cuda(), kWho, ": rank ", rank,
+              ": a collective on a CUDA tensor needs NCCL, and this gradus::distributed was built without it");
+#endif
+}
+
+}  // namespace
 
 ProcessGroup::ProcessGroup(const ProcessGroupOptions& options)
     : backend_(std::make_unique<Backend>()), rank_(options.rank), size_(options.world_size) {
@@ -181,8 +203,12 @@ ProcessGroup::ProcessGroup(const ProcessGroupOptions& options)
 ProcessGroup::~ProcessGroup() = default;
 
 void ProcessGroup::all_reduce_sum(at::Tensor& tensor) {
+  require_backend_for(tensor, rank_);
   std::vector<at::Tensor> tensors{tensor};
   try {
+#ifdef GRADUS_DISTRIBUTED_NCCL
+    if (tensor.is_cuda()) return backend_->nccl_for(rank_, size_).all_reduce_sum(tensor);
+#endif
     backend_->gloo->allreduce(tensors)->wait(backend_->timeout);
   } catch (const std::exception& e) {
     fail(rank_, "all-reduce (another rank may have stopped)", e);
@@ -193,7 +219,11 @@ void ProcessGroup::broadcast(at::Tensor& tensor, int root) {
   std::vector<at::Tensor> tensors{tensor};
   c10d::BroadcastOptions options;
   options.rootRank = root;
+  require_backend_for(tensor, rank_);
   try {
+#ifdef GRADUS_DISTRIBUTED_NCCL
+    if (tensor.is_cuda()) return backend_->nccl_for(rank_, size_).broadcast(tensor, root);
+#endif
     backend_->gloo->broadcast(tensors, options)->wait(backend_->timeout);
   } catch (const std::exception& e) {
     fail(rank_, "broadcast from rank " + std::to_string(root) + " (another rank may have stopped)", e);

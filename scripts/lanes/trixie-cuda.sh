@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Inside the trixie-cuda root (scripts/test-in-debian.sh trixie-cuda): builds
 # gradus with GRADUS_WITH_CUDA=ON against Debian trixie's CUDA LibTorch 2.6 and
-# CUDA 12.4 (the library, the CUDA tests, the CUDA benchmark), then checks that
+# CUDA 12.4 (the library, the CUDA tests, the CUDA benchmark, gradus::distributed with
+# NCCL), then checks that
 # every gradus operator has a CUDA kernel registered, and builds a separate
 # project against the installed package. There is no GPU here: the CUDA
 # trajectory tests start and skip.
@@ -46,6 +47,9 @@ nvcc --version | tail -2
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DGRADUS_WITH_CUDA=ON \
   -DGRADUS_BUILD_EXAMPLES=OFF >"$stubs/configure.log" 2>&1 || { cat "$stubs/configure.log"; exit 1; }
 grep "gradus" "$stubs/configure.log"
-cmake --build "$build" -j"$(nproc)" --target gradus cuda_optim_test cuda_registration_test gradus_cuda_bench
-# The CUDA tests, then the installed package used from another project.
-cd "$build" && ctest -R "^Cuda|^install\." --output-on-failure
+grep -q "distributed NCCL (CUDA tensors) ON" "$stubs/configure.log" || { echo "gradus::distributed without NCCL"; exit 1; }
+cmake --build "$build" -j"$(nproc)" --target gradus cuda_optim_test cuda_registration_test gradus_cuda_bench \
+  gradus_distributed distributed_test
+# The CUDA tests, gradus::distributed's (on CPU: Gloo), then the installed
+# package used from another project.
+cd "$build" && ctest -R "^Cuda|^install\.|^Ranks/ZeroSharding|^DataParallel|^ZeroCheckpoint|^DistributedFaults" --output-on-failure
