@@ -2,7 +2,7 @@
 # that no installed file names a path of the build machine, then configure,
 # build and run tests/consumer against the moved package as a user would.
 #   cmake -DGRADUS_BUILD=<build dir> -DSOURCE=<consumer dir> -DWORK=<scratch>
-#         -DTorch_DIR=<dir> -DFORBIDDEN=<path|path|...> -P run.cmake
+#         -DTorch_DIR=<dir> -DFORBIDDEN=<path|path|...> -DDISTRIBUTED=ON|OFF -P run.cmake
 file(REMOVE_RECURSE ${WORK})
 include(${CMAKE_CURRENT_LIST_DIR}/run_or_fail.cmake)
 run(${CMAKE_COMMAND} --install ${GRADUS_BUILD} --prefix ${WORK}/installed-here)
@@ -41,3 +41,6 @@ run(${CMAKE_COMMAND} -S ${SOURCE} -B ${WORK}/build -DCMAKE_PREFIX_PATH=${WORK}/m
     -DTorch_DIR=${Torch_DIR} -DCMAKE_BUILD_TYPE=Release)
 run(${CMAKE_COMMAND} --build ${WORK}/build)
 run(${WORK}/build/consumer)
+if(DISTRIBUTED)
+  run(${WORK}/build/consumer_zero ${WORK}/rendezvous)
+endif()
