@@ -65,7 +65,8 @@ launch outside "$(free_port)"
 [[ $(cat "$work/outside.0.rc") -eq 0 && $(cat "$work/outside.1.rc") -eq 0 ]] ||
   { cat "$work"/outside.*.txt; fail "ranks from an outside launcher"; }
 grep -q "epoch 1/1 done" "$work/outside.0.txt" || fail "rank 0 should report"
-[[ ! -s "$work/outside.1.txt" ]] || { cat "$work/outside.1.txt"; fail "rank 1 should print nothing"; }
+# (Gloo itself may log its connections, as sid's does.)
+grep -q "epoch" "$work/outside.1.txt" && { cat "$work/outside.1.txt"; fail "rank 1 should report nothing"; }
 
 # 4. Different settings: every rank refuses, naming the flag.
 launch mismatch "$(free_port)" --lr 0.01
@@ -117,7 +118,7 @@ expect_2 "--master-port does nothing without --nproc 2 or more" "${small[@]}" --
 expect_2 "--model sparse-mlp: its sparse embedding gradients are not averaged" --dataset mnist --data-dir "$mnist" \
   --model sparse-mlp --optimizer sparse_adam --nproc 2
 set +e; "$train" "${small[@]}" --nproc 0 >"$work/flags.txt" 2>&1; rc=$?; set -e
-[[ $rc -eq 105 ]] && grep -q -- "--nproc: Value 0 not in range 1 to 256" "$work/flags.txt" || { cat "$work/flags.txt"; fail "--nproc 0"; }
+[[ $rc -eq 105 ]] && grep -q -- "--nproc: Value 0 not in range" "$work/flags.txt" || { cat "$work/flags.txt"; fail "--nproc 0"; }
 
 # 8. Two machines, as far as one allows: two network namespaces joined by a
 # veth pair, each rank in its own, meeting at rank 0's address.
