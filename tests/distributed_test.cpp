@@ -3,6 +3,9 @@
 // the jobs of distributed/workers.cpp; the tests compare what they leave.
 #include <arpa/inet.h>
 #include <gradus/distributed/process_group.h>
+#include <gradus/distributed/zero_redundancy_optimizer.h>
+#include <gradus/optim/adam.h>
+#include <gradus/optim/sgd.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -175,6 +178,63 @@ TEST(DistributedFaults, DifferentSettingsAreRefusedOnEveryRank) {
               std::string::npos)
         << describe(job);
   }
+}
+
+// Refused calls and files leave a ZeroRedundancyOptimizer as it was: it
+// goes on stepping exactly as a twin that never saw them.
+TEST(ZeroState, RefusedCallsAndFilesChangeNothing) {
+  gradus::distributed::ProcessGroupOptions options;
+  options.init_method = "file://" + scratch_dir("one-rank") + "/rendezvous";
+  auto group = std::make_shared<gradus::distributed::ProcessGroup>(options);
+  torch::manual_seed(0);
+  const at::Tensor start = torch::randn({5}, torch::kDouble);
+  at::Tensor w = start.clone().requires_grad_(), twin_w = start.clone().requires_grad_();
+  auto make = [&](const at::Tensor& p) {
+    return gradus::distributed::make_zero_redundancy<gradus::optim::Adam>(std::vector<at::Tensor>{p},
+                                                                          gradus::optim::AdamOptions(0.1), group);
+  };
+  auto zero = make(w), twin = make(twin_w);
+  auto step = [](auto& optimizer, const at::Tensor& p) {
+    optimizer->zero_grad();
+    (p * p * p).sum().backward();
+    optimizer->step();
+  };
+  step(zero, w);
+  step(twin, twin_w);
+  const std::string dir = scratch_dir("refused");
+  auto message_of = [](auto&& f) {
+    try {
+      f();
+    } catch (const c10::Error& e) {
+      return std::string(e.what_without_backtrace());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message_of([&] { torch::save(*zero, dir + "/zero.pt"); }).find("holds no consolidated state"),
+            std::string::npos);
+  EXPECT_NE(message_of([&] { zero->consolidate_state(1); }).find("needs a rank in [0, 1) but got 1"),
+            std::string::npos);
+  at::Tensor other = torch::zeros({5}, torch::kDouble).requires_grad_();
+  gradus::optim::SGD sgd(std::vector<at::Tensor>{other}, gradus::optim::SGDOptions(0.1).momentum(0.9));
+  other.mutable_grad() = torch::ones_like(other);
+  sgd.step();
+  torch::save(sgd, dir + "/sgd.pt");
+  EXPECT_NE(message_of([&] { torch::load(*zero, dir + "/sgd.pt"); }).find("written by gradus::optim::SGD"),
+            std::string::npos);
+  std::ofstream(dir + "/truncated.pt") << "PK";
+  EXPECT_NE(message_of([&] { torch::load(*zero, dir + "/truncated.pt"); }), "no error");
+  // A file saved after consolidating goes stale with the next step.
+  zero->consolidate_state(0);
+  step(zero, w);
+  step(twin, twin_w);
+  EXPECT_NE(message_of([&] { torch::save(*zero, dir + "/zero.pt"); }).find("call consolidate_state() again"),
+            std::string::npos);
+  for (int i = 0; i < 3; ++i) {
+    step(zero, w);
+    step(twin, twin_w);
+  }
+  EXPECT_TRUE(torch::equal(w, twin_w));
+  EXPECT_FALSE(torch::equal(w, start));
 }
 
 gradus::distributed::ProcessGroupOptions rank0_of_two(int port, int timeout_s) {
