@@ -354,6 +354,56 @@ TEST(Adafactor, FactoredStateOfA4096By4096WeightAgainstAdam) {
   EXPECT_EQ(full, 2 * 4096 * 4096 * 4 + 4);    // exp_avg, exp_avg_sq, step
 }
 
+// The two norms Adafactor's step size reads are sums taken in fixed chunks
+// and added in a fixed order: one thread and two give the same bits. The
+// vector spans four chunks and a tail, the matrix five.
+TEST(Adafactor, NormsDoNotDependOnTheThreadCount) {
+  auto run = [](int threads) {
+    at::set_num_threads(threads);
+    at::manual_seed(7);
+    std::vector<at::Tensor> params = {at::randn({100003}, at::kFloat), at::randn({300, 500}, at::kFloat)};
+    optim::Adafactor adafactor(params, optim::AdafactorOptions(0.05).weight_decay(0.01));
+    for (int step = 0; step < 5; ++step) {
+      for (auto& p : params) p.mutable_grad() = at::randn(p.sizes(), at::kFloat);
+      adafactor.step();
+    }
+    return params;
+  };
+  const auto one = run(1), two = run(2);
+  for (size_t i = 0; i < one.size(); ++i) EXPECT_TRUE(at::equal(one[i], two[i])) << "param " << i;
+}
+
+// gradus::adafactor_ called directly, in double, against PyTorch's ops
+// written out in ATen: the first pass must see gradients unscaled (AMP), as
+// the update does; a given estimate (estimated_variance) is read and left.
+TEST(Adafactor, OperatorAgainstItsAtenFormula) {
+  at::manual_seed(3);
+  const at::Tensor param0 = at::randn({70000}, at::kDouble), grad0 = at::randn({70000}, at::kDouble);
+  const at::Tensor variance0 = at::rand({70000}, at::kDouble);
+  ops::AdafactorHyper hyper;
+  hyper.lr = 0.03;
+  hyper.weight_decay = 0.1;
+  hyper.eps1 = 1e-30;
+  for (const bool estimated : {false, true}) {
+    at::Tensor param = param0.clone(), grad = grad0 * 8, variance = variance0.clone();
+    at::Tensor step = at::full({}, 4.0, at::kFloat);
+    hyper.estimated_variance = estimated;
+    ops::fused_step({{param}, {grad}, {{variance}}, {step}}, hyper, {{}, at::full({}, 8.0, at::kFloat), {}});
+
+    const double t = 5, numel_root = std::sqrt(70000.0);
+    const at::Tensor v = estimated ? variance0 : variance0.lerp(grad0 * grad0, std::pow(t, hyper.beta2_decay));
+    const at::Tensor update = v.clamp(hyper.eps1 * hyper.eps1).rsqrt() * grad0;
+    const double rho = std::min(hyper.lr, 1 / std::sqrt(t));
+    const double alpha = std::max(hyper.eps2, param0.norm().item<double>() / numel_root) * rho;
+    const double denom = std::max(1.0, update.norm().item<double>() / (numel_root * hyper.d));
+    const at::Tensor expected = param0 * (1 - hyper.lr * hyper.weight_decay) - alpha / denom * update;
+    EXPECT_LE(max_relative_diff(param.unsqueeze(0), expected.unsqueeze(0)), 1e-13) << "estimated " << estimated;
+    EXPECT_TRUE(at::allclose(variance, v, 1e-15, 0)) << "estimated " << estimated;
+    EXPECT_TRUE(at::equal(grad, grad0)) << "grads are written back unscaled";
+    EXPECT_EQ(step.item<float>(), 5.f);
+  }
+}
+
 }  // namespace
 }  // namespace testing
 }  // namespace gradus

@@ -22,6 +22,8 @@ bool in_range(double v, ops::Range range) {
     case ops::Range::kPositive: return v > 0;
     case ops::Range::kUnitOpen: return 0 <= v && v < 1;
     case ops::Range::kUnit: return 0 <= v && v <= 1;
+    case ops::Range::kNonPositive: return v <= 0;
+    case ops::Range::kAtLeastOne: return v >= 1;
   }
   return false;
 }
@@ -33,6 +35,8 @@ const char* range_text(ops::Range range) {
     case ops::Range::kPositive: return "must be finite and > 0";
     case ops::Range::kUnitOpen: return "must be in [0, 1)";
     case ops::Range::kUnit: return "must be in [0, 1]";
+    case ops::Range::kNonPositive: return "must be finite and <= 0";
+    case ops::Range::kAtLeastOne: return "must be finite and >= 1";
   }
   return "";
 }

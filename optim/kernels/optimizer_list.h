@@ -3,6 +3,7 @@
 // its description, gradus/ops/<name>.h). Adding an optimizer's kernels is
 // one include and one X(...) entry here.
 #include "math/adadelta_math.h"
+#include "math/adafactor_math.h"
 #include "math/adagrad_math.h"
 #include "math/adam_math.h"
 #include "math/adamax_math.h"
@@ -25,7 +26,8 @@
   X(Radam)                           \
   X(Rprop)                           \
   X(Nadam)                           \
-  X(Asgd)
+  X(Asgd)                            \
+  X(Adafactor)
 
 GRADUS_MATH_NAMESPACE_BEGIN
 // The Update of each description.
@@ -40,6 +42,8 @@ struct UpdateFor;
                   "scalar counts differ");                                                       \
     static_assert(kScalarsOf<Name##Update> == 0 || ops::Name##Hyper::kStepCount == ops::StepCount::kInMath, \
                   "per-tensor scalars are advanced with the step count");                        \
+    static_assert(size_t(kReductionsOf<Name##Update>) == ops::reduction_names<ops::Name##Hyper>().size(), \
+                  "reduction counts differ");                                                    \
   };
 GRADUS_FOR_EACH_OPTIMIZER(GRADUS_UPDATE_FOR)
 #undef GRADUS_UPDATE_FOR

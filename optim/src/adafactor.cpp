@@ -1,15 +1,19 @@
-// Adafactor as PyTorch 2.14's single-tensor path computes it, op for op, so
-// that double trajectories agree to rounding.
+// Adafactor as PyTorch 2.14's single-tensor path computes it, so that
+// double trajectories agree to rounding. The elementwise part and the norms
+// are the fused operator gradus::adafactor_ (gradus/ops/adafactor.h).
 #include <ATen/ops/linalg_vector_norm.h>
 #include <ATen/ops/zeros.h>
-#include <ATen/ops/zeros_like.h>
 #include <c10/util/Exception.h>
+#include <gradus/ops/adafactor.h>
+#include <gradus/ops/fused_step.h>
 #include <gradus/optim/adafactor.h>
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
+#include "call_lists.h"
+#include "fused_call.h"
 #include "state_tensors.h"
 
 namespace gradus {
@@ -38,14 +42,17 @@ std::vector<int64_t> shape_with_one(const at::Tensor& t, int64_t dim) {
 }
 
 // PyTorch shapes the state from the gradient, which the shared checks have
-// found to match the parameter in shape, dtype and device.
+// found to match the parameter in shape, dtype and device. State is in the
+// parameters' math dtype (float for half and bfloat16), as the operator
+// takes it.
 void init_state(AdafactorParamState& s, const at::Tensor& param) {
   s.step(new_step_count(param));
   if (param.dim() > 1) {
-    s.row_var(at::zeros(shape_with_one(param, -1), param.options()));
-    s.col_var(at::zeros(shape_with_one(param, -2), param.options()));
+    const auto options = param.options().dtype(kernels::state_dtype_for(param.scalar_type()));
+    s.row_var(at::zeros(shape_with_one(param, -1), options));
+    s.col_var(at::zeros(shape_with_one(param, -2), options));
   } else {
-    s.variance(at::zeros_like(param));
+    s.variance(zeros_state_like(param));
   }
 }
 
@@ -55,32 +62,29 @@ at::Tensor mean_square(const at::Tensor& grad, int64_t dim) {
   return at::linalg_vector_norm(grad, 2, dim, /*keepdim=*/true, c10::nullopt).square_().div_(grad.size(dim));
 }
 
-// The second-moment estimate after this step's update of the state.
-at::Tensor variance_estimate(AdafactorParamState& s, const at::Tensor& grad, double one_minus_beta2, double eps1) {
-  if (grad.dim() > 1) {
-    s.row_var().lerp_(mean_square(grad, -1), one_minus_beta2);
-    s.col_var().lerp_(mean_square(grad, -2), one_minus_beta2);
-    at::Tensor estimate = s.row_var().matmul(s.col_var());
-    return estimate.div_(s.row_var().mean(-2, /*keepdim=*/true).clamp_(eps1));
-  }
-  s.variance().lerp_(grad.mul(grad), one_minus_beta2);
-  return s.variance().clone();
+// A factored parameter's second-moment estimate for this step, after the
+// row and column factors take the step's gradient. Row and column means and
+// the outer product are not elementwise: ATen does them, as PyTorch does.
+at::Tensor factored_estimate(AdafactorParamState& s, const at::Tensor& grad_in, double beta2_decay, double eps1) {
+  const double step = s.step().item<double>() + 1;  // the count the operator advances to
+  const double one_minus_beta2 = std::pow(step, beta2_decay);
+  const at::Tensor grad = grad_in.to(s.row_var().scalar_type());
+  s.row_var().lerp_(mean_square(grad, -1), one_minus_beta2);
+  s.col_var().lerp_(mean_square(grad, -2), one_minus_beta2);
+  at::Tensor estimate = s.row_var().matmul(s.col_var());
+  return estimate.div_(s.row_var().mean(-2, /*keepdim=*/true).clamp_(eps1));
 }
 
-void update_param(const AdafactorOptions& o, AdafactorParamState& s, const at::Tensor& param_in,
-                  const at::Tensor& grad_in, double eps1) {
-  at::Tensor param = param_in;  // a handle: updated in place
-  const at::Tensor grad = o.maximize() ? grad_in.neg() : grad_in;
-  const double step = s.step().add_(1).item<double>();
-  const double one_minus_beta2 = std::pow(step, o.beta2_decay());
-  const double rho = std::min(o.lr(), 1 / std::pow(step, 0.5));
-  const double numel_root = std::pow(static_cast<double>(param.numel()), 0.5);
-  const double alpha = std::max(std::get<1>(o.eps()), param.norm(2).item<double>() / numel_root) * rho;
-  if (o.weight_decay() != 0) param.mul_(1 - o.lr() * o.weight_decay());
-  at::Tensor update = variance_estimate(s, grad, one_minus_beta2, eps1).clamp_(eps1 * eps1).rsqrt_();
-  update.mul_(grad);
-  const double denom = std::max(1.0, update.norm(2).item<double>() / (numel_root * o.d()));
-  param.add_(update, -alpha / denom);
+ops::AdafactorHyper adafactor_hyper(const AdafactorOptions& o, double eps1) {
+  ops::AdafactorHyper h;
+  h.lr = o.lr();
+  h.beta2_decay = o.beta2_decay();
+  h.eps1 = eps1;
+  h.eps2 = std::get<1>(o.eps());
+  h.d = o.d();
+  h.weight_decay = o.weight_decay();
+  h.maximize = o.maximize();
+  return h;
 }
 
 }  // namespace
@@ -106,15 +110,38 @@ void Adafactor::check_options(const OptimizerOptions& options) const {
   TORCH_CHECK(finite(o.d()) && o.d() >= 1, name(), ": clipping threshold d should be >= 1 but is: ", o.d());
   TORCH_CHECK(finite(o.weight_decay()) && o.weight_decay() >= 0, name(), ": weight_decay should be >= 0 but is: ",
               o.weight_decay());
-  TORCH_CHECK(!o.capturable(), name(), ": capturable is not supported: each step reads norms on the host");
+  TORCH_CHECK(!o.capturable(), name(), ": capturable is not supported: a factored tensor's step reads its count on the host");
 }
 
+// Vectors go in one call of gradus::adafactor_, which updates their
+// variances; factored tensors in another, with this step's estimates.
 void Adafactor::step_bucket(const OptimizerOptions& options, ParamBucket& bucket) {
   const auto& o = adafactor_options(options);
   // As PyTorch: eps1 unset is the machine epsilon of the group's first dtype.
   const double eps1 = std::get<0>(o.eps()).value_or(machine_epsilon(bucket.params()[0].scalar_type()));
   const auto states = states_for<AdafactorParamState>(bucket.params(), init_state);
-  for (size_t i = 0; i < bucket.size(); ++i) update_param(o, *states[i], bucket.params()[i], bucket.grads()[i], eps1);
+  CallLists vectors(1, bucket.size()), factored(1, bucket.size());
+  std::vector<at::Tensor> estimates;  // owned here: the lists borrow them
+  estimates.reserve(bucket.size());
+  for (size_t i = 0; i < bucket.size(); ++i) {
+    const at::Tensor& param = bucket.params()[i];
+    const at::Tensor& grad = bucket.grads()[i];
+    AdafactorParamState& s = *states[i];
+    if (param.dim() > 1) {
+      estimates.push_back(factored_estimate(s, grad, o.beta2_decay(), eps1));
+      factored.add_param(param, grad);
+      factored.add_state(0, estimates.back());
+      factored.add_step(s.step());
+    } else {
+      vectors.add_param(param, grad);
+      vectors.add_state(0, s.variance());
+      vectors.add_step(s.step());
+    }
+  }
+  ops::AdafactorHyper hyper = adafactor_hyper(o, eps1);
+  if (!vectors.params().empty()) ops::fused_step(vectors.view(), hyper);
+  hyper.estimated_variance = true;
+  if (!factored.params().empty()) ops::fused_step(factored.view(), hyper);
 }
 
 std::unique_ptr<OptimizerParamState> Adafactor::make_empty_state() const {

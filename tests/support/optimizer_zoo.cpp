@@ -37,8 +37,11 @@ std::vector<OptimizerFactory> all_optimizers() {
       factory<optim::NAdam>("gradus::optim::NAdam",
                             optim::NAdamOptions(0.01).weight_decay(0.01).momentum_decay(0.01)),
       factory<optim::ASGD>("gradus::optim::ASGD", optim::ASGDOptions(0.05).lambd(1e-3).t0(20).weight_decay(0.01)),
+      // eps1 set: by default it is the parameters' machine epsilon, which
+      // would differ between a half run and its float reference.
       factory<optim::Adafactor>("gradus::optim::Adafactor",
-                                optim::AdafactorOptions(0.02).beta2_decay(-0.6).weight_decay(0.01), false),
+                                optim::AdafactorOptions(0.02).beta2_decay(-0.6).weight_decay(0.01).eps(
+                                    std::make_tuple(std::optional<double>(1e-6), 1e-3))),
   };
 }
 

@@ -4,6 +4,8 @@
 // ranges as ATen splits an elementwise op; each range is updated in one pass
 // over its memory, vectorized with at::vec::Vectorized. The per-element math
 // is the Update type of math/<name>_math.h (Coeffs<T>, kSlots, apply()).
+// An update with reductions gets a first region that sums each tensor's
+// terms (cpu/reduction_pass.h) before the one that updates.
 #include <ATen/Dispatch.h>
 #include <ATen/OpMathType.h>
 #include <ATen/Parallel.h>
@@ -13,6 +15,7 @@
 #include <array>
 #include <vector>
 
+#include "cpu/reduction_pass.h"
 #include "cpu/vectorized_ops.h"
 #include "fused_call.h"
 #include "math/update_interface.h"
@@ -20,18 +23,6 @@
 namespace gradus {
 namespace cpu {
 namespace CPU_CAPABILITY {
-
-// Elements per parallel task; matches ATen's own grain for elementwise ops.
-constexpr int64_t kGrainSize = 32768;
-// Elements of a half/bfloat16 block converted to float on the stack.
-constexpr int64_t kReducedBlock = 1024;
-
-template <typename T, size_t kSlots>
-struct Buffers {
-  T* param;
-  T* grad;
-  std::array<T*, kSlots> state;  // null: an optional state this call does not use
-};
 
 // One lane (scalar or vector) of the update at element i.
 template <typename Update, typename Lane, typename opmath_t, size_t kSlots>
@@ -53,21 +44,6 @@ inline void update_lane(const Buffers<opmath_t, kSlots>& b, int64_t i,
   }
 }
 
-// The update's coefficients for one step count (and per-tensor scalars),
-// for vectors and scalars.
-template <typename Update, typename opmath_t>
-struct StepCoeffs {
-  typename Update::template Coeffs<at::vec::Vectorized<opmath_t>> vector;
-  typename Update::template Coeffs<opmath_t> scalar;
-  StepCoeffs(const typename Update::Hyper& hyper, double step, const float* before)
-      : vector(math::coeffs_for<Update, at::vec::Vectorized<opmath_t>>(hyper, step, before)),
-        scalar(math::coeffs_for<Update, opmath_t>(hyper, step, before)) {}
-};
-
-// Room for an update's per-tensor scalars (at least one, so the array exists).
-template <typename Update>
-constexpr size_t kScalarRoom = math::kScalarsOf<Update> > 0 ? math::kScalarsOf<Update> : 1;
-
 // Elements [begin, end) of contiguous opmath buffers: vector body, scalar tail.
 template <typename Update, typename opmath_t, size_t kSlots>
 void update_range(const Buffers<opmath_t, kSlots>& b, int64_t begin, int64_t end,
@@ -84,22 +60,12 @@ void update_range(const Buffers<opmath_t, kSlots>& b, int64_t begin, int64_t end
   for (; i < end; ++i) update_lane<Update, opmath_t>(b, i, coeffs.scalar, grad_scale);
 }
 
-// One tensor's buffers (in its own type), its step and the per-tensor
-// scalars the step starts with, for the math.
-template <typename scalar_t, typename opmath_t, size_t kSlots, size_t kScalars>
-struct TensorWork {
-  scalar_t* param;
-  scalar_t* grad;
-  std::array<opmath_t*, kSlots> state;
-  double step;
-  std::array<float, kScalars> before{};
-};
-
 // Elements [begin, end) of one tensor. Half and bfloat16 blocks are widened
 // to float on the stack, updated against float state, and narrowed back.
-template <typename Update, typename scalar_t, typename opmath_t, size_t kSlots, size_t kScalars>
-void update_tensor_range(const TensorWork<scalar_t, opmath_t, kSlots, kScalars>& w, int64_t begin, int64_t end,
+template <typename Update, typename scalar_t, typename opmath_t>
+void update_tensor_range(const TensorWork<Update, scalar_t, opmath_t>& w, int64_t begin, int64_t end,
                          const StepCoeffs<Update, opmath_t>& coeffs, const opmath_t* grad_scale) {
+  constexpr size_t kSlots = Update::kSlots;
   auto state_at = [&](int64_t offset) {
     std::array<opmath_t*, kSlots> out{};
     for (size_t k = 0; k < kSlots; ++k) out[k] = w.state[k] ? w.state[k] + offset : nullptr;
@@ -141,7 +107,7 @@ void run_typed(kernels::FusedCall<typename Update::Hyper>& call) {
   constexpr size_t kSlots = Update::kSlots;
   const kernels::TensorPointers& ptr = call.pointers;  // checked by check_call
   const size_t n = ptr.params.size();
-  std::vector<TensorWork<scalar_t, opmath_t, kSlots, kScalarRoom<Update>>> work(n);
+  std::vector<TensorWork<Update, scalar_t, opmath_t>> work(n);
   std::vector<int64_t> offsets(n + 1, 0);  // tensor t is elements [offsets[t], offsets[t + 1])
   for (size_t t = 0; t < n; ++t) {
     auto& w = work[t];
@@ -154,22 +120,24 @@ void run_typed(kernels::FusedCall<typename Update::Hyper>& call) {
     // which reads the step's new count and the scalars' old values.
     w.step = ptr.steps.empty() ? 0 : ++*ptr.steps[t];
     advance_tensor_scalars<Update>(call.hyper, ptr, t, w);
-    offsets[t + 1] = offsets[t] + ptr.numels[t];
+    w.numel = ptr.numels[t];
+    offsets[t + 1] = offsets[t] + w.numel;
   }
   const opmath_t scale = call.grad_scale.defined() ? opmath_t(call.grad_scale.template item<float>()) : opmath_t(1);
   const opmath_t* grad_scale = call.grad_scale.defined() ? &scale : nullptr;
+  if constexpr (math::kReductionsOf<Update> > 0) reduce_tensors<Update>(call.hyper, work, grad_scale);
   at::parallel_for(0, offsets[n], kGrainSize, [&](int64_t begin, int64_t end) {
     // Tensors usually share a step count (and scalars): coefficients
     // (powers, for bias corrections) are computed again only when it changes.
     c10::optional<StepCoeffs<Update, opmath_t>> coeffs;
-    const TensorWork<scalar_t, opmath_t, kSlots, kScalarRoom<Update>>* coeffs_of = nullptr;
+    const TensorWork<Update, scalar_t, opmath_t>* coeffs_of = nullptr;
     size_t t = std::upper_bound(offsets.begin(), offsets.end(), begin) - offsets.begin() - 1;
     for (; t < n && offsets[t] < end; ++t) {
       const int64_t lo = std::max(begin, offsets[t]) - offsets[t];
       const int64_t hi = std::min(end, offsets[t + 1]) - offsets[t];
       if (lo >= hi) continue;
-      if (!coeffs || work[t].step != coeffs_of->step || work[t].before != coeffs_of->before) {
-        coeffs.emplace(call.hyper, work[t].step, work[t].before.data());
+      if (!coeffs || !work[t].same_coeffs(*coeffs_of)) {
+        coeffs.emplace(call.hyper, work[t], /*finished=*/true);
         coeffs_of = &work[t];
       }
       update_tensor_range<Update>(work[t], lo, hi, *coeffs, grad_scale);

@@ -13,6 +13,17 @@ namespace cuda {
 
 enum class ParamType { kFloat, kDouble, kHalf, kBFloat16 };
 
+// Elements per block: each block of a launch takes one chunk of a tensor.
+constexpr int64_t kChunkSize = 65536;
+
+// The chunks of a call, which is also how many partial sums per reduction
+// an update with reductions needs in FusedLists::partials.
+inline int64_t chunk_count(const std::vector<int64_t>& numels) {
+  int64_t chunks = 0;
+  for (const int64_t n : numels) chunks += (n + kChunkSize - 1) / kChunkSize;
+  return chunks;
+}
+
 // One fused call: lists of equal length, all on one device. State is in the
 // parameters' math type (double for double, float otherwise); an optional
 // state list is empty when unused.
@@ -21,6 +32,9 @@ struct FusedLists : kernels::TensorPointers {
   const float* lr = nullptr;          // a device lr (graph capture), else hyper.lr
   const float* grad_scale = nullptr;  // AMP: divide grads by it, write them back
   const float* found_inf = nullptr;   // AMP: non-zero skips the whole update
+  // Updates with reductions: room for chunk_count(numels) * reductions
+  // doubles, which the reduction kernel fills and the update kernel reads.
+  double* partials = nullptr;
   void* stream = nullptr;             // cudaStream_t
 };
 

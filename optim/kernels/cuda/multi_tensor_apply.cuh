@@ -17,7 +17,6 @@
 namespace gradus {
 namespace cuda {
 
-constexpr int64_t kChunkSize = 65536;
 constexpr int kBlockSize = 512;
 constexpr int kILP = 4;
 // Kernel arguments: CUDA 12.1 raised their limit from 4 KiB to 32 KiB on
@@ -27,8 +26,8 @@ constexpr int kILP = 4;
 // of a few hundred blocks each, too few to fill an H200 (48% of copy
 // bandwidth, against 86% on large tensors). 256 bytes go to the Hyper values
 // and pointers, 6 bytes per block to the block tables, and per tensor 8 bytes
-// for each address (param, grad, state slots, step, per-tensor scalars) and
-// its size.
+// for each address (param, grad, state slots, step, per-tensor scalars), its
+// size and, for updates with reductions, its first partial sum.
 #if defined(CUDART_VERSION) && CUDART_VERSION >= 12010 && !defined(GRADUS_CUDA_SMALL_ARGUMENTS)
 constexpr int kArgumentBytes = 32764;
 constexpr int kMaxBlocks = 2048;
@@ -36,8 +35,9 @@ constexpr int kMaxBlocks = 2048;
 constexpr int kArgumentBytes = 4096;
 constexpr int kMaxBlocks = 320;
 #endif
-template <int kSlots, int kScalars>
-constexpr int kMaxTensors = (kArgumentBytes - 256 - kMaxBlocks * 6) / (8 * (kSlots + kScalars + 4));
+template <int kSlots, int kScalars, int kReductions>
+constexpr int kMaxTensors =
+    (kArgumentBytes - 256 - kMaxBlocks * 6) / (8 * (kSlots + kScalars + 4 + (kReductions > 0 ? 1 : 0)));
 
 // Per-tensor scalar addresses, for the updates that have such scalars.
 template <int kScalars, int kTensors>
@@ -47,9 +47,19 @@ struct ScalarPointers {
 template <int kTensors>
 struct ScalarPointers<0, kTensors> {};
 
-template <int kSlots, int kScalars>
-struct TensorListMeta : ScalarPointers<kScalars, kMaxTensors<kSlots, kScalars>> {
-  static constexpr int kTensors = kMaxTensors<kSlots, kScalars>;
+// Updates with reductions: where each tensor's chunks keep their partial
+// sums in FusedLists::partials (chunk c of the tensor at chunk_base + c).
+template <int kReductions, int kTensors>
+struct ChunkBases {
+  int64_t chunk_base[kTensors];
+};
+template <int kTensors>
+struct ChunkBases<0, kTensors> {};
+
+template <int kSlots, int kScalars, int kReductions>
+struct TensorListMeta : ScalarPointers<kScalars, kMaxTensors<kSlots, kScalars, kReductions>>,
+                        ChunkBases<kReductions, kMaxTensors<kSlots, kScalars, kReductions>> {
+  static constexpr int kTensors = kMaxTensors<kSlots, kScalars, kReductions>;
   void* params[kTensors];
   void* grads[kTensors];
   void* state[kSlots][kTensors];
@@ -58,6 +68,8 @@ struct TensorListMeta : ScalarPointers<kScalars, kMaxTensors<kSlots, kScalars>> 
   int16_t block_tensor[kMaxBlocks];
   int32_t block_chunk[kMaxBlocks];
 };
+template <class Update>
+using MetaFor = TensorListMeta<Update::kSlots, math::kScalarsOf<Update>, math::kReductionsOf<Update>>;
 
 template <typename T>
 __device__ __forceinline__ float to_opmath(T v) { return static_cast<float>(v); }
@@ -124,16 +136,26 @@ __device__ __forceinline__ bool skips_step(const float* lr, const float* found_i
   return lr != nullptr && !(*lr >= 0.f && *lr <= FLT_MAX);
 }
 
-// Update: struct { using Hyper; template <class T> using Coeffs; static constexpr int kSlots;
-//   __device__ static void apply(T& p, T& g, T* state, const Coeffs<T>&); } (math/<name>_math.h)
+// One block's chunk: which tensor, which elements, its buffers and the
+// coefficients of its step (not yet finished, for updates with reductions).
 template <typename Update, typename param_t, typename opmath_t>
-__global__ void __launch_bounds__(kBlockSize)
-    multi_tensor_update(TensorListMeta<Update::kSlots, math::kScalarsOf<Update>> meta, typename Update::Hyper hyper,
-                        const float* lr, const float* grad_scale, const float* found_inf) {
-  if (skips_step(lr, found_inf)) return;
+struct BlockChunk {
+  int t;
+  int64_t chunk, len;
+  param_t* param;
+  param_t* grad;
+  opmath_t* state[Update::kSlots];
+  bool vector;  // every buffer 16-byte aligned and len a multiple of kILP
+  typename Update::template Coeffs<opmath_t> coeffs;
+};
+
+template <typename Update, typename param_t, typename opmath_t>
+__device__ __forceinline__ BlockChunk<Update, param_t, opmath_t> block_chunk(const MetaFor<Update>& meta,
+                                                                             typename Update::Hyper hyper,
+                                                                             const float* lr) {
   const int t = meta.block_tensor[blockIdx.x];
-  const int64_t start = int64_t(meta.block_chunk[blockIdx.x]) * kChunkSize;
-  const int64_t len = min(kChunkSize, meta.numel[t] - start);
+  const int64_t chunk = meta.block_chunk[blockIdx.x];
+  const int64_t start = chunk * kChunkSize;
   if (lr != nullptr) hyper.lr = *lr;
   // The step the math sees: the count as advanced after this kernel.
   const double step = meta.steps[t] != nullptr ? double(*meta.steps[t]) + 1 : 0;
@@ -143,44 +165,124 @@ __global__ void __launch_bounds__(kBlockSize)
 #pragma unroll
     for (int k = 0; k < math::kScalarsOf<Update>; ++k) before[k] = *meta.scalars[k][t];
   }
-  const auto coeffs = math::coeffs_for<Update, opmath_t>(hyper, step, before);
-
-  param_t* param = static_cast<param_t*>(meta.params[t]) + start;
-  param_t* grad = static_cast<param_t*>(meta.grads[t]) + start;
-  opmath_t* state[Update::kSlots];
-  bool vector = aligned16(param) && aligned16(grad) && len % kILP == 0;
+  BlockChunk<Update, param_t, opmath_t> b{t, chunk, min(kChunkSize, meta.numel[t] - start),
+                                         static_cast<param_t*>(meta.params[t]) + start,
+                                         static_cast<param_t*>(meta.grads[t]) + start, {}, false,
+                                         math::coeffs_for<Update, opmath_t>(hyper, step, before)};
+  b.vector = aligned16(b.param) && aligned16(b.grad) && b.len % kILP == 0;
 #pragma unroll
   for (int k = 0; k < Update::kSlots; ++k) {
-    state[k] = meta.state[k][t] ? static_cast<opmath_t*>(meta.state[k][t]) + start : nullptr;
-    vector = vector && (state[k] == nullptr || aligned16(state[k]));
+    b.state[k] = meta.state[k][t] ? static_cast<opmath_t*>(meta.state[k][t]) + start : nullptr;
+    b.vector = b.vector && (b.state[k] == nullptr || aligned16(b.state[k]));
   }
-  for (int64_t offset = int64_t(threadIdx.x) * kILP; offset < len; offset += int64_t(blockDim.x) * kILP) {
+  return b;
+}
+
+// The kILP elements at `offset` of a block's chunk, unscaled (AMP).
+template <typename Update, typename param_t, typename opmath_t>
+__device__ __forceinline__ void load_elements(const BlockChunk<Update, param_t, opmath_t>& b, int64_t offset,
+                                              const float* grad_scale, opmath_t* p, opmath_t* g,
+                                              opmath_t (*s)[kILP]) {
+  load_lane(p, b.param, offset, b.len, b.vector);
+  load_lane(g, b.grad, offset, b.len, b.vector);
+#pragma unroll
+  for (int k = 0; k < Update::kSlots; ++k) {
+    if (b.state[k]) load_lane(s[k], b.state[k], offset, b.len, b.vector);
+    else for (int i = 0; i < kILP; ++i) s[k][i] = opmath_t(0);
+  }
+  if (grad_scale != nullptr) {
+#pragma unroll
+    for (int i = 0; i < kILP; ++i) g[i] = g[i] / opmath_t(*grad_scale);
+  }
+}
+
+// Updates with reductions, first: each block sums its chunk's terms
+// (Update::reduce) and writes one partial sum per reduction, in a fixed
+// order of threads, so the totals are the same from run to run.
+template <typename Update, typename param_t, typename opmath_t>
+__global__ void __launch_bounds__(kBlockSize)
+    multi_tensor_reduce(MetaFor<Update> meta, typename Update::Hyper hyper, const float* lr, const float* grad_scale,
+                        const float* found_inf, double* partials) {
+  constexpr int kReductions = math::kReductionsOf<Update>;
+  if constexpr (kReductions > 0) {
+    if (skips_step(lr, found_inf)) return;
+    const auto b = block_chunk<Update, param_t, opmath_t>(meta, hyper, lr);
+    opmath_t sums[kReductions];
+#pragma unroll
+    for (int k = 0; k < kReductions; ++k) sums[k] = opmath_t(0);
+    for (int64_t offset = int64_t(threadIdx.x) * kILP; offset < b.len; offset += int64_t(blockDim.x) * kILP) {
+      opmath_t p[kILP], g[kILP], s[Update::kSlots][kILP];
+      load_elements(b, offset, grad_scale, p, g, s);
+#pragma unroll
+      for (int i = 0; i < kILP; ++i) {
+        if (offset + i >= b.len) break;  // padding lanes add nothing
+        opmath_t lane_state[Update::kSlots];
+#pragma unroll
+        for (int k = 0; k < Update::kSlots; ++k) lane_state[k] = s[k][i];
+        Update::reduce(p[i], g[i], lane_state, b.coeffs, sums);
+      }
+    }
+    __shared__ double shared[kReductions][kBlockSize];
+#pragma unroll
+    for (int k = 0; k < kReductions; ++k) shared[k][threadIdx.x] = double(sums[k]);
+    __syncthreads();
+    for (int width = kBlockSize / 2; width > 0; width /= 2) {
+      if (int(threadIdx.x) < width) {
+#pragma unroll
+        for (int k = 0; k < kReductions; ++k) shared[k][threadIdx.x] += shared[k][threadIdx.x + width];
+      }
+      __syncthreads();
+    }
+    if (int(threadIdx.x) < kReductions) {
+      partials[(meta.chunk_base[b.t] + b.chunk) * kReductions + threadIdx.x] = shared[threadIdx.x][0];
+    }
+  }
+}
+
+// A tensor's totals: its chunks' partial sums, added in chunk order.
+template <typename Update, typename param_t, typename opmath_t>
+__device__ __forceinline__ void finish_block_coeffs(const MetaFor<Update>& meta, const double* partials,
+                                                    BlockChunk<Update, param_t, opmath_t>& b) {
+  constexpr int kReductions = math::kReductionsOf<Update>;
+  if constexpr (kReductions > 0) {
+    __shared__ double totals[kReductions];
+    if (int(threadIdx.x) < kReductions) {
+      const int64_t chunks = (meta.numel[b.t] + kChunkSize - 1) / kChunkSize;
+      double total = 0;
+      for (int64_t c = 0; c < chunks; ++c) total += partials[(meta.chunk_base[b.t] + c) * kReductions + threadIdx.x];
+      totals[threadIdx.x] = total;
+    }
+    __syncthreads();
+    math::finish_coeffs<Update, opmath_t>(b.coeffs, totals, double(meta.numel[b.t]));
+  }
+}
+
+// Update: struct { using Hyper; template <class T> using Coeffs; static constexpr int kSlots;
+//   __device__ static void apply(T& p, T& g, T* state, const Coeffs<T>&); } (math/<name>_math.h)
+template <typename Update, typename param_t, typename opmath_t>
+__global__ void __launch_bounds__(kBlockSize)
+    multi_tensor_update(MetaFor<Update> meta, typename Update::Hyper hyper, const float* lr, const float* grad_scale,
+                        const float* found_inf, const double* partials) {
+  if (skips_step(lr, found_inf)) return;
+  auto b = block_chunk<Update, param_t, opmath_t>(meta, hyper, lr);
+  finish_block_coeffs(meta, partials, b);
+  for (int64_t offset = int64_t(threadIdx.x) * kILP; offset < b.len; offset += int64_t(blockDim.x) * kILP) {
     opmath_t p[kILP], g[kILP], s[Update::kSlots][kILP];
-    load_lane(p, param, offset, len, vector);
-    load_lane(g, grad, offset, len, vector);
-#pragma unroll
-    for (int k = 0; k < Update::kSlots; ++k) {
-      if (state[k]) load_lane(s[k], state[k], offset, len, vector);
-      else for (int i = 0; i < kILP; ++i) s[k][i] = opmath_t(0);
-    }
-    if (grad_scale != nullptr) {
-#pragma unroll
-      for (int i = 0; i < kILP; ++i) g[i] = g[i] / opmath_t(*grad_scale);
-      store_lane(grad, g, offset, len, vector);
-    }
+    load_elements(b, offset, grad_scale, p, g, s);
+    if (grad_scale != nullptr) store_lane(b.grad, g, offset, b.len, b.vector);
 #pragma unroll
     for (int i = 0; i < kILP; ++i) {
       opmath_t lane_state[Update::kSlots];
 #pragma unroll
       for (int k = 0; k < Update::kSlots; ++k) lane_state[k] = s[k][i];
-      Update::apply(p[i], g[i], lane_state, coeffs);
+      Update::apply(p[i], g[i], lane_state, b.coeffs);
 #pragma unroll
       for (int k = 0; k < Update::kSlots; ++k) s[k][i] = lane_state[k];
     }
-    store_lane(param, p, offset, len, vector);
+    store_lane(b.param, p, offset, b.len, b.vector);
 #pragma unroll
     for (int k = 0; k < Update::kSlots; ++k) {
-      if (state[k]) store_lane(state[k], s[k], offset, len, vector);
+      if (b.state[k]) store_lane(b.state[k], s[k], offset, b.len, b.vector);
     }
   }
 }
@@ -226,13 +328,20 @@ template <typename Update, typename param_t, typename opmath_t>
 const char* launch_typed(const FusedLists& lists, const typename Update::Hyper& hyper) {
   constexpr int kSlots = Update::kSlots;
   constexpr int kScalars = math::kScalarsOf<Update>;
-  static_assert(sizeof(TensorListMeta<kSlots, kScalars>) + sizeof(hyper) + 3 * sizeof(void*) <= kArgumentBytes,
-                "kernel arguments over the limit");
+  constexpr int kReductions = math::kReductionsOf<Update>;
+  using Meta = MetaFor<Update>;
+  static_assert(sizeof(Meta) + sizeof(hyper) + 4 * sizeof(void*) <= kArgumentBytes, "kernel arguments over the limit");
   static_assert(sizeof(StepList<kScalars>) + sizeof(hyper) + 2 * sizeof(void*) <= kArgumentBytes,
                 "kernel arguments over the limit");
   auto stream = static_cast<cudaStream_t>(lists.stream);
-  for (const LaunchWork& work : plan_launches(lists.numels, kChunkSize, kMaxTensors<kSlots, kScalars>, kMaxBlocks)) {
-    TensorListMeta<kSlots, kScalars> meta{};
+  std::vector<int64_t> chunk_base(lists.numels.size(), 0);  // the call's chunks, tensor by tensor
+  for (size_t t = 1; t < chunk_base.size(); ++t) {
+    chunk_base[t] = chunk_base[t - 1] + (lists.numels[t - 1] + kChunkSize - 1) / kChunkSize;
+  }
+  const std::vector<LaunchWork> plan = plan_launches(lists.numels, kChunkSize, Meta::kTensors, kMaxBlocks);
+  std::vector<Meta> metas;
+  for (const LaunchWork& work : plan) {
+    Meta meta{};
     for (size_t i = 0; i < work.tensors.size(); ++i) {
       const int32_t t = work.tensors[i];
       meta.params[i] = lists.params[t];
@@ -242,14 +351,28 @@ const char* launch_typed(const FusedLists& lists, const typename Update::Hyper& 
       if constexpr (kScalars > 0) {
         for (int k = 0; k < kScalars; ++k) meta.scalars[k][i] = lists.scalars[k][t];
       }
+      if constexpr (kReductions > 0) meta.chunk_base[i] = chunk_base[t];
       meta.numel[i] = lists.numels[t];
     }
     for (size_t b = 0; b < work.blocks.size(); ++b) {
       meta.block_tensor[b] = int16_t(work.blocks[b].slot);
       meta.block_chunk[b] = int32_t(work.blocks[b].chunk);
     }
-    multi_tensor_update<Update, param_t, opmath_t><<<unsigned(work.blocks.size()), kBlockSize, 0, stream>>>(
-        meta, hyper, lists.lr, lists.grad_scale, lists.found_inf);
+    metas.push_back(meta);
+  }
+  // Every partial sum is written before any tensor moves: a tensor's chunks
+  // may span launches.
+  auto blocks_of = [&](size_t l) { return unsigned(plan[l].blocks.size()); };
+  if constexpr (kReductions > 0) {
+    for (size_t l = 0; l < metas.size(); ++l) {
+      multi_tensor_reduce<Update, param_t, opmath_t><<<blocks_of(l), kBlockSize, 0, stream>>>(
+          metas[l], hyper, lists.lr, lists.grad_scale, lists.found_inf, lists.partials);
+      if (const char* error = launch_error()) return error;
+    }
+  }
+  for (size_t l = 0; l < metas.size(); ++l) {
+    multi_tensor_update<Update, param_t, opmath_t><<<blocks_of(l), kBlockSize, 0, stream>>>(
+        metas[l], hyper, lists.lr, lists.grad_scale, lists.found_inf, lists.partials);
     if (const char* error = launch_error()) return error;
   }
   using Steps = StepList<kScalars>;

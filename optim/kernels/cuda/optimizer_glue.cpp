@@ -1,6 +1,7 @@
 // Registers the CUDA kernel of every gradus operator (optimizer_list.h): it
 // checks the call with the code every backend shares (fused_call.h), then
 // hands raw pointers to cuda/fused_launch.h. Built only when Torch has CUDA.
+#include <ATen/ops/empty.h>
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
 #include <torch/library.h>
@@ -44,7 +45,16 @@ void cuda_kernel(kernels::FusedCall<Hyper>& call) {
   c10::cuda::CUDAGuard guard(call.params[0].device());
   kernels::ContiguousCopies copies(call.params, call.grads, /*grads_written=*/call.grad_scale.defined(),
                                    call.pointers);
-  const char* error = launch(lists_of(call), call.hyper);
+  FusedLists lists = lists_of(call);
+  // The reductions' partial sums; freed into the caching allocator on this
+  // stream once the kernels are queued, which orders their reuse after them.
+  at::Tensor partials;
+  constexpr int64_t kReductions = static_cast<int64_t>(ops::reduction_names<Hyper>().size());
+  if constexpr (kReductions > 0) {
+    partials = at::empty({chunk_count(lists.numels) * kReductions}, call.params[0].options().dtype(at::kDouble));
+    lists.partials = partials.data_ptr<double>();
+  }
+  const char* error = launch(lists, call.hyper);
   TORCH_CHECK(error == nullptr, call.op, ": CUDA kernel launch failed: ", error);
   copies.write_back();
 }

@@ -10,6 +10,12 @@
 //     static constexpr int kScalars = ...;
 //     //   Coeffs(hyper, step, before): `before` holds the scalars the step starts with
 //     static void advance(const Hyper&, double step, float* scalars);  // before -> after, in place
+//     // with per-tensor sums (ops::reduction_names), also:
+//     static constexpr int kReductions = ...;
+//     template <typename T> static void reduce(const T& p, const T& g, const T* state, const Coeffs<T>&, T* sums);
+//     //   adds one element's terms to sums; it writes nothing else. Then
+//     //   Coeffs<T>::finish(const double* totals, double numel) gives the
+//     //   coefficients the tensor's apply() takes.
 //   };
 //
 // `step` is the count after this step's increment. advance() is a function
@@ -28,8 +34,17 @@ struct ScalarCountOf<Update, std::void_t<decltype(Update::kScalars)>> : std::int
 template <class Update>
 constexpr int kScalarsOf = ScalarCountOf<Update>::value;
 
+template <class Update, class = void>
+struct ReductionCountOf : std::integral_constant<int, 0> {};
+template <class Update>
+struct ReductionCountOf<Update, std::void_t<decltype(Update::kReductions)>>
+    : std::integral_constant<int, Update::kReductions> {};
+template <class Update>
+constexpr int kReductionsOf = ReductionCountOf<Update>::value;
+
 // The coefficients of one tensor's update at `step`; `before` is read only
-// when the update has scalars.
+// when the update has scalars. With reductions, these serve the reduction
+// pass; finish_coeffs() completes them for apply().
 template <class Update, typename T>
 GRADUS_MATH_FN typename Update::template Coeffs<T> coeffs_for(const typename Update::Hyper& hyper, double step,
                                                                const float* before) {
@@ -38,6 +53,19 @@ GRADUS_MATH_FN typename Update::template Coeffs<T> coeffs_for(const typename Upd
   } else {
     (void)before;
     return typename Update::template Coeffs<T>(hyper, step);
+  }
+}
+
+// Gives coefficients the tensor's sums (kReductionsOf<Update> totals) and
+// its element count; nothing for an update without reductions.
+template <class Update, typename T>
+GRADUS_MATH_FN void finish_coeffs(typename Update::template Coeffs<T>& coeffs, const double* totals, double numel) {
+  if constexpr (kReductionsOf<Update> > 0) {
+    coeffs.finish(totals, numel);
+  } else {
+    (void)coeffs;
+    (void)totals;
+    (void)numel;
   }
 }
 

@@ -12,12 +12,19 @@
 //     static constexpr const char* invalid_combination(const FooHyper&);  // nullptr if fine
 //     // optional: per-tensor scalar state, a running product, say
 //     static constexpr std::array<const char*, K> scalars();  // e.g. {"mu_products"}
+//     // optional: per-tensor sums the update needs before it moves anything
+//     static constexpr std::array<const char*, R> reductions();  // e.g. {"param_squares"}
 //   };
 //
 // A scalar list holds one one-element float32 tensor per param, like
 // state_steps (PyTorch keeps such state in float32 too). The math reads the
 // values a step starts with and writes the new ones; an operator with
 // scalars has StepCount::kInMath.
+//
+// A reduction is a sum over each tensor's elements (a squared norm, say),
+// taken in a first pass that writes nothing; the update then reads each
+// tensor's totals. The sums go in fixed chunks and in a fixed order, so
+// they do not depend on the number of threads.
 //
 // From it the library derives the operator schema and its .tensor_lr
 // overload, the argument checks every backend shares, ops::fused_step, the
@@ -39,6 +46,14 @@ template <class Hyper>
 constexpr bool has_scalars(long) {
   return false;
 }
+template <class Hyper>
+constexpr auto has_reductions(int) -> decltype(Hyper::reductions(), bool()) {
+  return true;
+}
+template <class Hyper>
+constexpr bool has_reductions(long) {
+  return false;
+}
 }  // namespace detail
 
 enum class StepCount {
@@ -54,6 +69,8 @@ enum class Range {
   kPositive,     // > 0
   kUnitOpen,     // [0, 1)
   kUnit,         // [0, 1]
+  kNonPositive,  // <= 0
+  kAtLeastOne,   // >= 1
 };
 
 template <class Hyper, class T>
@@ -74,6 +91,16 @@ template <class Hyper>
 constexpr auto scalar_names() {
   if constexpr (detail::has_scalars<Hyper>(0)) {
     return Hyper::scalars();
+  } else {
+    return std::array<const char*, 0>{};
+  }
+}
+
+// The names of Hyper's per-tensor sums: Hyper::reductions(), or none.
+template <class Hyper>
+constexpr auto reduction_names() {
+  if constexpr (detail::has_reductions<Hyper>(0)) {
+    return Hyper::reductions();
   } else {
     return std::array<const char*, 0>{};
   }

@@ -2,8 +2,11 @@
 // gradus::optim::Adafactor: PyTorch 2.14's torch.optim.Adafactor for LibTorch
 // (which has none). Tensors of two or more dimensions keep factored second
 // moments (a row and a column factor over the last two dimensions) instead
-// of a full one; vectors keep a full one. Not fused: its row and column
-// means and the norms it reads on the host each step are ATen operations.
+// of a full one; vectors keep a full one. The update and the two norms that
+// scale it are one fused operator (gradus/ops/adafactor.h), which takes the
+// norms on the device; a factored tensor's row and column means and their
+// outer product are ATen operations.
+#include <gradus/ops/adafactor.h>
 #include <gradus/optim/fused_optimizer.h>
 #include <torch/arg.h>
 
