@@ -89,6 +89,10 @@ void update_tensor_range(const TensorWork<Update, scalar_t, opmath_t>& w, int64_
   }
 }
 
+// Tensors per task of the pass that readies them: shorter lists stay on the
+// calling thread.
+constexpr int64_t kTensorsPerTask = 512;
+
 // Keeps tensor t's scalars in `w.before` and writes their new values.
 template <typename Update, typename Work>
 void advance_tensor_scalars(const typename Update::Hyper& hyper, const kernels::TensorPointers& ptr, size_t t, Work& w) {
@@ -108,21 +112,24 @@ void run_typed(kernels::FusedCall<typename Update::Hyper>& call) {
   const kernels::TensorPointers& ptr = call.pointers;  // checked by check_call
   const size_t n = ptr.params.size();
   std::vector<TensorWork<Update, scalar_t, opmath_t>> work(n);
-  std::vector<int64_t> offsets(n + 1, 0);  // tensor t is elements [offsets[t], offsets[t + 1])
-  for (size_t t = 0; t < n; ++t) {
-    auto& w = work[t];
-    w.param = static_cast<scalar_t*>(ptr.params[t]);
-    w.grad = static_cast<scalar_t*>(ptr.grads[t]);
-    for (size_t k = 0; k < kSlots; ++k) {
-      w.state[k] = ptr.state[k].empty() ? nullptr : static_cast<opmath_t*>(ptr.state[k][t]);
+  // Step counts and scalars advance here, before the update's region, which
+  // reads the step's new count and the scalars' old values. Each step count
+  // is an allocation of its own, a cache miss: long lists take both threads.
+  at::parallel_for(0, static_cast<int64_t>(n), kTensorsPerTask, [&](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; ++t) {
+      auto& w = work[t];
+      w.param = static_cast<scalar_t*>(ptr.params[t]);
+      w.grad = static_cast<scalar_t*>(ptr.grads[t]);
+      for (size_t k = 0; k < kSlots; ++k) {
+        w.state[k] = ptr.state[k].empty() ? nullptr : static_cast<opmath_t*>(ptr.state[k][t]);
+      }
+      w.step = ptr.steps.empty() ? 0 : ++*ptr.steps[t];
+      advance_tensor_scalars<Update>(call.hyper, ptr, t, w);
+      w.numel = ptr.numels[t];
     }
-    // Step counts and scalars advance here, before the parallel region,
-    // which reads the step's new count and the scalars' old values.
-    w.step = ptr.steps.empty() ? 0 : ++*ptr.steps[t];
-    advance_tensor_scalars<Update>(call.hyper, ptr, t, w);
-    w.numel = ptr.numels[t];
-    offsets[t + 1] = offsets[t] + w.numel;
-  }
+  });
+  std::vector<int64_t> offsets(n + 1, 0);  // tensor t is elements [offsets[t], offsets[t + 1])
+  for (size_t t = 0; t < n; ++t) offsets[t + 1] = offsets[t] + work[t].numel;
   const opmath_t scale = call.grad_scale.defined() ? opmath_t(call.grad_scale.template item<float>()) : opmath_t(1);
   const opmath_t* grad_scale = call.grad_scale.defined() ? &scale : nullptr;
   if constexpr (math::kReductionsOf<Update> > 0) reduce_tensors<Update>(call.hyper, work, grad_scale);
