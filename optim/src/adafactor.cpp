@@ -123,9 +123,10 @@ void Adafactor::step_bucket(const OptimizerOptions& options, ParamBucket& bucket
   CallLists vectors(1, bucket.size()), factored(1, bucket.size());
   std::vector<at::Tensor> estimates;  // owned here: the lists borrow them
   estimates.reserve(bucket.size());
+  const at::TensorList params = bucket.params(), grads = bucket.grads();
   for (size_t i = 0; i < bucket.size(); ++i) {
-    const at::Tensor& param = bucket.params()[i];
-    const at::Tensor& grad = bucket.grads()[i];
+    const at::Tensor& param = params[i];
+    const at::Tensor& grad = grads[i];
     AdafactorParamState& s = *states[i];
     if (param.dim() > 1) {
       estimates.push_back(factored_estimate(s, grad, o.beta2_decay(), eps1));

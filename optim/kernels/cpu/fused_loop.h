@@ -60,33 +60,14 @@ void update_range(const Buffers<opmath_t, kSlots>& b, int64_t begin, int64_t end
   for (; i < end; ++i) update_lane<Update, opmath_t>(b, i, coeffs.scalar, grad_scale);
 }
 
-// Elements [begin, end) of one tensor. Half and bfloat16 blocks are widened
-// to float on the stack, updated against float state, and narrowed back.
+// Elements [begin, end) of one tensor (cpu/tensor_work.h's for_opmath_blocks).
 template <typename Update, typename scalar_t, typename opmath_t>
 void update_tensor_range(const TensorWork<Update, scalar_t, opmath_t>& w, int64_t begin, int64_t end,
                          const StepCoeffs<Update, opmath_t>& coeffs, const opmath_t* grad_scale) {
-  constexpr size_t kSlots = Update::kSlots;
-  auto state_at = [&](int64_t offset) {
-    std::array<opmath_t*, kSlots> out{};
-    for (size_t k = 0; k < kSlots; ++k) out[k] = w.state[k] ? w.state[k] + offset : nullptr;
-    return out;
-  };
-  if constexpr (std::is_same_v<scalar_t, opmath_t>) {
-    const Buffers<opmath_t, kSlots> b{w.param, w.grad, state_at(0)};
-    update_range<Update>(b, begin, end, coeffs, grad_scale);
-  } else {
-    float param_block[kReducedBlock];
-    float grad_block[kReducedBlock];
-    for (int64_t start = begin; start < end; start += kReducedBlock) {
-      const int64_t len = std::min(kReducedBlock, end - start);
-      std::copy(w.param + start, w.param + start + len, param_block);
-      std::copy(w.grad + start, w.grad + start + len, grad_block);
-      const Buffers<float, kSlots> b{param_block, grad_block, state_at(start)};
-      update_range<Update>(b, 0, len, coeffs, grad_scale);
-      std::copy(param_block, param_block + len, w.param + start);
-      if (grad_scale) std::copy(grad_block, grad_block + len, w.grad + start);
-    }
-  }
+  const bool writes_grad = grad_scale != nullptr;  // unscaled in place
+  for_opmath_blocks(w, begin, end, /*writes_param=*/true, writes_grad, [&](const auto& b, int64_t lo, int64_t hi) {
+    update_range<Update>(b, lo, hi, coeffs, grad_scale);
+  });
 }
 
 // Tensors per task of the pass that readies them: shorter lists stay on the

@@ -59,31 +59,14 @@ void reduce_range(const Buffers<opmath_t, kSlots>& b, int64_t begin, int64_t end
   }
 }
 
-// Elements [begin, end) of one tensor; half and bfloat16 in float blocks.
+// Elements [begin, end) of one tensor (cpu/tensor_work.h's for_opmath_blocks).
 template <typename Update, typename scalar_t, typename opmath_t>
 void reduce_tensor_range(const TensorWork<Update, scalar_t, opmath_t>& w, int64_t begin, int64_t end,
                          const StepCoeffs<Update, opmath_t>& coeffs, const opmath_t* grad_scale,
                          Sums<Update>& out) {
-  constexpr size_t kSlots = Update::kSlots;
-  auto state_at = [&](int64_t offset) {
-    std::array<opmath_t*, kSlots> at{};
-    for (size_t k = 0; k < kSlots; ++k) at[k] = w.state[k] ? w.state[k] + offset : nullptr;
-    return at;
-  };
-  if constexpr (std::is_same_v<scalar_t, opmath_t>) {
-    reduce_range<Update>(Buffers<opmath_t, kSlots>{w.param, w.grad, state_at(0)}, begin, end, coeffs, grad_scale,
-                         out);
-  } else {
-    float param_block[kReducedBlock];
-    float grad_block[kReducedBlock];
-    for (int64_t start = begin; start < end; start += kReducedBlock) {
-      const int64_t len = std::min(kReducedBlock, end - start);
-      std::copy(w.param + start, w.param + start + len, param_block);
-      std::copy(w.grad + start, w.grad + start + len, grad_block);
-      reduce_range<Update>(Buffers<float, kSlots>{param_block, grad_block, state_at(start)}, 0, len, coeffs,
-                           grad_scale, out);
-    }
-  }
+  for_opmath_blocks(w, begin, end, /*writes_param=*/false, /*writes_grad=*/false, [&](const auto& b, int64_t lo, int64_t hi) {
+    reduce_range<Update>(b, lo, hi, coeffs, grad_scale, out);
+  });
 }
 
 // Fills every tensor's `totals`.

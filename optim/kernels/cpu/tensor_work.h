@@ -3,8 +3,10 @@
 // tensor of a call, and the coefficients they hand the math.
 #include <ATen/cpu/vec/vec.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
+#include <type_traits>
 
 #include "math/update_interface.h"
 
@@ -50,6 +52,36 @@ struct TensorWork {
            (math::kReductionsOf<Update> == 0 || (totals == other.totals && numel == other.numel));
   }
 };
+
+// Calls visit(buffers, lo, hi) over elements [begin, end) of one tensor as
+// opmath buffers: the tensor's own for float and double; for half and
+// bfloat16, blocks widened to float on the stack (the state is float
+// already), whose params (if `writes_param`) and grads (if `writes_grad`)
+// are narrowed back.
+template <typename Update, typename scalar_t, typename opmath_t, typename Visit>
+void for_opmath_blocks(const TensorWork<Update, scalar_t, opmath_t>& w, int64_t begin, int64_t end,
+                       bool writes_param, bool writes_grad, Visit&& visit) {
+  constexpr size_t kSlots = Update::kSlots;
+  auto state_at = [&](int64_t offset) {
+    std::array<opmath_t*, kSlots> out{};
+    for (size_t k = 0; k < kSlots; ++k) out[k] = w.state[k] ? w.state[k] + offset : nullptr;
+    return out;
+  };
+  if constexpr (std::is_same_v<scalar_t, opmath_t>) {
+    visit(Buffers<opmath_t, kSlots>{w.param, w.grad, state_at(0)}, begin, end);
+  } else {
+    float param_block[kReducedBlock];
+    float grad_block[kReducedBlock];
+    for (int64_t start = begin; start < end; start += kReducedBlock) {
+      const int64_t len = std::min(kReducedBlock, end - start);
+      std::copy(w.param + start, w.param + start + len, param_block);
+      std::copy(w.grad + start, w.grad + start + len, grad_block);
+      visit(Buffers<float, kSlots>{param_block, grad_block, state_at(start)}, 0, len);
+      if (writes_param) std::copy(param_block, param_block + len, w.param + start);
+      if (writes_grad) std::copy(grad_block, grad_block + len, w.grad + start);
+    }
+  }
+}
 
 // The update's coefficients for one step count (and per-tensor scalars),
 // for vectors and scalars; with `totals`, finished for apply().
