@@ -404,6 +404,25 @@ TEST(Adafactor, OperatorAgainstItsAtenFormula) {
   }
 }
 
+// The operator's own ranges (beta2_decay <= 0, d >= 1) are refused with the
+// value named, before the reduction pass or anything else moves.
+TEST(Adafactor, OperatorRefusesItsRangesAndMovesNothing) {
+  const at::Tensor param = at::randn({100}, at::kDouble), grad = at::randn({100}, at::kDouble);
+  const at::Tensor variance = at::rand({100}, at::kDouble);
+  at::Tensor p = param.clone(), v = variance.clone(), step = at::zeros({}, at::kFloat);
+  ops::AdafactorHyper decay;
+  decay.beta2_decay = 0.5;
+  expect_error([&] { ops::fused_step({{p}, {grad}, {{v}}, {step}}, decay); },
+               {"gradus::adafactor_", "invalid beta2_decay value: 0.5", "<= 0"});
+  ops::AdafactorHyper threshold;
+  threshold.d = 0.5;
+  expect_error([&] { ops::fused_step({{p}, {grad}, {{v}}, {step}}, threshold); },
+               {"invalid clipping threshold d: 0.5", ">= 1"});
+  EXPECT_TRUE(at::equal(p, param));
+  EXPECT_TRUE(at::equal(v, variance));
+  EXPECT_EQ(step.item<float>(), 0.f);
+}
+
 }  // namespace
 }  // namespace testing
 }  // namespace gradus
