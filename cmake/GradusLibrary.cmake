@@ -40,5 +40,13 @@ set_target_properties(gradus PROPERTIES
   SOVERSION ${PROJECT_VERSION_MAJOR})
 
 gradus_add_cpu_kernels(gradus "${gradus_cpu_kernel_sources}")
+# Files outside the kernels that go over long lists with at::parallel_for
+# (optim/kernels/parallel_for.h): compiled with ATen's OpenMP flag too, or
+# their pragma is dropped and they run on one thread.
+set(gradus_parallel_sources
+  optim/kernels/fused_call_checks.cpp
+  optim/src/fused_optimizer.cpp)
+set_source_files_properties(${gradus_parallel_sources} PROPERTIES
+  COMPILE_OPTIONS "${GRADUS_OPENMP_COMPILE_FLAG}")
 
 include(GradusCuda)

@@ -1,6 +1,5 @@
 // The argument checks every backend of every gradus operator shares.
 #include <ATen/MemoryOverlap.h>
-#include <ATen/Parallel.h>
 #include <c10/util/Exception.h>
 
 #include <atomic>
@@ -9,6 +8,7 @@
 
 #include "fused_call.h"
 #include "optimizer_list.h"
+#include "parallel_for.h"
 
 namespace gradus {
 namespace kernels {
@@ -166,9 +166,8 @@ bool check_tensor(FusedCall<Hyper>& call, size_t i, const at::Tensor& param0) {
 constexpr int64_t kTensorsPerTask = 512;
 
 // Checks every list and records its data pointers, in one pass over the
-// tensors. On long lists both threads check (each tensor's metadata is a
-// cache miss, and two threads wait on two at once); a refused call is then
-// checked again in order, so that its error names the first bad tensor.
+// tensors (parallel_checked: both threads on long lists, and the first bad
+// tensor's error).
 template <class Hyper>
 void check_lists(FusedCall<Hyper>& call) {
   const size_t n = call.params.size();
@@ -193,19 +192,10 @@ void check_lists(FusedCall<Hyper>& call) {
   if (n == 0) return;
   const at::Tensor& param0 = call.params[0];
   TORCH_CHECK(param0.defined(), call.op, ": params[0] is undefined");
-  std::atomic<bool> refused{false}, all_contiguous{true};
-  at::parallel_for(0, static_cast<int64_t>(n), kTensorsPerTask, [&](int64_t begin, int64_t end) {
-    try {
-      bool contiguous = true;
-      for (int64_t i = begin; i < end; ++i) contiguous = check_tensor(call, static_cast<size_t>(i), param0) && contiguous;
-      if (!contiguous) all_contiguous = false;
-    } catch (...) {
-      refused = true;
-    }
+  std::atomic<bool> all_contiguous{true};
+  parallel_checked(n, kTensorsPerTask, [&](size_t i) {
+    if (!check_tensor(call, i, param0)) all_contiguous.store(false, std::memory_order_relaxed);
   });
-  if (refused) {
-    for (size_t i = 0; i < n; ++i) check_tensor(call, i, param0);  // throws the first bad tensor's error
-  }
   out.all_contiguous = all_contiguous;
 }
 

@@ -4,7 +4,6 @@
 // chunks of kGrainSize elements; a chunk is summed by one thread, in a fixed
 // order of vector lanes, and the chunks of a tensor are added in order. A
 // tensor's totals are then the same whatever the number of threads.
-#include <ATen/Parallel.h>
 #include <c10/util/Optional.h>
 
 #include <algorithm>
@@ -13,6 +12,7 @@
 
 #include "cpu/tensor_work.h"
 #include "cpu/vectorized_ops.h"
+#include "parallel_for.h"
 
 namespace gradus {
 namespace cpu {
