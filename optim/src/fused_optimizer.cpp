@@ -14,6 +14,7 @@
 
 #include "borrowed_tensors.h"
 #include "fused_call.h"
+#include "parallel_for.h"
 #include "state_tensors.h"
 #include "torch_version.h"
 
@@ -39,7 +40,7 @@ c10::IValue read_required(torch::serialize::InputArchive& archive, const std::st
 }
 
 // A parameter's metadata, and its gradient's, are cache misses on a list of
-// many small tensors: the loop below asks for parameter i + 8's while it
+// many small tensors: the pass over them asks for parameter i + 8's while it
 // reads parameter i's, and for the autograd record (holding the gradient)
 // of parameter i + 4.
 void prefetch_param(const std::vector<at::Tensor>& params, size_t i) {
@@ -48,6 +49,31 @@ void prefetch_param(const std::vector<at::Tensor>& params, size_t i) {
     for (size_t line = 0; line < sizeof(c10::TensorImpl); line += 64) __builtin_prefetch(impl + line);
   }
   if (i + 4 < params.size()) __builtin_prefetch(params[i + 4].unsafeGetTensorImpl()->autograd_meta());
+}
+
+// Params per parallel task of the passes over a group: shorter groups stay
+// on the calling thread.
+constexpr int64_t kParamsPerTask = 512;
+
+// Param i of group g's gradient, checked against it; null when it has none
+// (the param is skipped).
+const at::Tensor* checked_grad(const std::string& name, bool takes_sparse, const at::Tensor& param, size_t i,
+                               size_t g) {
+  const at::Tensor& grad = param.grad();
+  if (!grad.defined()) return nullptr;
+  TORCH_CHECK(grad.is_sparse() == takes_sparse, name, " does not support ", grad.is_sparse() ? "sparse" : "dense",
+              " gradients (param ", i, " of param group ", g, ", shape ", param.sizes(), ")",
+              grad.is_sparse() ? "" : "; SparseAdam takes sparse ones only");
+  TORCH_CHECK(grad.sizes() == param.sizes() && grad.scalar_type() == param.scalar_type() &&
+                  grad.device() == param.device(),
+              name, ": param ", i, " of param group ", g, " is ", param.scalar_type(), " ", param.sizes(), " on ",
+              param.device(), " but its gradient is ", grad.scalar_type(), " ", grad.sizes(), " on ", grad.device());
+  // An update written through a self-overlapping view (e.g. expand()) would
+  // write one element several times; refuse it before any state moves.
+  TORCH_CHECK(param.is_contiguous() || at::has_internal_overlap(param) != at::MemOverlap::Yes, name, ": param ", i,
+              " of param group ", g, " (shape ", param.sizes(), ", strides ", param.strides(),
+              ") has elements that share memory; give the optimizer a tensor that owns its elements");
+  return &grad;
 }
 
 }  // namespace
@@ -220,38 +246,46 @@ torch::Tensor FusedOptimizer::step(LossClosure closure) {
 }
 
 std::vector<ParamBucket> FusedOptimizer::bucket_group(size_t group_index) const {
-  std::vector<ParamBucket> buckets;
   const auto& params = param_groups_[group_index].params();
-  for (size_t i = 0; i < params.size(); ++i) {
+  const size_t n = params.size();
+  // First every gradient, checked, with each param's device and dtype; then
+  // the buckets, in the params' order, from those records alone.
+  std::vector<const at::Tensor*> grads(n);
+  std::vector<at::Device> devices(n, at::kCPU);
+  std::vector<at::ScalarType> dtypes(n);
+  parallel_checked(n, kParamsPerTask, [&](size_t i) {
     prefetch_param(params, i);
-    const at::Tensor& param = params[i];
-    const at::Tensor& grad = param.grad();
-    if (!grad.defined()) continue;  // parameters without a gradient are skipped
-    TORCH_CHECK(grad.is_sparse() == takes_sparse_gradients(), name_, " does not support ",
-                grad.is_sparse() ? "sparse" : "dense", " gradients (param ", i, " of param group ", group_index,
-                ", shape ", param.sizes(), ")", grad.is_sparse() ? "" : "; SparseAdam takes sparse ones only");
-    TORCH_CHECK(grad.sizes() == param.sizes() && grad.scalar_type() == param.scalar_type() &&
-                    grad.device() == param.device(),
-                name_, ": param ", i, " of param group ", group_index, " is ", param.scalar_type(), " ",
-                param.sizes(), " on ", param.device(), " but its gradient is ", grad.scalar_type(), " ",
-                grad.sizes(), " on ", grad.device());
-    // An update written through a self-overlapping view (e.g. expand()) would
-    // write one element several times; refuse it before any state moves.
-    TORCH_CHECK(param.is_contiguous() || at::has_internal_overlap(param) != at::MemOverlap::Yes, name_, ": param ", i,
-                " of param group ", group_index, " (shape ", param.sizes(), ", strides ", param.strides(),
-                ") has elements that share memory; give the optimizer a tensor that owns its elements");
-    auto same_kind = [&](const ParamBucket& b) {
-      return b.params()[0].device() == param.device() && b.params()[0].scalar_type() == param.scalar_type();
-    };
-    auto it = std::find_if(buckets.begin(), buckets.end(), same_kind);
-    if (it == buckets.end()) {
-      buckets.emplace_back();
-      buckets.back().reserve(params.size());
-      it = buckets.end() - 1;
+    grads[i] = checked_grad(name_, takes_sparse_gradients(), params[i], i, group_index);
+    if (grads[i]) {
+      devices[i] = params[i].device();
+      dtypes[i] = params[i].scalar_type();
     }
-    it->add(param, grad);
+  });
+  std::vector<ParamBucket> buckets;
+  std::vector<size_t> first_of_bucket;  // the param that opened each bucket
+  for (size_t i = 0; i < n; ++i) {
+    if (!grads[i]) continue;
+    size_t b = 0;
+    while (b < buckets.size() && (devices[first_of_bucket[b]] != devices[i] || dtypes[first_of_bucket[b]] != dtypes[i])) ++b;
+    if (b == buckets.size()) {
+      buckets.emplace_back();
+      buckets.back().reserve(n);
+      first_of_bucket.push_back(i);
+    }
+    buckets[b].add(params[i], *grads[i]);
   }
   return buckets;
+}
+
+std::vector<OptimizerParamState*> FusedOptimizer::find_states(at::TensorList params) {
+  std::vector<OptimizerParamState*> found(params.size());
+  at::parallel_for(0, static_cast<int64_t>(params.size()), kParamsPerTask, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      found[i] = find_state(params[i]);
+      if (found[i]) __builtin_prefetch(found[i]);
+    }
+  });
+  return found;
 }
 
 OptimizerParamState* FusedOptimizer::find_state(const at::Tensor& param) {

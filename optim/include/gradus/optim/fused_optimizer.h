@@ -240,19 +240,23 @@ class FusedOptimizer : public torch::optim::Optimizer {
     set_state(param, std::move(created));
     return ref;
   }
-  // state_for over a list: the states of `params`, looked up before they are
-  // read (a lookup is a cache miss on a list of many small tensors, and
-  // this way they overlap), created by `init(state, param)` on first use.
+  // state_for over a list: the states of `params`, all looked up before any
+  // is read (find_states), created by `init(state, param)` on first use.
   template <class State, class Init>
   std::vector<State*> states_for(at::TensorList params, Init&& init) {
+    const std::vector<OptimizerParamState*> found = find_states(params);
     std::vector<State*> states(params.size());
     for (size_t i = 0; i < params.size(); ++i) {
-      states[i] = &state_for<State>(params[i], [&](State& fresh) { init(fresh, params[i]); });
-      __builtin_prefetch(states[i]);
+      states[i] = found[i] ? static_cast<State*>(found[i])
+                           : &state_for<State>(params[i], [&](State& fresh) { init(fresh, params[i]); });
     }
     return states;
   }
   OptimizerParamState* find_state(const at::Tensor& param);
+  // The states of `params`, null where a param has none yet. A lookup is a
+  // cache miss on a list of many small tensors: long lists are looked up on
+  // every thread, and each state found is asked for before it is read.
+  std::vector<OptimizerParamState*> find_states(at::TensorList params);
   void set_state(const at::Tensor& param, std::unique_ptr<OptimizerParamState> state);
 
  private:
