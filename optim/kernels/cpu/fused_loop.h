@@ -8,7 +8,6 @@
 // terms (cpu/reduction_pass.h) before the one that updates.
 #include <ATen/Dispatch.h>
 #include <ATen/OpMathType.h>
-#include <ATen/Parallel.h>
 #include <c10/util/Optional.h>
 
 #include <algorithm>
@@ -19,6 +18,7 @@
 #include "cpu/vectorized_ops.h"
 #include "fused_call.h"
 #include "math/update_interface.h"
+#include "parallel_for.h"
 
 namespace gradus {
 namespace cpu {
@@ -92,7 +92,8 @@ void run_typed(kernels::FusedCall<typename Update::Hyper>& call) {
   constexpr size_t kSlots = Update::kSlots;
   const kernels::TensorPointers& ptr = call.pointers;  // checked by check_call
   const size_t n = ptr.params.size();
-  std::vector<TensorWork<Update, scalar_t, opmath_t>> work(n);
+  struct WorkArray;
+  auto& work = call_buffer<WorkArray, TensorWork<Update, scalar_t, opmath_t>>(n);
   // Step counts and scalars advance here, before the update's region, which
   // reads the step's new count and the scalars' old values. Each step count
   // is an allocation of its own, a cache miss: long lists take both threads.
@@ -109,7 +110,8 @@ void run_typed(kernels::FusedCall<typename Update::Hyper>& call) {
       w.numel = ptr.numels[t];
     }
   });
-  std::vector<int64_t> offsets(n + 1, 0);  // tensor t is elements [offsets[t], offsets[t + 1])
+  struct OffsetArray;
+  auto& offsets = call_buffer<OffsetArray, int64_t>(n + 1);  // tensor t is elements [offsets[t], offsets[t + 1])
   for (size_t t = 0; t < n; ++t) offsets[t + 1] = offsets[t] + work[t].numel;
   const opmath_t scale = call.grad_scale.defined() ? opmath_t(call.grad_scale.template item<float>()) : opmath_t(1);
   const opmath_t* grad_scale = call.grad_scale.defined() ? &scale : nullptr;

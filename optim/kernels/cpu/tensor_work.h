@@ -7,12 +7,26 @@
 #include <array>
 #include <cstdint>
 #include <type_traits>
+#include <vector>
 
 #include "math/update_interface.h"
 
 namespace gradus {
 namespace cpu {
 namespace CPU_CAPABILITY {
+
+// An array of n value-initialized T that a CPU pass needs for one call,
+// kept by the calling thread from one call to the next. On a list of many
+// tensors such arrays are hundreds of kilobytes: freed after each step,
+// malloc hands them back to the system and the next step faults them in
+// again page by page. Each Array tag names one array, so two arrays of
+// the same type in one call never share a buffer.
+template <typename Array, typename T>
+std::vector<T>& call_buffer(size_t n) {
+  thread_local std::vector<T> buffer;
+  buffer.assign(n, T{});
+  return buffer;
+}
 
 // Elements per parallel task; matches ATen's own grain for elementwise ops.
 constexpr int64_t kGrainSize = 32768;
