@@ -161,10 +161,6 @@ bool check_tensor(FusedCall<Hyper>& call, size_t i, const at::Tensor& param0) {
   return call.params[i].is_contiguous() && call.grads[i].is_contiguous();
 }
 
-// Tensors per parallel task of the check pass: shorter lists are checked
-// by the calling thread alone.
-constexpr int64_t kTensorsPerTask = 512;
-
 // Checks every list and records its data pointers, in one pass over the
 // tensors (parallel_checked: both threads on long lists, and the first bad
 // tensor's error).

@@ -18,6 +18,11 @@
 
 namespace gradus {
 
+// Tensors per parallel task of a pass over a list's tensors (checks, state
+// lookups, step counts): each tensor costs a cache miss or two, and a list
+// shorter than this stays on the calling thread.
+constexpr int64_t kTensorsPerTask = 512;
+
 // Calls visit(i) for every i in [0, n), on every thread for lists longer
 // than `per_task`: a pass over many small tensors waits on one cache miss
 // per tensor, and two threads wait on two at once. visit(i) checks element

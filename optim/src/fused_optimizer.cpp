@@ -51,10 +51,6 @@ void prefetch_param(const std::vector<at::Tensor>& params, size_t i) {
   if (i + 4 < params.size()) __builtin_prefetch(params[i + 4].unsafeGetTensorImpl()->autograd_meta());
 }
 
-// Params per parallel task of the passes over a group: shorter groups stay
-// on the calling thread.
-constexpr int64_t kParamsPerTask = 512;
-
 // Param i of group g's gradient, checked against it; null when it has none
 // (the param is skipped).
 const at::Tensor* checked_grad(const std::string& name, bool takes_sparse, const at::Tensor& param, size_t i,
@@ -253,7 +249,7 @@ std::vector<ParamBucket> FusedOptimizer::bucket_group(size_t group_index) const 
   std::vector<const at::Tensor*> grads(n);
   std::vector<at::Device> devices(n, at::kCPU);
   std::vector<at::ScalarType> dtypes(n);
-  parallel_checked(n, kParamsPerTask, [&](size_t i) {
+  parallel_checked(n, kTensorsPerTask, [&](size_t i) {
     prefetch_param(params, i);
     grads[i] = checked_grad(name_, takes_sparse_gradients(), params[i], i, group_index);
     if (grads[i]) {
@@ -279,7 +275,7 @@ std::vector<ParamBucket> FusedOptimizer::bucket_group(size_t group_index) const 
 
 std::vector<OptimizerParamState*> FusedOptimizer::find_states(at::TensorList params) {
   std::vector<OptimizerParamState*> found(params.size());
-  at::parallel_for(0, static_cast<int64_t>(params.size()), kParamsPerTask, [&](int64_t begin, int64_t end) {
+  at::parallel_for(0, static_cast<int64_t>(params.size()), kTensorsPerTask, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
       found[i] = find_state(params[i]);
       if (found[i]) __builtin_prefetch(found[i]);

@@ -70,10 +70,6 @@ void update_tensor_range(const TensorWork<Update, scalar_t, opmath_t>& w, int64_
   });
 }
 
-// Tensors per task of the pass that readies them: shorter lists stay on the
-// calling thread.
-constexpr int64_t kTensorsPerTask = 512;
-
 // Keeps tensor t's scalars in `w.before` and writes their new values.
 template <typename Update, typename Work>
 void advance_tensor_scalars(const typename Update::Hyper& hyper, const kernels::TensorPointers& ptr, size_t t, Work& w) {
