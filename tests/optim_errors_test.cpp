@@ -282,18 +282,42 @@ TEST(BadKernelCall, ALongListNamesItsFirstBadTensor) {
     grads.push_back(at::full({2}, 0.5));
   }
   auto lists = adam_call(params, grads);
-  lists.state[0][2500] = at::zeros({3});
-  lists.state[0][1700] = at::zeros({4});
+  lists.state[0][1550] = at::zeros({3});
+  lists.state[0][1200] = at::zeros({4});
   lists.call.hyper.lr = 0.1;
   const Call call = lists.view();
   for (int attempt = 0; attempt < 3; ++attempt) {
     expect_error([&] {
       ops::fused_step({call.params, call.grads, {call.state[0], call.state[1], call.state[2]}, call.steps},
                       call.hyper);
-    }, {"exp_avgs[1700] has shape [4]"});
+    }, {"exp_avgs[1200] has shape [4]"});
   }
   for (const auto& p : params) ASSERT_TRUE(at::equal(p, at::full({2}, 1.0)));
   for (const auto& s : lists.steps) ASSERT_EQ(s.item<float>(), 0.f);
+}
+
+// step() checks a long group's gradients on both threads; the error still
+// names the first bad param, and no param, state or step count moves.
+TEST(AllOrNothing, ALongGroupNamesItsFirstBadGradient) {
+  at::set_num_threads(2);
+  std::vector<at::Tensor> params;
+  for (int i = 0; i < 3000; ++i) {
+    params.push_back(at::full({2}, 1.0).set_requires_grad(true));
+    params.back().mutable_grad() = at::full({2}, 0.5);
+  }
+  optim::Adam adam(params, optim::AdamOptions(0.1));
+  adam.step();
+  const at::Tensor after_one = params[0].detach().clone();
+  params[1550].mutable_grad() = at::full({2}, 0.5).to_sparse();
+  params[1200].mutable_grad() = at::full({3}, 0.5);
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    expect_error([&] { adam.step(); }, {"param 1200 of param group 0", "[3]"});
+  }
+  for (const auto& p : params) ASSERT_TRUE(at::equal(p, after_one));
+  ASSERT_EQ(adam.state().size(), 3000u);
+  for (const auto& p : params) {
+    ASSERT_EQ(static_cast<optim::AdamParamState*>(adam.state_of(p))->step().item<float>(), 1.f);
+  }
 }
 
 // One bad input of a direct call, and the words its error must have.

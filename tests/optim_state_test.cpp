@@ -1,5 +1,6 @@
 // Save/load, resume, param groups, closures and skipped parameters, for every
 // gradus optimizer.
+#include <ATen/Parallel.h>
 #include <gradus/gradus.h>
 #include <gtest/gtest.h>
 #include <torch/nn/modules/embedding.h>
@@ -7,6 +8,7 @@
 #include <torch/serialize.h>
 #include <torch/utils.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -134,6 +136,36 @@ std::string saved_bytes(const torch::optim::Optimizer& optimizer) {
   std::ostringstream out;
   torch::save(optimizer, out);
   return out.str();
+}
+
+// A long group, its states looked up on both threads and its params in two
+// buckets (float and double interleaved), follows the built-in: each param
+// gets its own state, whatever thread found it.
+TEST(OptimizerState, ALongMixedGroupFollowsTheBuiltin) {
+  at::set_num_threads(2);
+  std::vector<at::Tensor> ours, theirs;
+  for (int i = 0; i < 2000; ++i) {
+    const auto dtype = i % 7 == 0 ? at::kDouble : at::kFloat;
+    const at::Tensor start = at::full({3}, 0.01 * i, dtype);
+    ours.push_back(start.clone().set_requires_grad(true));
+    theirs.push_back(start.clone().set_requires_grad(true));
+  }
+  optim::Adam adam(ours, optim::AdamOptions(0.05));
+  torch::optim::Adam builtin(theirs, torch::optim::AdamOptions(0.05));
+  for (int step = 0; step < 5; ++step) {
+    for (int i = 0; i < 2000; ++i) {
+      // A gradient of its own for each param and step: a state used for
+      // the wrong param moves it elsewhere.
+      const at::Tensor grad = at::full({3}, std::sin(0.37 * i + step), ours[i].scalar_type());
+      ours[i].mutable_grad() = grad.clone();
+      theirs[i].mutable_grad() = grad.clone();
+    }
+    adam.step();
+    builtin.step();
+  }
+  for (int i = 0; i < 2000; ++i) {
+    ASSERT_TRUE(at::allclose(ours[i], theirs[i], 1e-5, 1e-6)) << "param " << i;
+  }
 }
 
 // load() reads everything before it replaces anything: a file refused at its
