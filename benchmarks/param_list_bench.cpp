@@ -5,8 +5,11 @@
 //   10k-x-100  10,000 tensors of 100 elements (many small tensors)
 // plus the roof: an in-place streaming pass p.add_(g, alpha) over the same
 // number of elements (12 bytes per element, no write-allocate).
+// Then the same ratios once more, each from alternating steps of the two
+// (paired_ratio.h): the median over N pairs and its quartiles, steadier on a
+// shared machine than two benchmarks run one after the other.
 //
-//   gradus_param_list_bench [--threads N] [google-benchmark flags]
+//   gradus_param_list_bench [--threads N] [--pairs N] [google-benchmark flags]
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <gradus/optim/adam.h>
@@ -14,12 +17,14 @@
 #include <torch/optim/adam.h>
 #include <torch/optim/sgd.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <memory>
 #include <numeric>
 #include <thread>
 
+#include "paired_ratio.h"
 #include "resnet50_shapes.h"
 #include "step_report.h"
 
@@ -79,6 +84,51 @@ void run_roof(benchmark::State& state, int64_t n) {
   for (auto _ : state) p.add_(g, -1e-9);
 }
 
+// A flag's value as a whole non-negative number, or exit naming the flag and the value.
+int count_flag(const char* flag, const char* text) {
+  char* end = nullptr;
+  const long value = std::strtol(text, &end, 10);
+  if (end == text || *end != '\0' || value < 0 || value > 1000000) {
+    std::fprintf(stderr, "%s takes a whole number from 0 to 1000000, got '%s'\n", flag, text);
+    std::exit(2);
+  }
+  return static_cast<int>(value);
+}
+
+using Lists = std::vector<std::pair<std::string, Shapes>>;
+
+std::string quartiles(const PairedRatio& r) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.2fx [%.2f, %.2f]", r.median, r.lower_quartile, r.upper_quartile);
+  return text;
+}
+
+// One optimizer's step as a call; the optimizer has taken its first step
+// (state created) before it is timed.
+std::function<void()> stepper(const Make& make_optimizer, const Shapes& shapes) {
+  std::shared_ptr<torch::optim::Optimizer> optimizer = make_optimizer(make_params(shapes));
+  optimizer->step();
+  return [optimizer] { optimizer->step(); };
+}
+
+// Built-in time over gradus time on each list, and gradus's time on the
+// first list over its time on the second (ResNet-50 against flat), each from
+// `pairs` alternating pairs of steps.
+void print_paired(const Lists& lists, int pairs) {
+  std::printf("\nPaired: median of %d alternating pairs of steps [quartiles]\n", pairs);
+  std::printf("%-10s %-9s %-26s\n", "list", "optimizer", "built-in time / gradus time");
+  for (const auto& c : contenders()) {
+    for (const auto& [list, shapes] : lists) {
+      const PairedRatio r = paired_ratio(stepper(c.builtin, shapes), stepper(c.gradus, shapes), pairs);
+      std::printf("%-10s %-9s %-26s\n", list.c_str(), c.optimizer.c_str(), quartiles(r).c_str());
+    }
+    const PairedRatio r =
+        paired_ratio(stepper(c.gradus, lists[0].second), stepper(c.gradus, lists[1].second), pairs);
+    std::printf("%-10s %-9s gradus on the %s list takes %s its time on the %s one\n", "", c.optimizer.c_str(),
+                lists[0].first.c_str(), quartiles(r).c_str(), lists[1].first.c_str());
+  }
+}
+
 std::string name(const std::string& kind, const std::string& list, const std::string& optimizer) {
   return kind + "/" + list + "/" + optimizer;
 }
@@ -90,16 +140,18 @@ std::string name(const std::string& kind, const std::string& list, const std::st
 int main(int argc, char** argv) {
   using namespace gradus::bench;
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int pairs = 40;
   std::vector<char*> rest = {argv[0]};
   for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) threads = std::atoi(argv[++i]);
+    if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) threads = std::max(1, count_flag("--threads", argv[++i]));
+    else if (!std::strcmp(argv[i], "--pairs") && i + 1 < argc) pairs = count_flag("--pairs", argv[++i]);
     else rest.push_back(argv[i]);
   }
   at::set_num_threads(threads);
   std::printf("threads: %d (gradus and built-in alike)\n", at::get_num_threads());
 
   const Shapes resnet = resnet50_shapes();
-  const std::vector<std::pair<std::string, Shapes>> lists = {
+  const Lists lists = {
       {"resnet50", resnet}, {"flat", {{numel_of(resnet)}}}, {"10k-x-100", Shapes(10000, std::vector<int64_t>{100})}};
   for (const auto& c : contenders()) {
     for (const auto& [list, shapes] : lists) {
@@ -143,6 +195,7 @@ int main(int argc, char** argv) {
                   list_s / flat_s);
     }
   }
+  if (pairs > 0) print_paired(lists, pairs);
   benchmark::Shutdown();
   return 0;
 }

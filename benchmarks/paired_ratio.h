@@ -1,0 +1,23 @@
+#pragma once
+// The ratio of two steps' times measured in alternation: a, b, b, a, a, b,
+// ... so that both see the same machine. On a shared 2-core machine memory
+// bandwidth drifts by 20% or more between benchmarks run one after the
+// other; the ratio of each adjacent pair does not drift with it. Each call
+// starts with malloc's freed blocks already sorted, so neither pays for the
+// other's frees.
+#include <functional>
+
+namespace gradus {
+namespace bench {
+
+struct PairedRatio {
+  double median, lower_quartile, upper_quartile;  // of time(a) / time(b), one per pair
+  int pairs;
+};
+
+// Times `pairs` pairs of one call of `a` and one of `b`, alternating which
+// goes first, after one call of each to warm up.
+PairedRatio paired_ratio(const std::function<void()>& a, const std::function<void()>& b, int pairs);
+
+}  // namespace bench
+}  // namespace gradus
