@@ -6,6 +6,7 @@
 #include <torch/optim/sgd.h>
 
 #include <functional>
+#include <sstream>
 
 #include "support/trajectory.h"
 #include "support/expect_error.h"
@@ -166,6 +167,47 @@ TEST(AllOrNothing, ASelfOverlappingParamIsRefusedBeforeAnyStateMoves) {
     expect_error([&] { optimizer->step(); }, {"param 0 of param group 0", "share memory"});
     EXPECT_EQ(optimizer->state().size(), states_before);
     EXPECT_EQ(expanded[0].item<double>(), 1.0);
+  }
+}
+
+// Adafactor's factors take their lerp in ATen, outside the fused calls'
+// checks: state that does not fit its param (from a file of another model)
+// must be refused before the first factor moves, wherever it sits.
+std::string saved_bytes(const torch::optim::Optimizer& optimizer) {
+  std::ostringstream out;
+  torch::serialize::OutputArchive archive;
+  optimizer.save(archive);
+  archive.save_to(out);
+  return out.str();
+}
+
+TEST(AllOrNothing, AdafactorRefusesStateThatDoesNotFitBeforeAnyStateMoves) {
+  using optim::AdafactorParamState;
+  const std::vector<std::pair<const char*, std::function<void(AdafactorParamState&)>>> corruptions = {
+      {"row_var", [](AdafactorParamState& s) { s.row_var(at::zeros({3, 1}, at::kDouble)); }},
+      {"col_var", [](AdafactorParamState& s) { s.col_var(at::Tensor()); }},
+      {"step", [](AdafactorParamState& s) { s.step(at::zeros({2})); }},
+      {"variance", [](AdafactorParamState& s) { s.variance(at::zeros({5}, at::kFloat)); }}};
+  for (const auto& [field, corrupt] : corruptions) {
+    SCOPED_TRACE(field);
+    std::vector<at::Tensor> params = {at::ones({3, 4}, at::kDouble), at::ones({4, 3}, at::kDouble),
+                                      at::ones({5}, at::kDouble)};
+    for (auto& p : params) {
+      p.set_requires_grad(true);
+      p.mutable_grad() = at::full_like(p, 0.5);
+    }
+    optim::Adafactor adafactor(params, optim::AdafactorOptions(0.01));
+    adafactor.step();
+    // The matrix of shape [4, 3] is corrupt in its factors; the vector in its variance.
+    const at::Tensor& victim = std::string(field) == "variance" ? params[2] : params[1];
+    corrupt(*static_cast<AdafactorParamState*>(adafactor.state_of(victim)));
+    for (auto& p : params) p.mutable_grad() = at::full_like(p, 1.5);  // a lerp toward new values would show
+    std::vector<at::Tensor> before;
+    for (const auto& p : params) before.push_back(p.detach().clone());
+    const std::string state_before = saved_bytes(adafactor);
+    expect_error([&] { adafactor.step(); }, {"gradus::optim::Adafactor", field, "param of shape"});
+    for (size_t i = 0; i < params.size(); ++i) EXPECT_TRUE(at::equal(params[i], before[i])) << "param " << i << " moved";
+    EXPECT_EQ(saved_bytes(adafactor), state_before) << "state moved";
   }
 }
 

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string>
 
 #include "call_lists.h"
 #include "fused_call.h"
@@ -53,6 +54,30 @@ void init_state(AdafactorParamState& s, const at::Tensor& param) {
     s.col_var(at::zeros(shape_with_one(param, -2), options));
   } else {
     s.variance(zeros_state_like(param));
+  }
+}
+
+// Refuses a state that does not fit its param, before any of the bucket's
+// state moves: the factors take their lerp in ATen before the fused calls
+// check the rest, and the vectors' call runs before the matrices' one. Such
+// state comes only from a file (of another model, or corrupt).
+void check_state_fits(const std::string& name, const AdafactorParamState& s, const at::Tensor& param) {
+  const at::ScalarType state_dtype = kernels::state_dtype_for(param.scalar_type());
+  auto check = [&](const char* field, const at::Tensor& t, at::IntArrayRef shape, at::ScalarType dtype) {
+    TORCH_CHECK(t.defined(), name, ": the state of a param of shape ", param.sizes(), " has no ", field,
+                " (state loaded from a param of another shape?)");
+    TORCH_CHECK(t.sizes() == shape, name, ": the ", field, " of a param of shape ", param.sizes(), " has shape ",
+                t.sizes(), ", not ", shape, " (state loaded from a param of another shape?)");
+    TORCH_CHECK(t.scalar_type() == dtype && t.device() == param.device(), name, ": the ", field,
+                " of a param of shape ", param.sizes(), " is ", t.scalar_type(), " on ", t.device(), ", not ", dtype,
+                " on ", param.device());
+  };
+  check("step", s.step(), {}, at::kFloat);
+  if (param.dim() > 1) {
+    check("row_var", s.row_var(), shape_with_one(param, -1), state_dtype);
+    check("col_var", s.col_var(), shape_with_one(param, -2), state_dtype);
+  } else {
+    check("variance", s.variance(), param.sizes(), state_dtype);
   }
 }
 
@@ -124,6 +149,7 @@ void Adafactor::step_bucket(const OptimizerOptions& options, ParamBucket& bucket
   std::vector<at::Tensor> estimates;  // owned here: the lists borrow them
   estimates.reserve(bucket.size());
   const at::TensorList params = bucket.params(), grads = bucket.grads();
+  for (size_t i = 0; i < bucket.size(); ++i) check_state_fits(name(), *states[i], params[i]);
   for (size_t i = 0; i < bucket.size(); ++i) {
     const at::Tensor& param = params[i];
     const at::Tensor& grad = grads[i];
