@@ -56,7 +56,7 @@ PairedRatio paired_ratio(const std::function<void()>& a, const std::function<voi
     ratios.push_back(a_s / b_s);
   }
   std::sort(ratios.begin(), ratios.end());
-  return {quantile(ratios, 0.5), quantile(ratios, 0.25), quantile(ratios, 0.75), pairs};
+  return {quantile(ratios, 0.5), quantile(ratios, 0.25), quantile(ratios, 0.75)};
 }
 
 }  // namespace bench

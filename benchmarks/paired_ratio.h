@@ -12,7 +12,6 @@ namespace bench {
 
 struct PairedRatio {
   double median, lower_quartile, upper_quartile;  // of time(a) / time(b), one per pair
-  int pairs;
 };
 
 // Times `pairs` pairs of one call of `a` and one of `b`, alternating which

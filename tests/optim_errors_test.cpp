@@ -6,11 +6,11 @@
 #include <torch/optim/sgd.h>
 
 #include <functional>
-#include <sstream>
 
 #include "support/trajectory.h"
 #include "support/expect_error.h"
 #include "support/optimizer_zoo.h"
+#include "support/saved_bytes.h"
 #include "fused_call.h"
 
 namespace gradus {
@@ -173,14 +173,6 @@ TEST(AllOrNothing, ASelfOverlappingParamIsRefusedBeforeAnyStateMoves) {
 // Adafactor's factors take their lerp in ATen, outside the fused calls'
 // checks: state that does not fit its param (from a file of another model)
 // must be refused before the first factor moves, wherever it sits.
-std::string saved_bytes(const torch::optim::Optimizer& optimizer) {
-  std::ostringstream out;
-  torch::serialize::OutputArchive archive;
-  optimizer.save(archive);
-  archive.save_to(out);
-  return out.str();
-}
-
 TEST(AllOrNothing, AdafactorRefusesStateThatDoesNotFitBeforeAnyStateMoves) {
   using optim::AdafactorParamState;
   const std::vector<std::pair<const char*, std::function<void(AdafactorParamState&)>>> corruptions = {

@@ -16,6 +16,7 @@
 
 #include "support/expect_error.h"
 #include "support/optimizer_zoo.h"
+#include "support/saved_bytes.h"
 #include "support/trajectory.h"
 
 namespace gradus {
@@ -130,12 +131,6 @@ TEST(OptimizerState, TruncatedFileThrows) {
   optim::Adam fresh(params);
   EXPECT_THROW(torch::load(fresh, path.string()), c10::Error);
   fs::remove(path);
-}
-
-std::string saved_bytes(const torch::optim::Optimizer& optimizer) {
-  std::ostringstream out;
-  torch::save(optimizer, out);
-  return out.str();
 }
 
 // A long group, its states looked up on both threads and its params in two
