@@ -47,7 +47,7 @@ function(gradus_add_cpu_kernels target sources)
     # Every fused multiply-add is spelled out (math/element_ops.h: fma_of,
     # addcmul_of) to round where ATen rounds; the compiler adds none.
     target_compile_options(${objects} PRIVATE -ffp-contract=off)
-    target_compile_definitions(${objects} PRIVATE CPU_CAPABILITY=${capability})
+    target_compile_definitions(${objects} PRIVATE CPU_CAPABILITY=${capability} GRADUS_MATH_ONLY)
     if(capability STREQUAL "DEFAULT")
       target_compile_definitions(${objects} PRIVATE GRADUS_CPU_BASELINE
                                  $<$<BOOL:${GRADUS_CPU_AVX2}>:GRADUS_HAVE_AVX2>)

@@ -3,8 +3,9 @@
 # initializers, which a static archive would let the linker drop.
 include(GradusCpuKernels)
 
-# Each optimizer is its class (optim/src/<name>.cpp) plus headers; its
-# kernels follow from its entry in optim/kernels/optimizer_list.h.
+# An elementwise optimizer is its header (declaration and math) and its entry
+# in optim/include/gradus/optim/optimizers.h; optim/src holds what all of
+# them share and the hand-written classes.
 file(GLOB gradus_optimizer_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/optim/src/*.cpp)
 set(gradus_sources
   ${gradus_optimizer_sources}
@@ -40,6 +41,12 @@ set_target_properties(gradus PROPERTIES
   SOVERSION ${PROJECT_VERSION_MAJOR})
 
 gradus_add_cpu_kernels(gradus "${gradus_cpu_kernel_sources}")
+# The operators' files need the optimizers' descriptions and math, not their
+# classes (gradus/optim/declaration.h).
+set_source_files_properties(
+  optim/kernels/operator_schemas.cpp optim/kernels/fused_call.cpp optim/kernels/fused_call_checks.cpp
+  optim/kernels/cpu/cpu_registration.cpp optim/src/fused_step.cpp
+  PROPERTIES COMPILE_DEFINITIONS GRADUS_MATH_ONLY)
 # Files outside the kernels that go over long lists with at::parallel_for
 # (optim/kernels/parallel_for.h): compiled with ATen's OpenMP flag too, or
 # their pragma is dropped and they run on one thread.

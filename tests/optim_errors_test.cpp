@@ -62,12 +62,12 @@ TEST(BadOptions, NamedInTheError) {
   using optim::Adafactor;
   using optim::AdafactorOptions;
   expect_error([&] { Adafactor(p, AdafactorOptions(0.1).beta2_decay(0.5)); },
-               {"Adafactor", "beta2_decay should be <= 0 but is: 0.5"});
-  expect_error([&] { Adafactor(p, AdafactorOptions(0.1).d(0.5)); }, {"clipping threshold d should be >= 1 but is: 0.5"});
+               {"Adafactor", "invalid beta2_decay value: 0.5", "<= 0"});
+  expect_error([&] { Adafactor(p, AdafactorOptions(0.1).d(0.5)); }, {"invalid clipping threshold d: 0.5", ">= 1"});
   expect_error([&] { Adafactor(p, AdafactorOptions(0.1).eps(std::make_tuple(std::optional<double>(-1), 1e-3))); },
-               {"epsilon1 should be >= 0 but is: -1"});
+               {"invalid epsilon1 value: -1", ">= 0"});
   expect_error([&] { Adafactor(p, AdafactorOptions(0.1).eps(std::make_tuple(std::optional<double>(), -2.0))); },
-               {"epsilon2 should be >= 0 but is: -2"});
+               {"invalid epsilon2 value: -2", ">= 0"});
   expect_error([&] { Adafactor(p, AdafactorOptions(0.1).capturable(true)); }, {"capturable is not supported"});
 }
 

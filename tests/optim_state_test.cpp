@@ -511,7 +511,7 @@ TEST(Muon, RefusesWhatPyTorchRefuses) {
                {"adjust_lr_fn 'rms' is not supported"});
   expect_error([&] { optim::Muon(weights, optim::MuonOptions(0.02).ns_steps(100)); }, {"ns_steps", "100"});
   expect_error([&] { optim::Muon(weights, optim::MuonOptions(0.02).momentum(-0.5)); },
-               {"momentum should be >= 0 but is: -0.5"});
+               {"invalid momentum value: -0.5", "[0, 1)"});
   optim::Muon muon(weights, optim::MuonOptions(0.02));
   muon.add_param_group(torch::optim::OptimizerParamGroup({params[1]}));
   problem.set_grads(params, 0);

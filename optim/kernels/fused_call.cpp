@@ -82,7 +82,7 @@ void ContiguousCopies::write_back() {
 }
 
 #define GRADUS_INSTANTIATE_CALL(Name) template std::string schema_of<ops::Name##Hyper>(bool);
-GRADUS_FOR_EACH_OPTIMIZER(GRADUS_INSTANTIATE_CALL)
+GRADUS_FOR_EACH_OPERATOR(GRADUS_INSTANTIATE_CALL)
 
 }  // namespace kernels
 }  // namespace gradus

@@ -2,7 +2,8 @@
 // One call of a gradus operator as every backend receives it: popped off the
 // dispatcher's argument stack and checked by the same code for every
 // backend, so CPU and CUDA accept the same inputs and give the same errors.
-// Everything here follows from the operator's description (gradus/ops/).
+// Everything here follows from the operator's description (its Hyper,
+// generated from the optimizer's declaration).
 #include <ATen/core/Tensor.h>
 #include <gradus/ops/op_description.h>
 
@@ -32,7 +33,9 @@ struct FusedCall {
   at::TensorList steps;  // one per param unless StepCount::kNone
   std::array<at::TensorList, kScalarCount<Hyper>> scalars;  // ops::scalar_names, one per param each
   Hyper hyper;
-  at::Tensor lr;          // the .tensor_lr overload's device lr; undefined otherwise
+  // The .tensor_lr overload's lr when it lives on a device (read there by
+  // the kernel); check_call moves a host lr into hyper.lr, its one carrier.
+  at::Tensor lr;
   at::Tensor grad_scale;  // AMP; undefined when not given
   at::Tensor found_inf;
   TensorPointers pointers;  // filled by check_call
@@ -49,16 +52,31 @@ template <class Hyper>
 std::string schema_of(bool tensor_lr);
 
 // Every check of a call, shared by all backends; throws c10::Error naming
-// the bad argument. A host (CPU) lr tensor is read into hyper.lr and checked
-// like a float lr; a device lr is read only by the kernel. Fills
-// call.pointers in the same pass over the tensors: on a list of many small
-// tensors each tensor's metadata is then read from memory once.
+// the bad argument. Fills call.pointers in the same pass over the tensors:
+// on a list of many small tensors each tensor's metadata is then read from
+// memory once.
 template <class Hyper>
 void check_call(FusedCall<Hyper>& call);
 
-// Checks the hyperparameters against the description; `who` starts the message.
+// An optimizer class checks every group's values before any group moves
+// (all or nothing), then calls the operators with them. While a
+// CheckedValues lives, check_call on this thread takes values equal to
+// `hyper` as checked, so that each value is checked once per step.
 template <class Hyper>
-void check_hyper(const std::string& who, const Hyper& hyper, bool check_lr = true);
+class CheckedValues {
+ public:
+  explicit CheckedValues(const Hyper& hyper) : previous_(current()) { current() = &hyper; }
+  CheckedValues(const CheckedValues&) = delete;
+  CheckedValues& operator=(const CheckedValues&) = delete;
+  ~CheckedValues() { current() = previous_; }
+  static const Hyper*& current() {
+    thread_local const Hyper* checked = nullptr;
+    return checked;
+  }
+
+ private:
+  const Hyper* previous_;
+};
 
 // Non-contiguous params and grads are replaced, in `pointers`, by
 // contiguous copies for the kernel; write_back() copies the results into the

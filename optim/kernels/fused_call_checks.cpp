@@ -6,6 +6,9 @@
 #include <cmath>
 #include <sstream>
 
+#include <gradus/ops/fused_step.h>
+#include <gradus/optim/elementwise_optimizer.h>
+
 #include "fused_call.h"
 #include "optimizer_list.h"
 #include "parallel_for.h"
@@ -195,10 +198,10 @@ void check_lists(FusedCall<Hyper>& call) {
   out.all_contiguous = all_contiguous;
 }
 
-}  // namespace
 
+// Checks every value against its field's range and the combination rule.
 template <class Hyper>
-void check_hyper(const std::string& who, const Hyper& hyper, bool check_lr) {
+void check_values(const std::string& who, const Hyper& hyper, bool check_lr) {
   std::ostringstream values;  // every value, for a message about their combination
   values << std::boolalpha;
   for_each_field<Hyper>([&](const auto& field) {
@@ -210,9 +213,21 @@ void check_hyper(const std::string& who, const Hyper& hyper, bool check_lr) {
                   range_text(field.range), ")");
     }
   });
-  const char* problem = Hyper::invalid_combination(hyper);
+  const char* problem = invalid_combination(hyper);
   TORCH_CHECK(problem == nullptr, who, ": ", problem, " (", values.str(), ")");
 }
+
+// Whether `hyper` holds the values an optimizer class checked (CheckedValues).
+template <class Hyper>
+bool checked_before(const Hyper& hyper) {
+  const Hyper* checked = CheckedValues<Hyper>::current();
+  if (checked == nullptr) return false;
+  bool same = true;
+  for_each_field<Hyper>([&](const auto& field) { same = same && hyper.*field.member == checked->*field.member; });
+  return same;
+}
+
+}  // namespace
 
 template <class Hyper>
 void check_call(FusedCall<Hyper>& call) {
@@ -221,19 +236,46 @@ void check_call(FusedCall<Hyper>& call) {
   auto device_for = [&](const at::Tensor& t) { return call.params.empty() ? t.device() : call.params[0].device(); };
   if (call.lr.defined()) {
     check_scalar_tensor(call.op, "lr", call.lr, device_for(call.lr));
-    // A host lr is checked like a float one; a device lr is not read here,
-    // which would cost a sync and break graph capture.
-    if (call.lr.device().is_cpu()) call.hyper.lr = call.lr.template item<double>();
+    // A host lr is read here and carried on as hyper.lr, which is checked.
+    // A device lr is read only by the kernel: a sync here would break graph
+    // capture.
+    if (call.lr.device().is_cpu()) {
+      call.hyper.lr = call.lr.template item<double>();
+      call.lr = at::Tensor();
+    }
   }
-  check_hyper(call.op, call.hyper, !call.lr.defined() || call.lr.device().is_cpu());
+  if (!checked_before(call.hyper)) check_values(call.op, call.hyper, /*check_lr=*/!call.lr.defined());
   if (call.grad_scale.defined()) check_scalar_tensor(call.op, "grad_scale", call.grad_scale, device_for(call.grad_scale));
   if (call.found_inf.defined()) check_scalar_tensor(call.op, "found_inf", call.found_inf, device_for(call.found_inf));
 }
 
-#define GRADUS_INSTANTIATE_CHECKS(Name)                                                      \
-  template void check_hyper<ops::Name##Hyper>(const std::string&, const ops::Name##Hyper&, bool); \
-  template void check_call<ops::Name##Hyper>(FusedCall<ops::Name##Hyper>&);
-GRADUS_FOR_EACH_OPTIMIZER(GRADUS_INSTANTIATE_CHECKS)
+#define GRADUS_INSTANTIATE_CHECKS(Name) template void check_call<ops::Name##Hyper>(FusedCall<ops::Name##Hyper>&);
+GRADUS_FOR_EACH_OPERATOR(GRADUS_INSTANTIATE_CHECKS)
+#undef GRADUS_INSTANTIATE_CHECKS
 
 }  // namespace kernels
+
+namespace ops {
+
+template <class Hyper>
+void check_hyper(const std::string& who, const Hyper& hyper) {
+  kernels::check_values(who, hyper, /*check_lr=*/true);
+}
+
+#define GRADUS_INSTANTIATE_CHECKS(Name) template void check_hyper<Name##Hyper>(const std::string&, const Name##Hyper&);
+GRADUS_FOR_EACH_DESCRIPTION(GRADUS_INSTANTIATE_CHECKS)
+#undef GRADUS_INSTANTIATE_CHECKS
+
+}  // namespace ops
+
+namespace optim {
+namespace detail {
+
+void check_option(const std::string& who, const char* what, double value, ops::Range range) {
+  TORCH_CHECK(kernels::in_range(value, range), who, ": invalid ", what, ": ", value, " (",
+              kernels::range_text(range), ")");
+}
+
+}  // namespace detail
+}  // namespace optim
 }  // namespace gradus

@@ -19,6 +19,6 @@ TORCH_LIBRARY(gradus, m) {
 #define GRADUS_DEFINE_OPERATOR(Name)                                                     \
   m.def(gradus::kernels::schema_of<gradus::ops::Name##Hyper>(/*tensor_lr=*/false).c_str()); \
   m.def(gradus::kernels::schema_of<gradus::ops::Name##Hyper>(/*tensor_lr=*/true).c_str());
-  GRADUS_FOR_EACH_OPTIMIZER(GRADUS_DEFINE_OPERATOR)
+  GRADUS_FOR_EACH_OPERATOR(GRADUS_DEFINE_OPERATOR)
 #undef GRADUS_DEFINE_OPERATOR
 }

@@ -1,10 +1,9 @@
 // Adafactor as PyTorch 2.14's single-tensor path computes it, so that
 // double trajectories agree to rounding. The elementwise part and the norms
-// are the fused operator gradus::adafactor_ (gradus/ops/adafactor.h).
+// are the fused operator gradus::adafactor_ (gradus/optim/adafactor.h).
 #include <ATen/ops/linalg_vector_norm.h>
 #include <ATen/ops/zeros.h>
 #include <c10/util/Exception.h>
-#include <gradus/ops/adafactor.h>
 #include <gradus/ops/fused_step.h>
 #include <gradus/optim/adafactor.h>
 
@@ -100,15 +99,11 @@ at::Tensor factored_estimate(AdafactorParamState& s, const at::Tensor& grad_in, 
   return estimate.div_(s.row_var().mean(-2, /*keepdim=*/true).clamp_(eps1));
 }
 
-ops::AdafactorHyper adafactor_hyper(const AdafactorOptions& o, double eps1) {
-  ops::AdafactorHyper h;
-  h.lr = o.lr();
-  h.beta2_decay = o.beta2_decay();
-  h.eps1 = eps1;
-  h.eps2 = std::get<1>(o.eps());
-  h.d = o.d();
-  h.weight_decay = o.weight_decay();
-  h.maximize = o.maximize();
+// The operator's values, with eps1 resolved: set, or the machine epsilon
+// of the params' dtype.
+ops::AdafactorHyper adafactor_hyper(const AdafactorOptions& o, at::ScalarType dtype) {
+  ops::AdafactorHyper h = o.hyper();
+  std::tie(h.eps1, h.eps2) = std::make_tuple(std::get<0>(o.eps()).value_or(machine_epsilon(dtype)), std::get<1>(o.eps()));
   return h;
 }
 
@@ -125,16 +120,7 @@ Adafactor::Adafactor(std::vector<at::Tensor> params, AdafactorOptions defaults)
 
 void Adafactor::check_options(const OptimizerOptions& options) const {
   const auto& o = adafactor_options(options);
-  const auto [eps1, eps2] = o.eps();
-  auto finite = [](double v) { return std::isfinite(v); };
-  TORCH_CHECK(finite(o.lr()) && o.lr() >= 0, name(), ": learning rate should be >= 0 but is: ", o.lr());
-  TORCH_CHECK(finite(o.beta2_decay()) && o.beta2_decay() <= 0, name(), ": beta2_decay should be <= 0 but is: ",
-              o.beta2_decay());
-  TORCH_CHECK(!eps1 || (finite(*eps1) && *eps1 >= 0), name(), ": epsilon1 should be >= 0 but is: ", eps1.value_or(0));
-  TORCH_CHECK(finite(eps2) && eps2 >= 0, name(), ": epsilon2 should be >= 0 but is: ", eps2);
-  TORCH_CHECK(finite(o.d()) && o.d() >= 1, name(), ": clipping threshold d should be >= 1 but is: ", o.d());
-  TORCH_CHECK(finite(o.weight_decay()) && o.weight_decay() >= 0, name(), ": weight_decay should be >= 0 but is: ",
-              o.weight_decay());
+  ops::check_hyper(name(), adafactor_hyper(o, at::kFloat));
   TORCH_CHECK(!o.capturable(), name(), ": capturable is not supported: a factored tensor's step reads its count on the host");
 }
 
@@ -143,7 +129,8 @@ void Adafactor::check_options(const OptimizerOptions& options) const {
 void Adafactor::step_bucket(const OptimizerOptions& options, ParamBucket& bucket) {
   const auto& o = adafactor_options(options);
   // As PyTorch: eps1 unset is the machine epsilon of the group's first dtype.
-  const double eps1 = std::get<0>(o.eps()).value_or(machine_epsilon(bucket.params()[0].scalar_type()));
+  ops::AdafactorHyper hyper = adafactor_hyper(o, bucket.params()[0].scalar_type());
+  const double eps1 = hyper.eps1;
   const auto states = states_for<AdafactorParamState>(bucket.params(), init_state);
   CallLists vectors(1, bucket.size()), factored(1, bucket.size());
   std::vector<at::Tensor> estimates;  // owned here: the lists borrow them
@@ -165,7 +152,6 @@ void Adafactor::step_bucket(const OptimizerOptions& options, ParamBucket& bucket
       vectors.add_step(s.step());
     }
   }
-  ops::AdafactorHyper hyper = adafactor_hyper(o, eps1);
   if (!vectors.params().empty()) ops::fused_step(vectors.view(), hyper);
   hyper.estimated_variance = true;
   if (!factored.params().empty()) ops::fused_step(factored.view(), hyper);

@@ -106,9 +106,7 @@ void ArchiveWriter::operator()(const char* key, const at::Tensor& value) const {
 void ArchiveReader::operator()(const char* key, double& value) const {
   value = read_required(archive, key).toDouble();
 }
-void ArchiveReader::operator()(const char* key, bool& value) const {
-  value = read_required(archive, key).toBool();
-}
+void ArchiveReader::operator()(const char* key, bool& value) const { optional(key, value); }
 void ArchiveReader::optional(const char* key, bool& value) const {
   c10::IValue read;
   if (archive.try_read(key, read)) value = read.toBool();
@@ -212,7 +210,8 @@ void FusedOptimizer::attach_device_lr(OptimizerOptions& options, const std::vect
 
 ops::StepTensors FusedOptimizer::step_tensors(const OptimizerOptions& options) {
   ops::StepTensors extra;
-  extra.lr = dynamic_cast<const FusedOptionsBase&>(options).device_lr();
+  const at::Tensor& lr = dynamic_cast<const FusedOptionsBase&>(options).device_lr();
+  if (lr.defined() && !lr.device().is_cpu()) extra.lr = lr;
   return extra;
 }
 

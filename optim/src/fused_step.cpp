@@ -94,7 +94,7 @@ void fused_step(const FusedTensors& tensors, const Hyper& hyper, const StepTenso
 
 #define GRADUS_INSTANTIATE_FUSED_STEP(Name) \
   template void fused_step<Name##Hyper>(const FusedTensors&, const Name##Hyper&, const StepTensors&);
-GRADUS_FOR_EACH_OPTIMIZER(GRADUS_INSTANTIATE_FUSED_STEP)
+GRADUS_FOR_EACH_OPERATOR(GRADUS_INSTANTIATE_FUSED_STEP)
 
 }  // namespace ops
 }  // namespace gradus

@@ -2,6 +2,7 @@
 #include <ATen/ops/addmm.h>
 #include <ATen/ops/zeros_like.h>
 #include <c10/util/Exception.h>
+#include <gradus/ops/fused_step.h>
 #include <gradus/optim/muon.h>
 
 #include <algorithm>
@@ -72,17 +73,9 @@ torch::Tensor Muon::step(LossClosure closure) {
 
 void Muon::check_options(const OptimizerOptions& options) const {
   const auto& o = muon_options(options);
-  auto finite = [](double v) { return std::isfinite(v); };
-  TORCH_CHECK(finite(o.lr()) && o.lr() >= 0, name(), ": learning rate should be >= 0 but is: ", o.lr());
-  TORCH_CHECK(finite(o.momentum()) && o.momentum() >= 0, name(), ": momentum should be >= 0 but is: ", o.momentum());
-  TORCH_CHECK(finite(o.weight_decay()) && o.weight_decay() >= 0, name(), ": weight decay should be >= 0 but is: ",
-              o.weight_decay());
-  TORCH_CHECK(finite(o.eps()) && o.eps() >= 0, name(), ": eps should be >= 0 but is: ", o.eps());
+  ops::check_hyper(name(), o.hyper());
   TORCH_CHECK(o.ns_steps() >= 0 && o.ns_steps() < 100, name(), ": ns_steps must be in [0, 100) but is: ",
               o.ns_steps());
-  const auto [a, b, c] = o.ns_coefficients();
-  TORCH_CHECK(finite(a) && finite(b) && finite(c), name(), ": ns_coefficients must be finite, got (", a, ", ", b,
-              ", ", c, ")");
   const std::string& fn = o.adjust_lr_fn();
   TORCH_CHECK(fn == "original" || fn == "match_rms_adamw" || fn == "spectral_unclamped", name(),
               ": adjust_lr_fn '", fn, "' is not supported (original, match_rms_adamw, spectral_unclamped)");

@@ -3,6 +3,7 @@
 #include <ATen/ops/sparse_coo_tensor.h>
 #include <ATen/ops/zeros_like.h>
 #include <c10/util/Exception.h>
+#include <gradus/ops/fused_step.h>
 #include <gradus/optim/sparse_adam.h>
 
 #include <cmath>
@@ -53,11 +54,7 @@ SparseAdam::SparseAdam(std::vector<at::Tensor> params, SparseAdamOptions default
 
 void SparseAdam::check_options(const OptimizerOptions& options) const {
   const auto& o = sparse_adam_options(options);
-  const auto [beta1, beta2] = o.betas();
-  TORCH_CHECK(std::isfinite(o.lr()) && o.lr() > 0, name(), ": invalid learning rate: ", o.lr(), " (must be > 0)");
-  TORCH_CHECK(std::isfinite(o.eps()) && o.eps() > 0, name(), ": invalid epsilon value: ", o.eps(), " (must be > 0)");
-  TORCH_CHECK(0 <= beta1 && beta1 < 1, name(), ": invalid beta parameter at index 0: ", beta1, " (must be in [0, 1))");
-  TORCH_CHECK(0 <= beta2 && beta2 < 1, name(), ": invalid beta parameter at index 1: ", beta2, " (must be in [0, 1))");
+  ops::check_hyper(name(), o.hyper());
   TORCH_CHECK(!o.capturable(), name(), ": capturable is not supported");
 }
 

@@ -19,7 +19,7 @@ void run_fused(kernels::FusedCall<Hyper>& call) {
 
 #define GRADUS_INSTANTIATE_CPU(Name) \
   template void run_fused<ops::Name##Hyper>(kernels::FusedCall<ops::Name##Hyper>&);
-GRADUS_FOR_EACH_OPTIMIZER(GRADUS_INSTANTIATE_CPU)
+GRADUS_FOR_EACH_OPERATOR(GRADUS_INSTANTIATE_CPU)
 
 }  // namespace CPU_CAPABILITY
 }  // namespace cpu

@@ -39,6 +39,6 @@ void cpu_kernel(kernels::FusedCall<Hyper>& call) {
 TORCH_LIBRARY_IMPL(gradus, CPU, m) {
 #define GRADUS_REGISTER_CPU(Name) \
   gradus::kernels::register_kernel<gradus::ops::Name##Hyper, &gradus::cpu::cpu_kernel<gradus::ops::Name##Hyper>>(m);
-  GRADUS_FOR_EACH_OPTIMIZER(GRADUS_REGISTER_CPU)
+  GRADUS_FOR_EACH_OPERATOR(GRADUS_REGISTER_CPU)
 #undef GRADUS_REGISTER_CPU
 }

@@ -3,7 +3,7 @@
 // stores that let one loop body serve both the vector body and the scalar tail.
 #include <ATen/cpu/vec/vec.h>
 
-#include "math/element_ops.h"
+#include <gradus/optim/element_math.h>
 
 GRADUS_MATH_NAMESPACE_BEGIN
 

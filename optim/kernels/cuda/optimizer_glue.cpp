@@ -49,7 +49,7 @@ void cuda_kernel(kernels::FusedCall<Hyper>& call) {
   // The reductions' partial sums; freed into the caching allocator on this
   // stream once the kernels are queued, which orders their reuse after them.
   at::Tensor partials;
-  constexpr int64_t kReductions = static_cast<int64_t>(ops::reduction_names<Hyper>().size());
+  constexpr int64_t kReductions = static_cast<int64_t>(math::kReductionsOf<typename math::UpdateFor<Hyper>::type>);
   if constexpr (kReductions > 0) {
     partials = at::empty({chunk_count(lists.numels) * kReductions}, call.params[0].options().dtype(at::kDouble));
     lists.partials = partials.data_ptr<double>();
@@ -66,6 +66,6 @@ void cuda_kernel(kernels::FusedCall<Hyper>& call) {
 TORCH_LIBRARY_IMPL(gradus, CUDA, m) {
 #define GRADUS_REGISTER_CUDA(Name) \
   gradus::kernels::register_kernel<gradus::ops::Name##Hyper, &gradus::cuda::cuda_kernel<gradus::ops::Name##Hyper>>(m);
-  GRADUS_FOR_EACH_OPTIMIZER(GRADUS_REGISTER_CUDA)
+  GRADUS_FOR_EACH_OPERATOR(GRADUS_REGISTER_CUDA)
 #undef GRADUS_REGISTER_CUDA
 }

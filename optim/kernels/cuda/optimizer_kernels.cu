@@ -14,7 +14,7 @@ const char* launch(const FusedLists& lists, const Hyper& hyper) {
 
 #define GRADUS_INSTANTIATE_CUDA(Name) \
   template const char* launch<ops::Name##Hyper>(const FusedLists&, const ops::Name##Hyper&);
-GRADUS_FOR_EACH_OPTIMIZER(GRADUS_INSTANTIATE_CUDA)
+GRADUS_FOR_EACH_OPERATOR(GRADUS_INSTANTIATE_CUDA)
 
 }  // namespace cuda
 }  // namespace gradus

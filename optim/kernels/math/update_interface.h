@@ -1,16 +1,15 @@
 #pragma once
-// How the CPU loop and the CUDA kernel call an Update (math/<name>_math.h):
+// How the CPU loop and the CUDA kernel call an Update, the per-element math
+// of an optimizer's header (gradus/optim/<name>.h):
 //
-//   struct FooUpdate {
-//     using Hyper = ops::FooHyper;
+//   struct FooUpdate : UpdateOf<ops::FooHyper> {  // Hyper, kSlots, kScalars
 //     template <typename T> using Coeffs = ...;   // per call and tensor: Coeffs(hyper, step)
-//     static constexpr int kSlots = ...;          // state lists, as Hyper::slots()
-//     template <typename T> static void apply(T& param, T& grad, T* state, const Coeffs<T>&);
-//     // with per-tensor scalars (ops::scalar_names), also:
-//     static constexpr int kScalars = ...;
+//     template <typename T> static void apply(T& param, T grad, T* state, const Coeffs<T>&);
+//     //   state[Hyper::Slot::exp_avg] is the element of slot exp_avg
+//     // with per-tensor scalars (Hyper::scalars()), also:
 //     //   Coeffs(hyper, step, before): `before` holds the scalars the step starts with
 //     static void advance(const Hyper&, double step, float* scalars);  // before -> after, in place
-//     // with per-tensor sums (ops::reduction_names), also:
+//     // with per-tensor sums, also:
 //     static constexpr int kReductions = ...;
 //     template <typename T> static void reduce(const T& p, const T& g, const T* state, const Coeffs<T>&, T* sums);
 //     //   adds one element's terms to sums; it writes nothing else. Then
@@ -23,7 +22,7 @@
 // from `before`, and a later launch writes them once.
 #include <type_traits>
 
-#include "math/element_ops.h"
+#include <gradus/optim/declaration.h>
 
 GRADUS_MATH_NAMESPACE_BEGIN
 

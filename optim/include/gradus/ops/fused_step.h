@@ -4,13 +4,15 @@
 // whatever backend the tensors live (the dispatcher picks the kernel). The
 // optimizer classes are built on it; it is public for users who keep their
 // own state. Each operator's hyperparameters, state lists and checks are its
-// description, e.g. gradus/ops/adam.h:
+// description, generated from the optimizer's declaration (e.g.
+// gradus/optim/adam.h):
 //
 //   gradus::ops::AdamHyper hyper;
 //   hyper.lr = 0.01;
 //   gradus::ops::fused_step({params, grads, {exp_avgs, exp_avg_sqs, {}}, steps}, hyper);
 #include <ATen/core/Tensor.h>
 
+#include <string>
 #include <vector>
 
 namespace gradus {
@@ -53,6 +55,13 @@ struct StepTensors {
 // before any tensor changes.
 template <class Hyper>
 void fused_step(const FusedTensors& tensors, const Hyper& hyper, const StepTensors& extra = {});
+
+// Throws c10::Error, naming the value and starting with `who`, if `hyper`
+// breaks its description: a value out of its range, or a combination
+// ops::invalid_combination refuses. What every operator call and every
+// optimizer class checks.
+template <class Hyper>
+void check_hyper(const std::string& who, const Hyper& hyper);
 
 }  // namespace ops
 }  // namespace gradus

@@ -1,66 +1,54 @@
 #pragma once
-// What an optimizer's description is made of. Each gradus operator is
-// described once, by its hyperparameter struct (gradus/ops/<name>.h):
+// What an operator's description (its Hyper struct, e.g. ops::AdamHyper) is
+// made of. gradus/optim/declaration.h generates each Hyper from the
+// optimizer's declaration; the library derives from it the operator schema
+// and its .tensor_lr overload, the checks every backend shares,
+// ops::fused_step, the CPU loop and the CUDA launch. A Hyper has:
 //
-//   struct FooHyper {
-//     double lr = ...; ...; bool maximize = false;   // the values, with PyTorch's defaults
-//     static constexpr const char* kName = "foo_";    // operator gradus::foo_
-//     static constexpr StepCount kStepCount = ...;    // what it does with step counts
-//     static constexpr std::array<const char*, N> slots();  // state lists, in order
-//     static constexpr bool slot_used(const FooHyper&, size_t slot);  // false: may be empty
-//     static constexpr auto fields();                 // every value: real(...) / flag(...)
-//     static constexpr const char* invalid_combination(const FooHyper&);  // nullptr if fine
-//     // optional: per-tensor scalar state, a running product, say
-//     static constexpr std::array<const char*, K> scalars();  // e.g. {"mu_products"}
-//     // optional: per-tensor sums the update needs before it moves anything
-//     static constexpr std::array<const char*, R> reductions();  // e.g. {"param_squares"}
-//   };
+//   the values: double and bool members, with the declaration's defaults;
+//   kName                       the operator, e.g. "adam_" for gradus::adam_
+//   kFlags                      ops::Flags: step counts and the like
+//   slots()                     the state lists, in order, e.g. {"exp_avgs", ...}
+//   slot_used(hyper, k)         false: slot k's list may be empty for these values
+//   scalars()                   per-tensor scalar lists, e.g. {"mu_products"}
+//   fields()                    every value: Field{name, member, what, range}
+//   invalid_combination(hyper)  a message when the values do not go together
 //
 // A scalar list holds one one-element float32 tensor per param, like
 // state_steps (PyTorch keeps such state in float32 too). The math reads the
 // values a step starts with and writes the new ones; an operator with
-// scalars has StepCount::kInMath.
+// scalars counts its steps in the math (kStepsInMath).
 //
-// A reduction is a sum over each tensor's elements (a squared norm, say),
-// taken in a first pass that writes nothing; the update then reads each
-// tensor's totals. The sums go in fixed chunks and in a fixed order, so
-// they do not depend on the number of threads.
-//
-// From it the library derives the operator schema and its .tensor_lr
-// overload, the argument checks every backend shares, ops::fused_step, the
-// CPU loop and the CUDA launch. The per-element math is in the library's
-// kernels/math/<name>_math.h. No ATen here: nvcc compiles it for the kernels.
+// No ATen here: nvcc compiles descriptions for the kernels.
 #include <array>
 #include <cstddef>
 #include <tuple>
+#include <type_traits>
 
 namespace gradus {
 namespace ops {
-
-namespace detail {
-template <class Hyper>
-constexpr auto has_scalars(int) -> decltype(Hyper::scalars(), bool()) {
-  return true;
-}
-template <class Hyper>
-constexpr bool has_scalars(long) {
-  return false;
-}
-template <class Hyper>
-constexpr auto has_reductions(int) -> decltype(Hyper::reductions(), bool()) {
-  return true;
-}
-template <class Hyper>
-constexpr bool has_reductions(long) {
-  return false;
-}
-}  // namespace detail
 
 enum class StepCount {
   kNone,     // no step counts (SGD)
   kCounted,  // advanced by one per step, not read by the math
   kInMath,   // advanced, and the math reads the new count (bias corrections)
 };
+
+// The flags of a declaration (gradus/optim/declaration.h).
+struct Flags {
+  enum : unsigned {
+    kNoSteps = 0,
+    kStepsCounted = 1,        // StepCount::kCounted
+    kStepsInMath = 2,         // StepCount::kInMath
+    kStateAtConstruction = 4, // state is made for every param when the optimizer is (Adagrad)
+    kLrRequired = 8,          // the options have no default lr (SGD, as LibTorch's)
+  };
+};
+
+constexpr StepCount step_count_of(unsigned flags) {
+  return (flags & Flags::kStepsInMath) ? StepCount::kInMath
+                                       : (flags & Flags::kStepsCounted) ? StepCount::kCounted : StepCount::kNone;
+}
 
 // Where a real hyperparameter must lie. Every real must also be finite.
 enum class Range {
@@ -86,29 +74,27 @@ constexpr Field<Hyper, double> real(const char* name, double Hyper::*member, con
   return {name, member, what, range};
 }
 
-// The names of Hyper's per-tensor scalar lists: Hyper::scalars(), or none.
-template <class Hyper>
-constexpr auto scalar_names() {
-  if constexpr (detail::has_scalars<Hyper>(0)) {
-    return Hyper::scalars();
-  } else {
-    return std::array<const char*, 0>{};
-  }
-}
-
-// The names of Hyper's per-tensor sums: Hyper::reductions(), or none.
-template <class Hyper>
-constexpr auto reduction_names() {
-  if constexpr (detail::has_reductions<Hyper>(0)) {
-    return Hyper::reductions();
-  } else {
-    return std::array<const char*, 0>{};
-  }
-}
-
 template <class Hyper>
 constexpr Field<Hyper, bool> flag(const char* name, bool Hyper::*member) {
   return {name, member, name, Range::kAny};
+}
+
+template <class Hyper>
+constexpr Field<Hyper, bool> flag(const char* name, bool Hyper::*member, const char*, Range) {
+  return flag(name, member);
+}
+
+// The names of an operator's lists, from a declaration's entries, each
+// given as `, "name"` after a leading nullptr (so that none is fine too).
+template <class... Names>
+constexpr std::array<const char*, sizeof...(Names)> names(std::nullptr_t, Names... names) {
+  return {{names...}};
+}
+
+// The names of Hyper's per-tensor scalar lists.
+template <class Hyper>
+constexpr auto scalar_names() {
+  return Hyper::scalars();
 }
 
 }  // namespace ops

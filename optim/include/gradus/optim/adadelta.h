@@ -1,56 +1,48 @@
 #pragma once
 // gradus::optim::Adadelta: PyTorch's torch.optim.Adadelta for LibTorch (which
-// has none), fused.
-#include <gradus/ops/adadelta.h>
-#include <gradus/optim/fused_optimizer.h>
-#include <torch/arg.h>
+// has none), fused. The order of operations follows PyTorch's single-tensor path.
+#include <gradus/optim/declaration.h>
 
-namespace gradus {
-namespace optim {
+#define GRADUS_ADADELTA_OPTIONS(X)                                         \
+  X(REAL, lr, 1.0, kNonNegative, "learning rate")                          \
+  X(REAL, rho, 0.9, kUnit, "rho value")                                    \
+  X(REAL, eps, 1e-6, kNonNegative, "epsilon value")                        \
+  X(REAL, weight_decay, 0, kNonNegative, "weight_decay value")             \
+  X(FLAG, maximize, false)
+#define GRADUS_ADADELTA_STATE(X)          \
+  X(square_avg, square_avgs, 0, true)     \
+  X(acc_delta, acc_deltas, 0, true)
+GRADUS_OPTIMIZER(Adadelta, adadelta_, kStepsCounted, GRADUS_ADADELTA_OPTIONS, GRADUS_ADADELTA_STATE,
+                 GRADUS_NO_SCALARS)
 
-struct AdadeltaOptions : public FusedOptions<AdadeltaOptions> {
-  AdadeltaOptions(double lr = 1.0) : lr_(lr) {}  // NOLINT: implicit like LibTorch's
-  TORCH_ARG(double, lr) = 1.0;
-  TORCH_ARG(double, rho) = 0.9;
-  TORCH_ARG(double, eps) = 1e-6;
-  TORCH_ARG(double, weight_decay) = 0;
-  TORCH_ARG(bool, maximize) = false;
+GRADUS_MATH_NAMESPACE_BEGIN
+template <typename T>
+struct AdadeltaCoeffs {
+  T rho, one_minus_rho, eps, weight_decay, neg_lr;
+  GradFlags grad_flags;
 
- public:
-  template <class Self, class Visitor>
-  static void visit(Self& self, Visitor&& v) {
-    v("lr", self.lr());
-    v("rho", self.rho());
-    v("eps", self.eps());
-    v("weight_decay", self.weight_decay());
-    v("maximize", self.maximize());
+  GRADUS_MATH_FN AdadeltaCoeffs(const ops::AdadeltaHyper& s, double /*step*/)
+      : rho(T(s.rho)),
+        one_minus_rho(T(1 - s.rho)),
+        eps(T(s.eps)),
+        weight_decay(T(s.weight_decay)),
+        neg_lr(T(-s.lr)),
+        grad_flags{s.maximize, s.weight_decay != 0} {}
+};
+
+struct AdadeltaUpdate : UpdateOf<ops::AdadeltaHyper> {
+  template <typename T>
+  using Coeffs = AdadeltaCoeffs<T>;
+  template <typename T>
+  GRADUS_MATH_FN static void apply(T& param, T grad, T* state, const Coeffs<T>& c) {
+    T& square_avg = state[Hyper::Slot::square_avg];
+    T& acc_delta = state[Hyper::Slot::acc_delta];
+    grad = effective_grad(grad, param, c.weight_decay, c.grad_flags);
+    square_avg = addcmul_of(square_avg * c.rho, c.one_minus_rho, grad, grad);
+    const T std = sqrt_of(square_avg + c.eps);
+    const T delta = sqrt_of(acc_delta + c.eps) / std * grad;
+    acc_delta = addcmul_of(acc_delta * c.rho, c.one_minus_rho, delta, delta);
+    param = fma_of(delta, c.neg_lr, param);
   }
 };
-
-struct AdadeltaParamState : public FusedParamState<AdadeltaParamState> {
-  TORCH_ARG(at::Tensor, step);
-  TORCH_ARG(at::Tensor, square_avg);
-  TORCH_ARG(at::Tensor, acc_delta);
-
- public:
-  template <class Self, class Visitor>
-  static void visit(Self& self, Visitor&& v) {
-    v("step", self.step());
-    v("square_avg", self.square_avg());
-    v("acc_delta", self.acc_delta());
-  }
-};
-
-class Adadelta : public FusedOptimizer {
- public:
-  explicit Adadelta(std::vector<OptimizerParamGroup> param_groups, AdadeltaOptions defaults = {});
-  explicit Adadelta(std::vector<at::Tensor> params, AdadeltaOptions defaults = {});
-
- protected:
-  void check_options(const OptimizerOptions& options) const override;
-  void step_bucket(const OptimizerOptions& options, ParamBucket& bucket) override;
-  std::unique_ptr<OptimizerParamState> make_empty_state() const override;
-};
-
-}  // namespace optim
-}  // namespace gradus
+GRADUS_MATH_NAMESPACE_END

@@ -1,59 +1,44 @@
 #pragma once
-// gradus::optim::Adagrad: a drop-in for torch::optim::Adagrad (dense
-// gradients), fused, plus PyTorch's `maximize`.
-#include <gradus/ops/adagrad.h>
-#include <gradus/optim/fused_optimizer.h>
-#include <torch/arg.h>
+// gradus::optim::Adagrad: a drop-in for torch::optim::Adagrad, fused, plus
+// PyTorch's `maximize`. The order of operations follows torch::optim::Adagrad.
+#include <gradus/optim/declaration.h>
 
-namespace gradus {
-namespace optim {
+#define GRADUS_ADAGRAD_OPTIONS(X)                                          \
+  X(REAL, lr, 1e-2, kNonNegative, "learning rate")                         \
+  X(REAL, lr_decay, 0, kNonNegative, "lr_decay value")                     \
+  X(REAL, weight_decay, 0, kNonNegative, "weight_decay value")             \
+  X(OPTION, double, initial_accumulator_value, 0.0, kNonNegative, "initial_accumulator_value value") \
+  X(REAL, eps, 1e-10, kNonNegative, "epsilon value")                       \
+  X(FLAG, maximize, false)
+// Like LibTorch and PyTorch, accumulators exist from construction and start
+// at the *default* initial_accumulator_value, whatever a group sets.
+#define GRADUS_ADAGRAD_STATE(X) X(sum, state_sums, defaults.initial_accumulator_value(), true)
+GRADUS_OPTIMIZER(Adagrad, adagrad_, kStepsInMath | kStateAtConstruction, GRADUS_ADAGRAD_OPTIONS,
+                 GRADUS_ADAGRAD_STATE, GRADUS_NO_SCALARS)
 
-struct AdagradOptions : public FusedOptions<AdagradOptions> {
-  AdagradOptions(double lr = 1e-2) : lr_(lr) {}  // NOLINT: implicit like LibTorch's
-  TORCH_ARG(double, lr) = 1e-2;
-  TORCH_ARG(double, lr_decay) = 0;
-  TORCH_ARG(double, weight_decay) = 0;
-  TORCH_ARG(double, initial_accumulator_value) = 0;
-  TORCH_ARG(double, eps) = 1e-10;
-  TORCH_ARG(bool, maximize) = false;
+GRADUS_MATH_NAMESPACE_BEGIN
+template <typename T>
+struct AdagradCoeffs {
+  T eps, weight_decay, neg_clr;
+  GradFlags grad_flags;
 
- public:
-  template <class Self, class Visitor>
-  static void visit(Self& self, Visitor&& v) {
-    v("lr", self.lr());
-    v("lr_decay", self.lr_decay());
-    v("weight_decay", self.weight_decay());
-    v("initial_accumulator_value", self.initial_accumulator_value());
-    v("eps", self.eps());
-    v("maximize", self.maximize());
+  GRADUS_MATH_FN AdagradCoeffs(const ops::AdagradHyper& s, double step)
+      : eps(T(s.eps)),
+        weight_decay(T(s.weight_decay)),
+        neg_clr(T(-(s.lr / (1 + (step - 1) * s.lr_decay)))),
+        grad_flags{s.maximize, s.weight_decay != 0} {}
+};
+
+struct AdagradUpdate : UpdateOf<ops::AdagradHyper> {
+  template <typename T>
+  using Coeffs = AdagradCoeffs<T>;
+  template <typename T>
+  GRADUS_MATH_FN static void apply(T& param, T grad, T* state, const Coeffs<T>& c) {
+    T& sum = state[Hyper::Slot::sum];
+    grad = effective_grad(grad, param, c.weight_decay, c.grad_flags);
+    sum = addcmul_of(sum, T(1), grad, grad);
+    const T std = sqrt_of(sum) + c.eps;
+    param = param + c.neg_clr * grad / std;
   }
 };
-
-struct AdagradParamState : public FusedParamState<AdagradParamState> {
-  TORCH_ARG(at::Tensor, step);
-  TORCH_ARG(at::Tensor, sum);
-
- public:
-  template <class Self, class Visitor>
-  static void visit(Self& self, Visitor&& v) {
-    v("step", self.step());
-    v("sum", self.sum());
-  }
-};
-
-class Adagrad : public FusedOptimizer {
- public:
-  explicit Adagrad(std::vector<OptimizerParamGroup> param_groups, AdagradOptions defaults = {});
-  explicit Adagrad(std::vector<at::Tensor> params, AdagradOptions defaults = {});
-
- protected:
-  void check_options(const OptimizerOptions& options) const override;
-  void step_bucket(const OptimizerOptions& options, ParamBucket& bucket) override;
-  std::unique_ptr<OptimizerParamState> make_empty_state() const override;
-
- private:
-  AdagradParamState& init_state(const at::Tensor& param);
-};
-
-}  // namespace optim
-}  // namespace gradus
+GRADUS_MATH_NAMESPACE_END

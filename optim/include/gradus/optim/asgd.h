@@ -1,66 +1,72 @@
 #pragma once
-// gradus::optim::ASGD: PyTorch's torch.optim.ASGD (averaged SGD) for LibTorch
-// (which has none), fused. The averaged parameters are readable: ax(param).
-#include <gradus/ops/asgd.h>
-#include <gradus/optim/fused_optimizer.h>
-#include <torch/arg.h>
+// gradus::optim::ASGD: PyTorch's torch.optim.ASGD for LibTorch (which has
+// none), fused. The order of operations follows PyTorch's single-tensor
+// path. eta and mu are float32 scalars per param, as PyTorch keeps them: a
+// step reads the values the previous one wrote, then writes new ones.
+#include <gradus/optim/declaration.h>
+
+#define GRADUS_ASGD_OPTIONS(X)                                             \
+  X(REAL, lr, 1e-2, kNonNegative, "learning rate")                         \
+  X(REAL, lambd, 1e-4, kAny, "lambd value")                                \
+  X(REAL, alpha, 0.75, kAny, "alpha value")                                \
+  X(REAL, t0, 1e6, kAny, "t0 value")                                       \
+  X(REAL, weight_decay, 0, kNonNegative, "weight_decay value")             \
+  X(FLAG, maximize, false)
+// ax: the averaged parameter (ASGD::ax(param)).
+#define GRADUS_ASGD_STATE(X) X(ax, axs, 0, true)
+// eta starts at the group's lr, as in PyTorch.
+#define GRADUS_ASGD_SCALARS(X) \
+  X(eta, etas, h.lr)           \
+  X(mu, mus, 1.0)
+GRADUS_OPTIMIZER(ASGD, asgd_, kStepsInMath, GRADUS_ASGD_OPTIONS, GRADUS_ASGD_STATE, GRADUS_ASGD_SCALARS)
 
 namespace gradus {
-namespace optim {
-
-struct ASGDOptions : public FusedOptions<ASGDOptions> {
-  ASGDOptions(double lr = 1e-2) : lr_(lr) {}  // NOLINT: implicit like LibTorch's
-  TORCH_ARG(double, lr) = 1e-2;
-  TORCH_ARG(double, lambd) = 1e-4;
-  TORCH_ARG(double, alpha) = 0.75;
-  TORCH_ARG(double, t0) = 1e6;
-  TORCH_ARG(double, weight_decay) = 0;
-  TORCH_ARG(bool, maximize) = false;
-
- public:
-  template <class Self, class Visitor>
-  static void visit(Self& self, Visitor&& v) {
-    v("lr", self.lr());
-    v("lambd", self.lambd());
-    v("alpha", self.alpha());
-    v("t0", self.t0());
-    v("weight_decay", self.weight_decay());
-    v("maximize", self.maximize());
-  }
-};
-
-// PyTorch's ASGD state: eta (the decayed step size) and mu (the averaging
-// weight) are float32 scalars; ax is the running average of the parameter,
-// a copy of it until step t0.
-struct ASGDParamState : public FusedParamState<ASGDParamState> {
-  TORCH_ARG(at::Tensor, step);
-  TORCH_ARG(at::Tensor, eta);
-  TORCH_ARG(at::Tensor, mu);
-  TORCH_ARG(at::Tensor, ax);
-
- public:
-  template <class Self, class Visitor>
-  static void visit(Self& self, Visitor&& v) {
-    v("step", self.step());
-    v("eta", self.eta());
-    v("mu", self.mu());
-    v("ax", self.ax());
-  }
-};
-
-class ASGD : public FusedOptimizer {
- public:
-  explicit ASGD(std::vector<OptimizerParamGroup> param_groups, ASGDOptions defaults = {});
-  explicit ASGD(std::vector<at::Tensor> params, ASGDOptions defaults = {});
-  // The averaged value of `param` (PyTorch's state['ax']), what ASGD is for:
-  // evaluate with it. Throws if `param` has not been stepped yet.
-  const at::Tensor& ax(const at::Tensor& param);
-
- protected:
-  void check_options(const OptimizerOptions& options) const override;
-  void step_bucket(const OptimizerOptions& options, ParamBucket& bucket) override;
-  std::unique_ptr<OptimizerParamState> make_empty_state() const override;
-};
-
-}  // namespace optim
+namespace ops {
+using AsgdHyper = ASGDHyper;  // its name before 0.2
+}  // namespace ops
 }  // namespace gradus
+
+GRADUS_MATH_NAMESPACE_BEGIN
+template <typename T>
+struct ASGDCoeffs {
+  using Scalar = ops::ASGDHyper::Scalar;
+  T weight_decay;
+  T decay;    // 1 - lambd * eta
+  T neg_eta;  // -eta
+  T mu;
+  bool average;  // mu != 1; else ax is a copy of the parameter
+  GradFlags grad_flags;
+
+  GRADUS_MATH_FN ASGDCoeffs(const ops::ASGDHyper& s, double, const float* before)
+      : weight_decay(T(s.weight_decay)),
+        decay(T(1 - s.lambd * double(before[Scalar::eta]))),
+        neg_eta(T(-double(before[Scalar::eta]))),
+        mu(T(double(before[Scalar::mu]))),
+        average(before[Scalar::mu] != 1.0f),
+        grad_flags{s.maximize, s.weight_decay != 0} {}
+};
+
+struct ASGDUpdate : UpdateOf<ops::ASGDHyper> {
+  template <typename T>
+  using Coeffs = ASGDCoeffs<T>;
+  template <typename T>
+  GRADUS_MATH_FN static void apply(T& param, T grad, T* state, const Coeffs<T>& c) {
+    T& ax = state[Hyper::Slot::ax];
+    grad = effective_grad(grad, param, c.weight_decay, c.grad_flags);
+    param = param * c.decay;                 // param.mul_(1 - lambd * eta)
+    param = fma_of(grad, c.neg_eta, param);  // param.add_(grad, alpha=-eta)
+    if (c.average) {
+      ax = ax + (param - ax) * c.mu;  // ax.add_(param.sub(ax).mul_(mu))
+    } else {
+      ax = param;  // ax.copy_(param)
+    }
+  }
+  // eta = lr / (1 + lambd * lr * step)^alpha, mu = 1 / max(1, step - t0),
+  // in double, then stored in float32.
+  GRADUS_MATH_FN static void advance(const Hyper& s, double step, float* scalars) {
+    scalars[Hyper::Scalar::eta] = static_cast<float>(s.lr / ::pow(1 + s.lambd * s.lr * step, s.alpha));
+    const double since_t0 = step - s.t0;
+    scalars[Hyper::Scalar::mu] = static_cast<float>(1 / (since_t0 > 1 ? since_t0 : 1.0));
+  }
+};
+GRADUS_MATH_NAMESPACE_END

@@ -64,6 +64,7 @@ struct ArchiveWriter {
 struct ArchiveReader {
   torch::serialize::InputArchive& archive;
   void operator()(const char* key, double& value) const;
+  // A flag missing from a file keeps its value: the file is older than the flag.
   void operator()(const char* key, bool& value) const;
   void operator()(const char* key, std::tuple<double, double>& value) const;
   void operator()(const char* key, std::tuple<std::optional<double>, double>& value) const;
@@ -116,6 +117,7 @@ class FusedOptionsBase {
 // capturable flag, and serialization from Derived::visit.
 template <class Derived>
 struct FusedOptions : public torch::optim::OptimizerCloneableOptions<Derived>, public FusedOptionsBase {
+  typedef std::tuple<double, double> pair_t;
   using FusedOptionsBase::capturable;
   // As PyTorch's capturable=True: step() reads the lr from a device tensor
   // that set_lr() (every scheduler) keeps current, and never syncs with the
@@ -227,7 +229,8 @@ class FusedOptimizer : public torch::optim::Optimizer {
   virtual bool takes_sparse_gradients() const { return false; }
 
   void check_all_options() const;
-  // The device lr of a capturable group, for ops::fused_step.
+  // The device lr of a capturable group whose params are not on the CPU,
+  // for ops::fused_step; elsewhere the lr travels as the options' value.
   static ops::StepTensors step_tensors(const OptimizerOptions& options);
 
   // The state of `param`, created by `init(state)` on first use.

@@ -2,53 +2,34 @@
 // gradus::optim::Muon: PyTorch 2.14's torch.optim.Muon for LibTorch (which
 // has none): momentum, then Newton-Schulz orthogonalisation of the update in
 // bfloat16 through ATen matmuls. 2-D parameters only, as in PyTorch; give
-// the others (biases, norms, embeddings) to AdamW and step both (README).
-#include <gradus/optim/fused_optimizer.h>
-#include <torch/arg.h>
+// the others (biases, norms, embeddings) to AdamW and step both
+// (docs/optimizers.md).
+#include <gradus/optim/declaration.h>
 
 #include <string>
 
+// adjust_lr_fn, how the lr scales with the shape (A, B): "original"
+// (PyTorch's None): sqrt(max(1, A / B)); "match_rms_adamw": 0.2 * sqrt(max(A,
+// B)); "spectral_unclamped": sqrt(A / B). ns_steps lies in [0, 100).
+#define GRADUS_MUON_OPTIONS(X)                                                               \
+  X(REAL, lr, 1e-3, kNonNegative, "learning rate")                                           \
+  X(REAL, weight_decay, 0.1, kNonNegative, "weight_decay value")                             \
+  X(REAL, momentum, 0.95, kUnitOpen, "momentum value")                                       \
+  X(FLAG, nesterov, true)                                                                    \
+  X(TRIPLE, ns_coefficients, a, 3.4445, b, -4.7750, c, 2.0315, kAny, "ns_coefficients value at index") \
+  X(REAL, eps, 1e-7, kNonNegative, "epsilon value")                                          \
+  X(OPTION, int64_t, ns_steps, 5, kAny, "ns_steps")                                          \
+  X(OPTION, std::string, adjust_lr_fn, "original", kAny, "adjust_lr_fn")
+#define GRADUS_MUON_STATE(X) X(momentum_buffer, momentum_buffers, 0, true)
+// Its step is ATen operations, not an operator of its own.
+GRADUS_DESCRIBE(Muon, , kNoSteps, GRADUS_MUON_OPTIONS, GRADUS_MUON_STATE, GRADUS_NO_SCALARS)
+
+#ifndef GRADUS_MATH_ONLY
 namespace gradus {
 namespace optim {
-
-struct MuonOptions : public FusedOptions<MuonOptions> {
-  MuonOptions(double lr = 1e-3) : lr_(lr) {}  // NOLINT: implicit like LibTorch's
-  typedef std::tuple<double, double, double> ns_coefficients_t;
-  TORCH_ARG(double, lr) = 1e-3;
-  TORCH_ARG(double, weight_decay) = 0.1;
-  TORCH_ARG(double, momentum) = 0.95;
-  TORCH_ARG(bool, nesterov) = true;
-  TORCH_ARG(ns_coefficients_t, ns_coefficients) = std::make_tuple(3.4445, -4.7750, 2.0315);
-  TORCH_ARG(double, eps) = 1e-7;
-  TORCH_ARG(int64_t, ns_steps) = 5;
-  // How the lr scales with the shape (A, B): "original" (PyTorch's None):
-  // sqrt(max(1, A / B)); "match_rms_adamw": 0.2 * sqrt(max(A, B));
-  // "spectral_unclamped": sqrt(A / B).
-  TORCH_ARG(std::string, adjust_lr_fn) = "original";
-
- public:
-  template <class Self, class Visitor>
-  static void visit(Self& self, Visitor&& v) {
-    v("lr", self.lr());
-    v("weight_decay", self.weight_decay());
-    v("momentum", self.momentum());
-    v("nesterov", self.nesterov());
-    v("ns_coefficients", self.ns_coefficients());
-    v("eps", self.eps());
-    v("ns_steps", self.ns_steps());
-    v("adjust_lr_fn", self.adjust_lr_fn());
-  }
-};
-
-struct MuonParamState : public FusedParamState<MuonParamState> {
-  TORCH_ARG(at::Tensor, momentum_buffer);
-
- public:
-  template <class Self, class Visitor>
-  static void visit(Self& self, Visitor&& v) {
-    v("momentum_buffer", self.momentum_buffer());
-  }
-};
+GRADUS_DECLARE_DEFAULTS(Muon, GRADUS_MUON_OPTIONS)
+GRADUS_DECLARE_OPTIONS(Muon, MuonHyper, MuonDefaults, GRADUS_MUON_OPTIONS)
+GRADUS_DECLARE_STATE(Muon, GRADUS_MUON_STATE, GRADUS_NO_SCALARS)
 
 class Muon : public FusedOptimizer {
  public:
@@ -67,3 +48,4 @@ class Muon : public FusedOptimizer {
 
 }  // namespace optim
 }  // namespace gradus
+#endif

@@ -4,43 +4,26 @@
 // torch::nn::Embedding with sparse(true). Only the rows a gradient touches
 // have their moments and values updated ("lazy" Adam). ATen sparse
 // operations, as PyTorch's; dense gradients are refused.
-#include <gradus/optim/fused_optimizer.h>
-#include <torch/arg.h>
+#include <gradus/optim/declaration.h>
 
+#define GRADUS_SPARSE_ADAM_OPTIONS(X)                                               \
+  X(REAL, lr, 1e-3, kPositive, "learning rate")                                     \
+  X(PAIR, betas, beta1, 0.9, beta2, 0.999, kUnitOpen, "beta parameter at index")    \
+  X(REAL, eps, 1e-8, kPositive, "epsilon value")                                    \
+  X(FLAG, maximize, false)
+#define GRADUS_SPARSE_ADAM_STATE(X)    \
+  X(exp_avg, exp_avgs, 0, true)        \
+  X(exp_avg_sq, exp_avg_sqs, 0, true)
+// Its step is ATen operations, not an operator of its own.
+GRADUS_DESCRIBE(SparseAdam, , kStepsCounted, GRADUS_SPARSE_ADAM_OPTIONS, GRADUS_SPARSE_ADAM_STATE,
+                GRADUS_NO_SCALARS)
+
+#ifndef GRADUS_MATH_ONLY
 namespace gradus {
 namespace optim {
-
-struct SparseAdamOptions : public FusedOptions<SparseAdamOptions> {
-  SparseAdamOptions(double lr = 1e-3) : lr_(lr) {}  // NOLINT: implicit like LibTorch's
-  typedef std::tuple<double, double> betas_t;
-  TORCH_ARG(double, lr) = 1e-3;
-  TORCH_ARG(betas_t, betas) = std::make_tuple(0.9, 0.999);
-  TORCH_ARG(double, eps) = 1e-8;
-  TORCH_ARG(bool, maximize) = false;
-
- public:
-  template <class Self, class Visitor>
-  static void visit(Self& self, Visitor&& v) {
-    v("lr", self.lr());
-    v("betas", self.betas());
-    v("eps", self.eps());
-    v("maximize", self.maximize());
-  }
-};
-
-struct SparseAdamParamState : public FusedParamState<SparseAdamParamState> {
-  TORCH_ARG(at::Tensor, step);
-  TORCH_ARG(at::Tensor, exp_avg);
-  TORCH_ARG(at::Tensor, exp_avg_sq);
-
- public:
-  template <class Self, class Visitor>
-  static void visit(Self& self, Visitor&& v) {
-    v("step", self.step());
-    v("exp_avg", self.exp_avg());
-    v("exp_avg_sq", self.exp_avg_sq());
-  }
-};
+GRADUS_DECLARE_DEFAULTS(SparseAdam, GRADUS_SPARSE_ADAM_OPTIONS)
+GRADUS_DECLARE_OPTIONS(SparseAdam, SparseAdamHyper, SparseAdamDefaults, GRADUS_SPARSE_ADAM_OPTIONS)
+GRADUS_DECLARE_STATE(SparseAdam, GRADUS_SPARSE_ADAM_STATE, GRADUS_NO_SCALARS)
 
 class SparseAdam : public FusedOptimizer {
  public:
@@ -56,3 +39,4 @@ class SparseAdam : public FusedOptimizer {
 
 }  // namespace optim
 }  // namespace gradus
+#endif

@@ -1,7 +1,7 @@
 #pragma once
-// Building blocks shared by the per-element optimizer math. This header and the
-// *_math.h files next to it use no ATen, so nvcc compiles them for the CUDA
-// kernels exactly as the C++ compiler does for the CPU loops.
+// Building blocks of the per-element optimizer math (the second half of each
+// optimizer's header, e.g. gradus/optim/adam.h). No ATen: nvcc compiles the
+// math for the CUDA kernels exactly as the C++ compiler does for the CPU loops.
 //
 // The math is templated on the value type T: a scalar (float, double) for the
 // scalar tail and the CUDA kernels, or at::vec::Vectorized<...> for the CPU
