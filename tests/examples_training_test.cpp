@@ -94,7 +94,7 @@ TEST(MnistTraining, GradusSgdMomentumWithScheduleLearns) {
   TrainConfig c = subset_config();
   c.optimizer.name = "sgd";
   c.optimizer.lr = 0.05;
-  c.optimizer.momentum = 0.9;
+  c.optimizer.options["momentum"] = 0.9;
   c.scheduler.name = "linear-decay";
   auto run = examples::train(c, mnist(), "gradus");
   EXPECT_GE(run.epochs.back().test_accuracy, 0.90);

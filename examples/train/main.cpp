@@ -15,6 +15,7 @@
 
 #include "datasets.h"
 #include "distributed_job.h"
+#include "optimizer_flags.h"
 #include "output_files.h"
 #include "run_plan.h"
 #include "unused_flags.h"
@@ -25,45 +26,9 @@ namespace {
 
 using gradus::examples::TrainConfig;
 
-const std::vector<std::string> kOptimizers = {"sgd",   "adam",  "adamw", "adagrad", "rmsprop",   "adadelta", "adamax",
-                                              "radam", "rprop", "nadam", "asgd",    "adafactor", "muon",     "sparse_adam"};
 const std::vector<std::string> kSchedulers = {"none",   "constant",      "linear-decay", "loss-adaptive", "step",
                                               "multistep", "exponential", "cosine",      "warmup-cosine", "wsd",
                                               "onecycle",  "cyclic",      "plateau"};
-
-void add_optimizer_flags(CLI::App& app, gradus::examples::OptimizerConfig& o) {
-  app.add_option("--optimizer", o.name,
-                 "sgd, adam, adamw, adagrad, rmsprop, adadelta, adamax, radam, rprop, nadam, asgd, adafactor, muon "
-                 "(2-D hidden weights; AdamW the rest) or sparse_adam (--model sparse-mlp's embedding; Adam the rest)")
-      ->check(CLI::IsMember(kOptimizers));
-  app.add_option("--lr", o.lr, "learning rate (default: the optimizer's; SGD 0.01)");
-  app.add_option("--momentum", o.momentum, "SGD, RMSprop (default 0), Muon (default 0.95)");
-  app.add_option("--dampening", o.dampening, "SGD");
-  app.add_flag("--nesterov{true},--no-nesterov{false}", o.nesterov, "SGD (default off), Muon (default on)");
-  app.add_option("--betas", o.betas, "Adam, AdamW, Adamax, RAdam, NAdam, SparseAdam: beta1 beta2 (two numbers)");
-  app.add_option("--eps", o.eps, "Adam, AdamW, Adagrad, RMSprop, Adadelta, Adamax, RAdam, NAdam, Adafactor (eps1)");
-  app.add_option("--weight-decay", o.weight_decay, "all but Rprop and SparseAdam (default 0; Muon 0.1)");
-  app.add_flag("--amsgrad", o.amsgrad, "Adam, AdamW");
-  app.add_flag("--decoupled-weight-decay", o.decoupled_weight_decay, "RAdam, NAdam");
-  app.add_option("--momentum-decay", o.momentum_decay, "NAdam");
-  app.add_option("--alpha", o.alpha, "RMSprop (default 0.99), ASGD (default 0.75)");
-  app.add_option("--lambd", o.lambd, "ASGD");
-  app.add_option("--t0", o.t0, "ASGD: the step from which it averages");
-  app.add_option("--beta2-decay", o.beta2_decay, "Adafactor (<= 0)");
-  app.add_option("--d", o.d, "Adafactor: the update clipping threshold (>= 1)");
-  app.add_option("--ns-steps", o.ns_steps, "Muon: Newton-Schulz iterations")->check(CLI::PositiveNumber);
-  app.add_option("--adjust-lr-fn", o.adjust_lr_fn, "Muon: original, match_rms_adamw or spectral_unclamped")
-      ->check(CLI::IsMember({"original", "match_rms_adamw", "spectral_unclamped"}));
-  app.add_option("--companion-lr", o.companion_lr, "Muon's AdamW, SparseAdam's Adam: lr for the other parameters");
-  app.add_option("--eps2", o.eps2, "Adafactor: the floor of a parameter's RMS in its step size (--eps is eps1)");
-  app.add_flag("--centered", o.centered, "RMSprop");
-  app.add_option("--rho", o.rho, "Adadelta");
-  app.add_option("--etas", o.etas, "Rprop: etaminus etaplus");
-  app.add_option("--step-sizes", o.step_sizes, "Rprop: min max");
-  app.add_option("--lr-decay", o.lr_decay, "Adagrad");
-  app.add_option("--initial-accumulator-value", o.initial_accumulator_value, "Adagrad");
-  app.add_flag("--maximize", o.maximize, "gradus only");
-}
 
 void add_scheduler_flags(CLI::App& app, gradus::examples::SchedulerConfig& s) {
   app.add_option("--scheduler", s.name, "none (constant), linear-decay, loss-adaptive, step, multistep, exponential, "
@@ -197,17 +162,24 @@ int main(int argc, char** argv) {
   gradus::examples::Shootout shootout;
   std::vector<std::string> lr_of;
   app.add_option("--optimizers", shootout.optimizers, "a shoot-out: these optimizers (comma-separated) x --schedulers")
-      ->delimiter(',')->check(CLI::IsMember(kOptimizers));
+      ->delimiter(',')->check(CLI::IsMember(gradus::examples::optimizer_names()));
   app.add_option("--schedulers", shootout.schedulers, "a shoot-out: these schedules (comma-separated)")
       ->delimiter(',')->check(CLI::IsMember(kSchedulers));
   app.add_option("--builtin", shootout.builtin, "also LibTorch's built-in of these optimizers, with the first schedule")
-      ->delimiter(',')->check(CLI::IsMember({"sgd", "adam", "adamw", "adagrad", "rmsprop"}));
+      ->delimiter(',')->check(CLI::IsMember(gradus::examples::optimizer_names(/*with_builtin_only=*/true)));
   app.add_option("--lr-of", lr_of, "NAME=LR: the lr of one optimizer of a shoot-out (repeatable)");
   app.add_option("--target-accuracy", config.target_accuracy, "the table's steps and seconds to this test accuracy")
       ->check(CLI::Range(0.0, 1.0));
   app.add_option("--evals-per-epoch", config.evals_per_epoch, "test-set evaluations per epoch")
       ->check(CLI::Range(int64_t(1), int64_t(1000)));
-  add_optimizer_flags(app, config.optimizer);
+  std::string optimizers_help;
+  for (const auto& name : gradus::examples::optimizer_names()) optimizers_help += (optimizers_help.empty() ? "" : ", ") + name;
+  app.add_option("--optimizer", config.optimizer.name,
+                 optimizers_help + " (muon takes the 2-D hidden weights, AdamW the rest; sparse_adam the "
+                                   "--model sparse-mlp's embedding, Adam the rest)")
+      ->check(CLI::IsMember(gradus::examples::optimizer_names()));
+  gradus::examples::OptimizerFlags optimizer_flags;
+  optimizer_flags.add_to(app, config.optimizer);
   add_scheduler_flags(app, config.scheduler);
   // Bounded so that epochs x steps can't overflow.
   app.add_option("--epochs", config.epochs)->check(CLI::Range(int64_t(1), int64_t(1000000)));
@@ -235,6 +207,7 @@ int main(int argc, char** argv) {
   app.add_option("--stop-after-epoch", config.stop_after_epoch, "end after this epoch, e.g. to --resume later")
       ->check(CLI::NonNegativeNumber);
   CLI11_PARSE(app, argc, argv);
+  optimizer_flags.store(app, config.optimizer);
   for (const std::string& item : lr_of) {
     const size_t eq = item.find('=');
     double lr = NAN;

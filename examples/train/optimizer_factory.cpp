@@ -2,38 +2,14 @@
 
 #include <gradus/gradus.h>
 #include <torch/nn/module.h>
-#include <torch/optim/adagrad.h>
-#include <torch/optim/adam.h>
-#include <torch/optim/adamw.h>
-#include <torch/optim/rmsprop.h>
-#include <torch/optim/sgd.h>
+
+#include <algorithm>
+
+#include "optimizer_registry.h"
 
 namespace gradus {
 namespace examples {
 namespace {
-
-// Fills gradus and built-in options alike (same names); `maximize` exists in gradus only.
-double weight_decay(const OptimizerConfig& c) { return c.weight_decay.value_or(0); }
-
-template <class O>
-O sgd_like(O o, const OptimizerConfig& c) {
-  return o.momentum(c.momentum.value_or(0)).dampening(c.dampening).weight_decay(weight_decay(c))
-      .nesterov(c.nesterov.value_or(false));
-}
-template <class O>
-O adam_like(O o, const OptimizerConfig& c, double default_eps) {
-  return o.betas(c.betas).eps(c.eps.value_or(default_eps)).weight_decay(weight_decay(c)).amsgrad(c.amsgrad);
-}
-template <class O>
-O adagrad_like(O o, const OptimizerConfig& c) {
-  return o.lr_decay(c.lr_decay).weight_decay(weight_decay(c)).initial_accumulator_value(c.initial_accumulator_value)
-      .eps(c.eps.value_or(1e-10));
-}
-template <class O>
-O rmsprop_like(O o, const OptimizerConfig& c) {
-  return o.alpha(c.alpha.value_or(0.99)).eps(c.eps.value_or(1e-8)).weight_decay(weight_decay(c))
-      .momentum(c.momentum.value_or(0)).centered(c.centered);
-}
 
 // A parameter of the sparse embedding (models.h), whose gradient is sparse.
 bool is_sparse_embedding(const std::string& name) {
@@ -73,103 +49,27 @@ Split split_parameters(const std::string& optimizer, const torch::nn::Module& mo
 }  // namespace
 
 std::unique_ptr<torch::optim::Optimizer> make_companion(const OptimizerConfig& c, std::vector<at::Tensor> params) {
-  if (params.empty()) return nullptr;
-  if (c.name == "muon") return std::make_unique<optim::AdamW>(params, optim::AdamWOptions(c.companion_lr));
-  return std::make_unique<optim::Adam>(params, optim::AdamOptions(c.companion_lr));
+  const std::string& companion = optimizer_entry(c.name).companion;
+  if (params.empty() || companion.empty()) return nullptr;
+  OptimizerConfig config;
+  config.name = companion;
+  config.lr = c.companion_lr;
+  return optimizer_entry(companion).make(std::move(params), config);
 }
 
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerConfig& c, const std::string& impl,
                                                         std::vector<at::Tensor> params) {
   TORCH_CHECK(impl == "gradus" || impl == "builtin", "unknown --impl '", impl, "' (gradus or builtin)");
-  const bool builtin = impl == "builtin";
-  TORCH_CHECK(!(builtin && c.maximize), "--maximize: LibTorch's built-in optimizers have no maximize");
-  const std::string& n = c.name;
-  if (n == "sgd") {
-    const double lr = c.lr.value_or(0.01);
-    if (builtin) return std::make_unique<torch::optim::SGD>(params, sgd_like(torch::optim::SGDOptions(lr), c));
-    return std::make_unique<optim::SGD>(params, sgd_like(optim::SGDOptions(lr), c).maximize(c.maximize));
+  const OptimizerEntry& entry = optimizer_entry(c.name);
+  if (impl == "gradus") return entry.make(std::move(params), c);
+  TORCH_CHECK(entry.make_builtin, "--optimizer ", c.name, ": LibTorch has no built-in ", entry.class_name,
+              "; use --impl gradus");
+  for (const auto& given : c.options) {
+    const auto& shared = entry.builtin_options;
+    TORCH_CHECK(std::find(shared.begin(), shared.end(), given.first) != shared.end(), flag_of(given.first),
+                ": LibTorch's built-in ", entry.class_name, " has no ", given.first);
   }
-  if (n == "adam") {
-    const double lr = c.lr.value_or(1e-3);
-    if (builtin) return std::make_unique<torch::optim::Adam>(params, adam_like(torch::optim::AdamOptions(lr), c, 1e-8));
-    return std::make_unique<optim::Adam>(params, adam_like(optim::AdamOptions(lr), c, 1e-8).maximize(c.maximize));
-  }
-  if (n == "sparse_adam") {
-    TORCH_CHECK(!builtin, "--optimizer sparse_adam: LibTorch has no built-in SparseAdam; use --impl gradus");
-    return std::make_unique<optim::SparseAdam>(params, optim::SparseAdamOptions(c.lr.value_or(1e-3)).betas(c.betas)
-                                                           .eps(c.eps.value_or(1e-8)).maximize(c.maximize));
-  }
-  if (n == "muon") {
-    TORCH_CHECK(!builtin, "--optimizer muon: LibTorch has no built-in Muon; use --impl gradus");
-    return std::make_unique<optim::Muon>(params, optim::MuonOptions(c.lr.value_or(1e-3))
-                                                     .weight_decay(c.weight_decay.value_or(0.1))
-                                                     .momentum(c.momentum.value_or(0.95))
-                                                     .nesterov(c.nesterov.value_or(true)).eps(c.eps.value_or(1e-7))
-                                                     .ns_steps(c.ns_steps).adjust_lr_fn(c.adjust_lr_fn));
-  }
-  if (n == "adamw") {
-    const double lr = c.lr.value_or(1e-3);
-    if (builtin) return std::make_unique<torch::optim::AdamW>(params, adam_like(torch::optim::AdamWOptions(lr), c, 1e-8));
-    return std::make_unique<optim::AdamW>(params, adam_like(optim::AdamWOptions(lr), c, 1e-8).maximize(c.maximize));
-  }
-  if (n == "adagrad") {
-    const double lr = c.lr.value_or(1e-2);
-    if (builtin) return std::make_unique<torch::optim::Adagrad>(params, adagrad_like(torch::optim::AdagradOptions(lr), c));
-    return std::make_unique<optim::Adagrad>(params, adagrad_like(optim::AdagradOptions(lr), c).maximize(c.maximize));
-  }
-  if (n == "rmsprop") {
-    const double lr = c.lr.value_or(1e-2);
-    if (builtin) return std::make_unique<torch::optim::RMSprop>(params, rmsprop_like(torch::optim::RMSpropOptions(lr), c));
-    return std::make_unique<optim::RMSprop>(params, rmsprop_like(optim::RMSpropOptions(lr), c).maximize(c.maximize));
-  }
-  if (n == "adadelta") {
-    TORCH_CHECK(!builtin, "--optimizer adadelta: LibTorch has no built-in Adadelta; use --impl gradus");
-    return std::make_unique<optim::Adadelta>(params, optim::AdadeltaOptions(c.lr.value_or(1.0)).rho(c.rho)
-                                                         .eps(c.eps.value_or(1e-6)).weight_decay(weight_decay(c))
-                                                         .maximize(c.maximize));
-  }
-  if (n == "adamax") {
-    TORCH_CHECK(!builtin, "--optimizer adamax: LibTorch has no built-in Adamax; use --impl gradus");
-    return std::make_unique<optim::Adamax>(params, optim::AdamaxOptions(c.lr.value_or(2e-3)).betas(c.betas)
-                                                       .eps(c.eps.value_or(1e-8)).weight_decay(weight_decay(c))
-                                                       .maximize(c.maximize));
-  }
-  if (n == "radam") {
-    TORCH_CHECK(!builtin, "--optimizer radam: LibTorch has no built-in RAdam; use --impl gradus");
-    return std::make_unique<optim::RAdam>(params, optim::RAdamOptions(c.lr.value_or(1e-3)).betas(c.betas)
-                                                      .eps(c.eps.value_or(1e-8)).weight_decay(weight_decay(c))
-                                                      .decoupled_weight_decay(c.decoupled_weight_decay)
-                                                      .maximize(c.maximize));
-  }
-  if (n == "rprop") {
-    TORCH_CHECK(!builtin, "--optimizer rprop: LibTorch has no built-in Rprop; use --impl gradus");
-    return std::make_unique<optim::Rprop>(params, optim::RpropOptions(c.lr.value_or(1e-2)).etas(c.etas)
-                                                      .step_sizes(c.step_sizes).maximize(c.maximize));
-  }
-  if (n == "nadam") {
-    TORCH_CHECK(!builtin, "--optimizer nadam: LibTorch has no built-in NAdam; use --impl gradus");
-    return std::make_unique<optim::NAdam>(params, optim::NAdamOptions(c.lr.value_or(2e-3)).betas(c.betas)
-                                                      .eps(c.eps.value_or(1e-8)).weight_decay(weight_decay(c))
-                                                      .momentum_decay(c.momentum_decay)
-                                                      .decoupled_weight_decay(c.decoupled_weight_decay)
-                                                      .maximize(c.maximize));
-  }
-  if (n == "asgd") {
-    TORCH_CHECK(!builtin, "--optimizer asgd: LibTorch has no built-in ASGD; use --impl gradus");
-    return std::make_unique<optim::ASGD>(params, optim::ASGDOptions(c.lr.value_or(1e-2)).lambd(c.lambd)
-                                                     .alpha(c.alpha.value_or(0.75)).t0(c.t0)
-                                                     .weight_decay(weight_decay(c)).maximize(c.maximize));
-  }
-  if (n == "adafactor") {
-    TORCH_CHECK(!builtin, "--optimizer adafactor: LibTorch has no built-in Adafactor; use --impl gradus");
-    return std::make_unique<optim::Adafactor>(params, optim::AdafactorOptions(c.lr.value_or(1e-2))
-                                                          .beta2_decay(c.beta2_decay)
-                                                          .eps(std::make_tuple(c.eps, c.eps2)).d(c.d)
-                                                          .weight_decay(weight_decay(c)).maximize(c.maximize));
-  }
-  TORCH_CHECK(false, "unknown --optimizer '", n,
-              "' (sgd, adam, adamw, adagrad, rmsprop, adadelta, adamax, radam, rprop, nadam, asgd, adafactor, muon, "
-              "sparse_adam)");
+  return entry.make_builtin(std::move(params), c);
 }
 
 Optimizers make_optimizers(const OptimizerConfig& config, const std::string& impl, const torch::nn::Module& model) {
@@ -183,10 +83,10 @@ Optimizers make_optimizers(const OptimizerConfig& config, const std::string& imp
 TrainConfig companion_config(const TrainConfig& config) {
   TrainConfig companion = config;
   OptimizerConfig& o = companion.optimizer;
-  const double main_lr = o.lr.value_or(1e-3);  // Muon's and SparseAdam's default
+  const double main_lr = o.lr.value_or(optimizer_entry(o.name).make_options(o)->get_lr());
   if (companion.scheduler.max_lr) *companion.scheduler.max_lr *= o.companion_lr / main_lr;
   o = OptimizerConfig();
-  o.name = config.optimizer.name == "muon" ? "adamw" : "adam";
+  o.name = optimizer_entry(config.optimizer.name).companion;
   o.lr = config.optimizer.companion_lr;
   return companion;
 }
@@ -223,12 +123,13 @@ Schedule make_schedule(const TrainConfig& config, torch::optim::Optimizer& optim
     return {std::make_shared<WarmupStableDecay>(optimizer, WarmupStableDecayOptions(warmup, stable, decay).end_factor(s.end_factor)),
             Cadence::kPerBatch};
   }
-  // OneCycleLR and CyclicLR cycle the momentum (or Adam's beta1) where there is one.
-  const auto& o = config.optimizer;
-  const bool has_momentum = (o.name == "sgd" || o.name == "rmsprop" || o.name == "muon") &&
-                            o.momentum.value_or(o.name == "muon" ? 0.95 : 0.0) > 0;
-  const bool has_betas = o.name == "adam" || o.name == "adamw" || o.name == "adamax" || o.name == "radam" ||
-                         o.name == "nadam" || o.name == "sparse_adam";
+  // OneCycleLR and CyclicLR cycle the momentum (or Adam's beta1) where there
+  // is one: what the optimizer's options say (the built-in twin's are alike).
+  const auto options = optimizer_entry(config.optimizer.name).make_options(config.optimizer);
+  using Cycled = optim::FusedOptionsBase::CycledMomentum;
+  const auto& fused = dynamic_cast<const optim::FusedOptionsBase&>(*options);
+  const bool has_momentum = fused.cycled_momentum() == Cycled::kMomentum && fused.cycled_momentum_value() > 0;
+  const bool has_betas = fused.cycled_momentum() == Cycled::kBeta1;
   if (n == "onecycle") {
     const bool cycles = has_momentum || has_betas;
     return {std::make_shared<OneCycleLR>(optimizer, OneCycleLROptions(max_lr).total_steps(total + 1)

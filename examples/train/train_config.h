@@ -1,33 +1,25 @@
 #pragma once
 // Everything gradus-train's command line sets.
+#include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
-#include <tuple>
+#include <variant>
 #include <vector>
 
 namespace gradus {
 namespace examples {
 
+// An optimizer option as given on the command line: a number, a flag, an
+// integer, a word, or a tuple of numbers.
+using OptionValue = std::variant<double, bool, int64_t, std::string, std::vector<double>>;
+
 struct OptimizerConfig {
-  // sgd, adam, adamw, adagrad, rmsprop, adadelta, adamax, radam, rprop, nadam,
-  // asgd, adafactor, muon, sparse_adam
-  std::string name = "adam";
-  std::optional<double> lr;   // default: the optimizer's own (SGD: 0.01)
-  // Unset: the optimizer's own default (0, but Muon's are 0.95, 0.1 and true).
-  std::optional<double> momentum, weight_decay;
-  std::optional<bool> nesterov;
-  double dampening = 0;
-  bool amsgrad = false, centered = false, maximize = false, decoupled_weight_decay = false;
-  std::tuple<double, double> betas{0.9, 0.999};
-  std::tuple<double, double> etas{0.5, 1.2}, step_sizes{1e-6, 50.0};  // Rprop
-  std::optional<double> eps;  // default: the optimizer's own
-  std::optional<double> alpha;  // RMSprop 0.99, ASGD 0.75
-  double rho = 0.9, lr_decay = 0, initial_accumulator_value = 0;
-  double momentum_decay = 4e-3;    // NAdam
-  double lambd = 1e-4, t0 = 1e6;  // ASGD
-  double beta2_decay = -0.8, d = 1.0, eps2 = 1e-3;  // Adafactor
-  int64_t ns_steps = 5;                              // Muon
-  std::string adjust_lr_fn = "original";             // Muon
+  std::string name = "adam";  // an entry of optimizer_registry()
+  std::optional<double> lr;   // default: the optimizer's own (SGD, which has none: 0.01)
+  // The options given, by name (weight_decay); the rest keep the optimizer's
+  // defaults, those of its declaration.
+  std::map<std::string, OptionValue> options;
   // Muon and SparseAdam take only some parameters (2-D hidden weights; the
   // sparse embedding). A companion takes the rest: AdamW for Muon, Adam for
   // SparseAdam, as PyTorch's documentation advises, with this lr.

@@ -2,42 +2,16 @@
 
 #include <algorithm>
 
+#include "optimizer_flags.h"
+
 namespace gradus {
 namespace examples {
 namespace {
 
 // Which optimizers (or schedules) read each flag, for the flags only some do.
 struct FlagUse {
-  const char* flag;
+  std::string flag;
   std::vector<std::string> users;
-};
-const std::vector<FlagUse> kOptimizerFlags = {
-    {"--momentum", {"sgd", "rmsprop", "muon"}},
-    {"--dampening", {"sgd"}},
-    {"--nesterov", {"sgd", "muon"}},
-    {"--betas", {"adam", "adamw", "adamax", "radam", "nadam", "sparse_adam"}},
-    {"--eps", {"adam", "adamw", "adagrad", "rmsprop", "adadelta", "adamax", "radam", "nadam", "adafactor", "muon",
-               "sparse_adam"}},
-    {"--weight-decay", {"sgd", "adam", "adamw", "adagrad", "rmsprop", "adadelta", "adamax", "radam", "nadam", "asgd",
-                        "adafactor", "muon"}},
-    {"--amsgrad", {"adam", "adamw"}},
-    {"--decoupled-weight-decay", {"radam", "nadam"}},
-    {"--momentum-decay", {"nadam"}},
-    {"--alpha", {"rmsprop", "asgd"}},
-    {"--lambd", {"asgd"}},
-    {"--t0", {"asgd"}},
-    {"--beta2-decay", {"adafactor"}},
-    {"--d", {"adafactor"}},
-    {"--eps2", {"adafactor"}},
-    {"--ns-steps", {"muon"}},
-    {"--adjust-lr-fn", {"muon"}},
-    {"--companion-lr", {"muon", "sparse_adam"}},
-    {"--centered", {"rmsprop"}},
-    {"--rho", {"adadelta"}},
-    {"--etas", {"rprop"}},
-    {"--step-sizes", {"rprop"}},
-    {"--lr-decay", {"adagrad"}},
-    {"--initial-accumulator-value", {"adagrad"}},
 };
 const std::vector<FlagUse> kSchedulerFlags = {
     {"--step-size", {"step"}},
@@ -67,16 +41,26 @@ std::string doing_nothing(const CLI::App& app, const std::vector<FlagUse>& table
     const bool read = std::any_of(used.begin(), used.end(), [&](const std::string& u) {
       return std::find(f.users.begin(), f.users.end(), u) != f.users.end();
     });
-    if (!read) return std::string(f.flag) + " does nothing with " + kind + " " + joined(used) + " (it is for " + joined(f.users) + ")";
+    if (!read) return f.flag + " does nothing with " + kind + " " + joined(used) + " (it is for " + joined(f.users) + ")";
   }
   return "";
+}
+
+// The optimizer flags, from the registry: an option's flag is for the
+// optimizers whose declaration has that option.
+std::vector<FlagUse> optimizer_flags() {
+  std::vector<FlagUse> uses;
+  for (const std::string& option : optimizer_option_names()) {
+    if (option != "lr") uses.push_back({flag_of(option), optimizers_reading(option)});
+  }
+  return uses;
 }
 
 }  // namespace
 
 std::string flag_doing_nothing(const CLI::App& app, const std::vector<std::string>& optimizers,
                                const std::vector<std::string>& schedulers) {
-  const std::string problem = doing_nothing(app, kOptimizerFlags, optimizers, "--optimizer");
+  const std::string problem = doing_nothing(app, optimizer_flags(), optimizers, "--optimizer");
   return problem.empty() ? doing_nothing(app, kSchedulerFlags, schedulers, "--scheduler") : problem;
 }
 

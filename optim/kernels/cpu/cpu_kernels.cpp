@@ -14,7 +14,14 @@ namespace CPU_CAPABILITY {
 
 template <class Hyper>
 void run_fused(kernels::FusedCall<Hyper>& call) {
-  run_update<typename math::UpdateFor<Hyper>::type>(call);
+  kernels::check_call(call);
+  if (call.found_inf.defined() && call.found_inf.template item<float>() != 0) return;  // AMP: skip the step
+  if (call.params.empty()) return;
+  kernels::ContiguousCopies copies(call.params, call.grads, /*grads_written=*/call.grad_scale.defined(),
+                                   call.pointers);
+  AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, call.params[0].scalar_type(), "gradus_fused_cpu",
+                                  [&] { run_typed<typename math::UpdateFor<Hyper>::type, scalar_t>(call); });
+  copies.write_back();
 }
 
 #define GRADUS_INSTANTIATE_CPU(Name) \

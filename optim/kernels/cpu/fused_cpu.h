@@ -7,8 +7,9 @@
 namespace gradus {
 namespace cpu {
 
-// Updates every tensor of a checked call whose params and grads are
-// contiguous and whose found_inf is not set; advances the step counts.
+// The CPU kernel of operator Hyper::kName in this instruction set's copy:
+// checks the call (fused_call.h), then updates every tensor and advances
+// the step counts, unless found_inf is set.
 #define GRADUS_DECLARE_RUN_FUSED(capability)                 \
   namespace capability {                                     \
   template <class Hyper>                                     \

@@ -60,16 +60,6 @@ void update_range(const Buffers<opmath_t, kSlots>& b, int64_t begin, int64_t end
   for (; i < end; ++i) update_lane<Update, opmath_t>(b, i, coeffs.scalar, grad_scale);
 }
 
-// Elements [begin, end) of one tensor (cpu/tensor_work.h's for_opmath_blocks).
-template <typename Update, typename scalar_t, typename opmath_t>
-void update_tensor_range(const TensorWork<Update, scalar_t, opmath_t>& w, int64_t begin, int64_t end,
-                         const StepCoeffs<Update, opmath_t>& coeffs, const opmath_t* grad_scale) {
-  const bool writes_grad = grad_scale != nullptr;  // unscaled in place
-  for_opmath_blocks(w, begin, end, /*writes_param=*/true, writes_grad, [&](const auto& b, int64_t lo, int64_t hi) {
-    update_range<Update>(b, lo, hi, coeffs, grad_scale);
-  });
-}
-
 // Keeps tensor t's scalars in `w.before` and writes their new values.
 template <typename Update, typename Work>
 void advance_tensor_scalars(const typename Update::Hyper& hyper, const kernels::TensorPointers& ptr, size_t t, Work& w) {
@@ -126,15 +116,13 @@ void run_typed(kernels::FusedCall<typename Update::Hyper>& call) {
         coeffs.emplace(call.hyper, work[t], /*finished=*/true);
         coeffs_of = &work[t];
       }
-      update_tensor_range<Update>(work[t], lo, hi, *coeffs, grad_scale);
+      // In its own type, or in float blocks for half and bfloat16 (tensor_work.h).
+      for_opmath_blocks(work[t], lo, hi, /*writes_param=*/true, /*writes_grad=*/grad_scale != nullptr,
+                        [&](const auto& b, int64_t b_lo, int64_t b_hi) {
+                          update_range<Update>(b, b_lo, b_hi, *coeffs, grad_scale);
+                        });
     }
   });
-}
-
-template <typename Update>
-void run_update(kernels::FusedCall<typename Update::Hyper>& call) {
-  AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, call.params[0].scalar_type(), "gradus_fused_cpu",
-                                  [&] { run_typed<Update, scalar_t>(call); });
 }
 
 }  // namespace CPU_CAPABILITY

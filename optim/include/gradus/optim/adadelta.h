@@ -30,9 +30,7 @@ struct AdadeltaCoeffs {
         grad_flags{s.maximize, s.weight_decay != 0} {}
 };
 
-struct AdadeltaUpdate : UpdateOf<ops::AdadeltaHyper> {
-  template <typename T>
-  using Coeffs = AdadeltaCoeffs<T>;
+struct AdadeltaUpdate : UpdateOf<ops::AdadeltaHyper, AdadeltaCoeffs> {
   template <typename T>
   GRADUS_MATH_FN static void apply(T& param, T grad, T* state, const Coeffs<T>& c) {
     T& square_avg = state[Hyper::Slot::square_avg];

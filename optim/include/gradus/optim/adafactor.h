@@ -62,6 +62,7 @@ struct AdafactorParamState : public FusedParamState<AdafactorParamState> {
 
 class Adafactor : public FusedOptimizer {
  public:
+  using Options = AdafactorOptions;
   explicit Adafactor(std::vector<OptimizerParamGroup> param_groups, AdafactorOptions defaults = {});
   explicit Adafactor(std::vector<at::Tensor> params, AdafactorOptions defaults = {});
 
@@ -125,9 +126,7 @@ GRADUS_MATH_FN T adafactor_direction(T grad, const T& variance, T& new_variance,
   return T(1) / sqrt_of(maximum_of(new_variance, c.eps1_squared)) * grad;
 }
 
-struct AdafactorUpdate : UpdateOf<ops::AdafactorHyper> {
-  template <typename T>
-  using Coeffs = AdafactorCoeffs<T>;
+struct AdafactorUpdate : UpdateOf<ops::AdafactorHyper, AdafactorCoeffs> {
   static constexpr int kReductions = kAdafactorReductions;
   // The first pass: alpha reads the parameter before weight decay.
   template <typename T>

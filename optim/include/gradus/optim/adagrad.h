@@ -29,9 +29,7 @@ struct AdagradCoeffs {
         grad_flags{s.maximize, s.weight_decay != 0} {}
 };
 
-struct AdagradUpdate : UpdateOf<ops::AdagradHyper> {
-  template <typename T>
-  using Coeffs = AdagradCoeffs<T>;
+struct AdagradUpdate : UpdateOf<ops::AdagradHyper, AdagradCoeffs> {
   template <typename T>
   GRADUS_MATH_FN static void apply(T& param, T grad, T* state, const Coeffs<T>& c) {
     T& sum = state[Hyper::Slot::sum];

@@ -44,9 +44,7 @@ struct AdamCoeffs {
         grad_flags{s.maximize, !s.decoupled_weight_decay && s.weight_decay != 0} {}
 };
 
-struct AdamUpdate : UpdateOf<ops::AdamHyper> {
-  template <typename T>
-  using Coeffs = AdamCoeffs<T>;
+struct AdamUpdate : UpdateOf<ops::AdamHyper, AdamCoeffs> {
   template <typename T>
   GRADUS_MATH_FN static void apply(T& param, T grad, T* state, const Coeffs<T>& c) {
     T& exp_avg = state[Hyper::Slot::exp_avg];

@@ -33,9 +33,7 @@ struct AdamaxCoeffs {
         grad_flags{s.maximize, s.weight_decay != 0} {}
 };
 
-struct AdamaxUpdate : UpdateOf<ops::AdamaxHyper> {
-  template <typename T>
-  using Coeffs = AdamaxCoeffs<T>;
+struct AdamaxUpdate : UpdateOf<ops::AdamaxHyper, AdamaxCoeffs> {
   template <typename T>
   GRADUS_MATH_FN static void apply(T& param, T grad, T* state, const Coeffs<T>& c) {
     T& exp_avg = state[Hyper::Slot::exp_avg];

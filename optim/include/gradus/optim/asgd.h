@@ -20,12 +20,6 @@
   X(mu, mus, 1.0)
 GRADUS_OPTIMIZER(ASGD, asgd_, kStepsInMath, GRADUS_ASGD_OPTIONS, GRADUS_ASGD_STATE, GRADUS_ASGD_SCALARS)
 
-namespace gradus {
-namespace ops {
-using AsgdHyper = ASGDHyper;  // its name before 0.2
-}  // namespace ops
-}  // namespace gradus
-
 GRADUS_MATH_NAMESPACE_BEGIN
 template <typename T>
 struct ASGDCoeffs {
@@ -46,9 +40,7 @@ struct ASGDCoeffs {
         grad_flags{s.maximize, s.weight_decay != 0} {}
 };
 
-struct ASGDUpdate : UpdateOf<ops::ASGDHyper> {
-  template <typename T>
-  using Coeffs = ASGDCoeffs<T>;
+struct ASGDUpdate : UpdateOf<ops::ASGDHyper, ASGDCoeffs> {
   template <typename T>
   GRADUS_MATH_FN static void apply(T& param, T grad, T* state, const Coeffs<T>& c) {
     T& ax = state[Hyper::Slot::ax];

@@ -1,19 +1,19 @@
 #pragma once
 // One declaration per optimizer. An elementwise optimizer's header
-// (gradus/optim/adamax.h, say) holds three lists and one line:
+// (gradus/optim/<name>.h) holds its lists of options and state and one line:
 //
-//   #define GRADUS_ADAMAX_OPTIONS(X)
+//   #define GRADUS_FOO_OPTIONS(X)
 //     X(REAL, lr, 2e-3, kNonNegative, "learning rate")
 //     X(PAIR, betas, beta1, 0.9, beta2, 0.999, kUnitOpen, "beta parameter at index")
 //     X(FLAG, maximize, false)
-//   #define GRADUS_ADAMAX_STATE(X) X(exp_avg, exp_avgs, 0, true) ...
-// (each line of a list ends in a backslash)
-//   GRADUS_OPTIMIZER(Adamax, adamax_, kStepsInMath, GRADUS_ADAMAX_OPTIONS,
-//                    GRADUS_ADAMAX_STATE, GRADUS_NO_SCALARS)
+//   #define GRADUS_FOO_STATE(X) X(exp_avg, exp_avgs, 0, true) ...
+//   GRADUS_OPTIMIZER(Foo, foo_, kStepsInMath, GRADUS_FOO_OPTIONS,
+//                    GRADUS_FOO_STATE, GRADUS_NO_SCALARS)
 //
-// followed by its per-element math. From them follow the operator's
-// description ops::AdamaxHyper (schema, checks, kernels), and the options
-// type, the per-parameter state and the optimizer class
+// (each line of a list ends in a backslash), followed by its per-element
+// math, math::FooUpdate. From them follow the operator gradus::foo_ and its
+// description ops::FooHyper (schema, checks, kernels), and the options type,
+// the per-parameter state and the optimizer class optim::Foo
 // (gradus/optim/elementwise_optimizer.h). docs/contributing.md walks
 // through an example.
 //
@@ -129,11 +129,14 @@
 #endif
 
 GRADUS_MATH_NAMESPACE_BEGIN
-// What an optimizer's Update (its per-element math) takes from the
-// description: struct AdamUpdate : UpdateOf<ops::AdamHyper> { ... }.
-template <class HyperT>
+// The frame of an optimizer's Update (its per-element math): its
+// description and its coefficients, e.g.
+//   struct AdamUpdate : UpdateOf<ops::AdamHyper, AdamCoeffs> { apply() ... };
+template <class HyperT, template <typename> class CoeffsT>
 struct UpdateOf {
   using Hyper = HyperT;
+  template <typename T>
+  using Coeffs = CoeffsT<T>;
   static constexpr int kSlots = static_cast<int>(Hyper::slots().size());
   static constexpr int kScalars = static_cast<int>(Hyper::scalars().size());
 };

@@ -47,9 +47,10 @@ struct StepState<Derived, true> {
 // The class of every elementwise optimizer: Options and State are what its
 // declaration generates. Its members are defined in the library, for each
 // optimizer of gradus/optim/optimizers.h.
-template <class Options, class State>
+template <class OptionsT, class State>
 class ElementwiseOptimizer : public FusedOptimizer {
  public:
+  using Options = OptionsT;
   using Hyper = typename Options::Hyper;
   explicit ElementwiseOptimizer(std::vector<OptimizerParamGroup> param_groups, Options defaults);
   explicit ElementwiseOptimizer(std::vector<at::Tensor> params, Options defaults);

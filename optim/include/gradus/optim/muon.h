@@ -33,6 +33,7 @@ GRADUS_DECLARE_STATE(Muon, GRADUS_MUON_STATE, GRADUS_NO_SCALARS)
 
 class Muon : public FusedOptimizer {
  public:
+  using Options = MuonOptions;
   // Throws, naming it, if a parameter is not 2-D.
   explicit Muon(std::vector<OptimizerParamGroup> param_groups, MuonOptions defaults = {});
   explicit Muon(std::vector<at::Tensor> params, MuonOptions defaults = {});

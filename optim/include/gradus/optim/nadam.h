@@ -18,12 +18,6 @@
 #define GRADUS_NADAM_SCALARS(X) X(mu_product, mu_products, 1.0)
 GRADUS_OPTIMIZER(NAdam, nadam_, kStepsInMath, GRADUS_NADAM_OPTIONS, GRADUS_NADAM_STATE, GRADUS_NADAM_SCALARS)
 
-namespace gradus {
-namespace ops {
-using NadamHyper = NAdamHyper;  // its name before 0.2
-}  // namespace ops
-}  // namespace gradus
-
 GRADUS_MATH_NAMESPACE_BEGIN
 // mu_t = beta1 * (1 - 0.5 * 0.96^(t * momentum_decay)), in double.
 GRADUS_MATH_FN double nadam_momentum(const ops::NAdamHyper& s, double step) {
@@ -60,9 +54,7 @@ struct NAdamCoeffs {
   }
 };
 
-struct NAdamUpdate : UpdateOf<ops::NAdamHyper> {
-  template <typename T>
-  using Coeffs = NAdamCoeffs<T>;
+struct NAdamUpdate : UpdateOf<ops::NAdamHyper, NAdamCoeffs> {
   template <typename T>
   GRADUS_MATH_FN static void apply(T& param, T grad, T* state, const Coeffs<T>& c) {
     T& exp_avg = state[Hyper::Slot::exp_avg];

@@ -37,3 +37,14 @@
 #define GRADUS_FOR_EACH_ELEMENTWISE_CLASS(X) GRADUS_FOR_EACH_ELEMENTWISE(X) X(AdamW)
 // Every description, operator or not (the checks of every options type).
 #define GRADUS_FOR_EACH_DESCRIPTION(X) GRADUS_FOR_EACH_OPERATOR(X) X(Muon) X(SparseAdam)
+
+namespace gradus {
+namespace ops {
+// The names some descriptions had before they took their optimizer's.
+using AsgdHyper = ASGDHyper;
+using NadamHyper = NAdamHyper;
+using RadamHyper = RAdamHyper;
+using RmspropHyper = RMSpropHyper;
+using SgdHyper = SGDHyper;
+}  // namespace ops
+}  // namespace gradus

@@ -16,12 +16,6 @@
   X(exp_avg_sq, exp_avg_sqs, 0, true)
 GRADUS_OPTIMIZER(RAdam, radam_, kStepsInMath, GRADUS_RADAM_OPTIONS, GRADUS_RADAM_STATE, GRADUS_NO_SCALARS)
 
-namespace gradus {
-namespace ops {
-using RadamHyper = RAdamHyper;  // its name before 0.2
-}  // namespace ops
-}  // namespace gradus
-
 GRADUS_MATH_NAMESPACE_BEGIN
 template <typename T>
 struct RAdamCoeffs {
@@ -62,9 +56,7 @@ struct RAdamCoeffs {
   }
 };
 
-struct RAdamUpdate : UpdateOf<ops::RAdamHyper> {
-  template <typename T>
-  using Coeffs = RAdamCoeffs<T>;
+struct RAdamUpdate : UpdateOf<ops::RAdamHyper, RAdamCoeffs> {
   template <typename T>
   GRADUS_MATH_FN static void apply(T& param, T grad, T* state, const Coeffs<T>& c) {
     T& exp_avg = state[Hyper::Slot::exp_avg];

@@ -19,12 +19,6 @@
   X(momentum_buffer, momentum_buffers, 0, h.momentum > 0)
 GRADUS_OPTIMIZER(RMSprop, rmsprop_, kStepsCounted, GRADUS_RMSPROP_OPTIONS, GRADUS_RMSPROP_STATE, GRADUS_NO_SCALARS)
 
-namespace gradus {
-namespace ops {
-using RmspropHyper = RMSpropHyper;  // its name before 0.2
-}  // namespace ops
-}  // namespace gradus
-
 GRADUS_MATH_NAMESPACE_BEGIN
 template <typename T>
 struct RMSpropCoeffs {
@@ -44,9 +38,7 @@ struct RMSpropCoeffs {
         grad_flags{s.maximize, s.weight_decay != 0} {}
 };
 
-struct RMSpropUpdate : UpdateOf<ops::RMSpropHyper> {
-  template <typename T>
-  using Coeffs = RMSpropCoeffs<T>;
+struct RMSpropUpdate : UpdateOf<ops::RMSpropHyper, RMSpropCoeffs> {
   template <typename T>
   GRADUS_MATH_FN static void apply(T& param, T grad, T* state, const Coeffs<T>& c) {
     T& square_avg = state[Hyper::Slot::square_avg];

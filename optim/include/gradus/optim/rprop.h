@@ -38,9 +38,7 @@ struct RpropCoeffs {
         maximize(s.maximize) {}
 };
 
-struct RpropUpdate : UpdateOf<ops::RpropHyper> {
-  template <typename T>
-  using Coeffs = RpropCoeffs<T>;
+struct RpropUpdate : UpdateOf<ops::RpropHyper, RpropCoeffs> {
   template <typename T>
   GRADUS_MATH_FN static void apply(T& param, T grad, T* state, const Coeffs<T>& c) {
     T& prev = state[Hyper::Slot::prev];

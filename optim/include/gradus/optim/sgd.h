@@ -23,7 +23,6 @@ constexpr const char* invalid_combination(const SGDHyper& h) {
   return h.nesterov && (h.momentum <= 0 || h.dampening != 0) ? "Nesterov momentum requires a momentum and zero dampening"
                                                              : nullptr;
 }
-using SgdHyper = SGDHyper;  // its name before 0.2
 }  // namespace ops
 }  // namespace gradus
 
@@ -45,9 +44,7 @@ struct SGDCoeffs {
         grad_flags{s.maximize, s.weight_decay != 0} {}
 };
 
-struct SGDUpdate : UpdateOf<ops::SGDHyper> {
-  template <typename T>
-  using Coeffs = SGDCoeffs<T>;
+struct SGDUpdate : UpdateOf<ops::SGDHyper, SGDCoeffs> {
   template <typename T>
   GRADUS_MATH_FN static void apply(T& param, T grad, T* state, const Coeffs<T>& c) {
     T& momentum_buffer = state[Hyper::Slot::momentum_buffer];

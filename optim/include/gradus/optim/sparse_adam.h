@@ -27,6 +27,7 @@ GRADUS_DECLARE_STATE(SparseAdam, GRADUS_SPARSE_ADAM_STATE, GRADUS_NO_SCALARS)
 
 class SparseAdam : public FusedOptimizer {
  public:
+  using Options = SparseAdamOptions;
   explicit SparseAdam(std::vector<OptimizerParamGroup> param_groups, SparseAdamOptions defaults = {});
   explicit SparseAdam(std::vector<at::Tensor> params, SparseAdamOptions defaults = {});
 
