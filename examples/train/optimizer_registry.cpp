@@ -155,6 +155,7 @@ std::vector<OptimizerEntry> make_registry() {
       entry<optim::Rprop>("rprop"),
       entry<optim::NAdam>("nadam"),
       entry<optim::ASGD>("asgd"),
+      entry<optim::Lion>("lion"),
       entry<optim::Adafactor>("adafactor"),
       entry<optim::Muon>("muon", "adamw"),
       entry<optim::SparseAdam>("sparse_adam", "adam"),

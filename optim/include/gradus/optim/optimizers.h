@@ -9,6 +9,7 @@
 #include <gradus/optim/adamax.h>
 #include <gradus/optim/adamw.h>
 #include <gradus/optim/asgd.h>
+#include <gradus/optim/lion.h>
 #include <gradus/optim/nadam.h>
 #include <gradus/optim/radam.h>
 #include <gradus/optim/rmsprop.h>
@@ -29,7 +30,8 @@
   X(RAdam)                             \
   X(Rprop)                             \
   X(NAdam)                             \
-  X(ASGD)
+  X(ASGD)                              \
+  X(Lion)
 
 // Every fused operator gradus::<name>_: ops::NameHyper, math::NameUpdate.
 #define GRADUS_FOR_EACH_OPERATOR(X) GRADUS_FOR_EACH_ELEMENTWISE(X) X(Adafactor)
