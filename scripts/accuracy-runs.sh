@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The documented accuracy runs of the examples issue, on real data, CPU:
+# The accuracy runs of docs/gradus-train.md, on real data, CPU:
 # each trains gradus and the built-in optimizer side by side (--compare) and
 # prints the table. Writes logs and metrics under ${1:-build/accuracy-runs}.
 set -euo pipefail

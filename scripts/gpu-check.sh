@@ -1,24 +1,39 @@
 #!/usr/bin/env bash
-# On the GPU machine (torch + CUDA from its python3, no internet): configure
-# and build against that LibTorch, run the CUDA tests, run them again under
-# compute-sanitizer memcheck, run the CUDA benchmark and PyTorch's fused
-# optimizers on the same lists, and print one table. GoogleTest sources and
-# the CLI11 headers come carried in .carry/ (scripts/prepare-gpu-carry.sh).
+# Builds gradus with CUDA against the PyTorch of this machine's python3
+# (torch.utils.cmake_prefix_path), runs the CUDA tests and the unit tests,
+# runs the CUDA tests again under compute-sanitizer memcheck, runs the CUDA
+# benchmark and PyTorch's fused optimizers on the same lists, and prints one
+# table. The logs go to OUTDIR (default build-gpu/logs). docs/cuda.md.
+#   scripts/gpu-check.sh [--deps DIR] [OUTDIR]
+# --deps DIR (or GRADUS_DEPS_DIR): where a machine without Debian's
+# GoogleTest finds its sources, DIR/googletest (scripts/copy-deps.sh).
+# GRADUS_GPU_SKIP_UNIT=1 skips the unit tests (a rerun after a CUDA-only change).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+deps=${GRADUS_DEPS_DIR:-}
+if [[ "${1:-}" == "--deps" ]]; then
+  deps=$2
+  shift 2
+fi
 build=$root/build-gpu
-out=${OUT:-$build}
+out=${1:-$build/logs}
+mkdir -p "$out"
+gtest=()
+if [[ -n "$deps" ]]; then
+  [[ -d "$deps/googletest" ]] || { echo "--deps $deps: no googletest/ there (scripts/copy-deps.sh)" >&2; exit 1; }
+  gtest=(-DGRADUS_GTEST_SOURCE_DIR="$(cd "$deps/googletest" && pwd)")
+fi
 prefix=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
 python3 -c 'import torch;print("torch", torch.__version__, "cuda", torch.version.cuda)'
 stage() { echo "--- $1 at $SECONDS s"; }
-# Ninja and the one architecture of the card: the build is most of the lease.
+# Ninja and the one architecture of the card: the build is most of the run.
 generator=$(command -v ninja >/dev/null && echo "-GNinja")
 arch=$(python3 -c 'import torch;m,n=torch.cuda.get_device_capability();print(f"{m}{n}")')
 stage configure
 cmake -S "$root" -B "$build" $generator -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix" \
   -DCMAKE_CUDA_ARCHITECTURES="$arch" \
-  -DGRADUS_GTEST_SOURCE_DIR="$root/.carry/googletest" -DGRADUS_BUILD_EXAMPLES=OFF -DGRADUS_WITH_CUDA=ON \
+  "${gtest[@]}" -DGRADUS_BUILD_EXAMPLES=OFF -DGRADUS_WITH_CUDA=ON \
   -DGRADUS_INSTALL=OFF >"$out/configure.log" 2>&1 || { tail -30 "$out/configure.log"; exit 1; }
 stage build
 cmake --build "$build" -j"$(nproc)" >"$out/build.log" 2>&1 || { grep -B2 -A8 error "$out/build.log" | head -80; exit 1; }
@@ -27,8 +42,6 @@ status=0
 stage tests
 timeout 120 "$build/tests/cuda_optim_test" >"$out/cuda_tests.log" 2>&1 || status=1
 tail -3 "$out/cuda_tests.log"
-# GRADUS_GPU_SKIP_UNIT=1: a rerun after a CUDA-only change (the CPU suite
-# ran on that commit already) saves 90 s of device time.
 if [[ -z "${GRADUS_GPU_SKIP_UNIT:-}" ]]; then
   stage unit
   (cd "$build" && ctest -L unit -j"$(nproc)" --timeout 120 >"$out/ctest.log" 2>&1) || status=1
