@@ -3,7 +3,7 @@
 // flat list of 100M parameters, plus the device-to-device copy bandwidth, in
 // one run. Prints one line per (list, optimizer) in the format
 // scripts/gpu-check.sh reads. graph_ms: a capturable gradus step replayed
-// from a CUDA graph, the device's time without the host's per-tensor work. No Google Benchmark: the GPU machine lacks it.
+// from a CUDA graph, the device's time without the host's per-tensor work. No Google Benchmark: a machine with only PyTorch's wheel lacks it.
 #include <ATen/ATen.h>
 #include <ATen/cuda/CUDAGraph.h>
 #include <c10/cuda/CUDAGuard.h>

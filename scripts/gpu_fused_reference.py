@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """PyTorch's own fused optimizers (fused=True) on the parameter lists of
 benchmarks/cuda_step_bench.cpp, timed the same way; prints 'pyfused' lines
-that scripts/gpu-check.sh puts next to gradus's. Run on the GPU machine."""
+that scripts/gpu-check.sh puts next to gradus's. Run on a machine with a GPU."""
 import time
 
 import torch

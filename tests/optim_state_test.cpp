@@ -459,7 +459,7 @@ namespace testing {
 namespace {
 
 // Muon takes the 2-D weights (w1, w2); AdamW the biases, in the same loop:
-// the way the README gives for models with other parameters.
+// the way docs/optimizers.md gives for models with other parameters.
 struct MuonWithAdamW {
   std::vector<at::Tensor> params;
   optim::Muon muon;

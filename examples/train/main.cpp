@@ -1,6 +1,6 @@
 // gradus-train: trains a model on MNIST, Fashion-MNIST or CIFAR-10 with a
 // gradus optimizer and schedule, or LibTorch's built-in optimizer with the
-// same schedule, or both side by side (--compare). See README.md.
+// same schedule, or both side by side (--compare). See docs/gradus-train.md.
 #include <ATen/Parallel.h>
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>

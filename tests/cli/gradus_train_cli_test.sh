@@ -150,7 +150,7 @@ out.close()
 PY
 expect 2 "$work/nan.pt: the checkpoint's 1.weight holds NaN or infinite values" nan_checkpoint "${mlp[@]}" --resume "$work/nan.pt"
 
-# --betas takes the two numbers the README writes; JSON leaves an unset lr out.
+# --betas takes the two numbers docs/gradus-train.md writes; JSON leaves an unset lr out.
 "$train" "${mlp[@]}" --optimizer adam --betas 0.8 0.99 --metrics-out "$work/betas" >"$work/betas.txt" 2>&1 ||
   { cat "$work/betas.txt"; fail "--betas 0.8 0.99"; }
 python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); assert "lr" not in s["config"] and s["runs"][0]["final_test_accuracy"] > 0.5, s' \
