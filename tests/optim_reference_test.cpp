@@ -29,6 +29,52 @@ std::tuple<double, double> pair_of(const Options& o, const std::string& key) {
 using Builder = std::function<OptimizerPtr(const ReferenceGolden&, std::vector<at::Tensor>)>;
 const std::map<std::string, Builder>& builders() {
   static const std::map<std::string, Builder> all = {
+      {"ADOPT",
+       [](const ReferenceGolden& g, std::vector<at::Tensor> params) -> OptimizerPtr {
+         EXPECT_EQ(g.ctor.at("clip_lambda"), "step**0.25");
+         const Options& o = g.groups.at(0);
+         return std::make_unique<optim::ADOPT>(params, optim::ADOPTOptions(number_of(o, "lr"))
+                                                           .betas(pair_of(o, "betas"))
+                                                           .eps(number_of(o, "eps"))
+                                                           .weight_decay(number_of(o, "weight_decay"))
+                                                           .decouple(flag_of(o, "decouple"))
+                                                           .maximize(flag_of(o, "maximize")));
+       }},
+      {"AdEMAMix",
+       [](const ReferenceGolden& g, std::vector<at::Tensor> params) -> OptimizerPtr {
+         const Options& o = g.groups.at(0);
+         const auto b = numbers_of(o, "betas");
+         auto warmup = [&](const char* key) { return o.at(key) == "None" ? 0.0 : number_of(o, key); };
+         return std::make_unique<optim::AdEMAMix>(params, optim::AdEMAMixOptions(number_of(o, "lr"))
+                                                              .betas(std::make_tuple(b.at(0), b.at(1), b.at(2)))
+                                                              .alpha(number_of(o, "alpha"))
+                                                              .beta3_warmup(warmup("beta3_warmup"))
+                                                              .alpha_warmup(warmup("alpha_warmup"))
+                                                              .eps(number_of(o, "eps"))
+                                                              .weight_decay(number_of(o, "weight_decay")));
+       }},
+      {"Lamb",
+       [](const ReferenceGolden& g, std::vector<at::Tensor> params) -> OptimizerPtr {
+         const Options& o = g.groups.at(0);
+         return std::make_unique<optim::LAMB>(params, optim::LAMBOptions(number_of(o, "lr"))
+                                                          .betas(pair_of(o, "betas"))
+                                                          .eps(number_of(o, "eps"))
+                                                          .weight_decay(number_of(o, "weight_decay"))
+                                                          .adam(flag_of(g.ctor, "adam")));
+       }},
+      {"LARC",
+       [](const ReferenceGolden& g, std::vector<at::Tensor> params) -> OptimizerPtr {
+         const Options& o = g.groups.at(0);
+         return std::make_unique<optim::LARS>(params, optim::LARSOptions(number_of(o, "lr"))
+                                                          .momentum(number_of(o, "momentum"))
+                                                          .dampening(number_of(o, "dampening"))
+                                                          .weight_decay(number_of(o, "weight_decay"))
+                                                          .nesterov(flag_of(o, "nesterov"))
+                                                          .maximize(flag_of(o, "maximize"))
+                                                          .trust_coefficient(number_of(g.ctor, "trust_coefficient"))
+                                                          .clip(flag_of(g.ctor, "clip"))
+                                                          .eps(number_of(g.ctor, "eps")));
+       }},
       {"Lion",
        [](const ReferenceGolden& g, std::vector<at::Tensor> params) -> OptimizerPtr {
          EXPECT_FALSE(flag_of(g.ctor, "decoupled_weight_decay"));

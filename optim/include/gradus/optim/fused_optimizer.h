@@ -145,7 +145,9 @@ struct FusedOptions : public torch::optim::OptimizerCloneableOptions<Derived>, p
     if constexpr (has_momentum()) {
       self().momentum(value);
     } else if constexpr (has_betas()) {
-      self().betas(std::make_tuple(value, std::get<1>(self().betas())));
+      auto betas = self().betas();  // a pair, or AdEMAMix's three
+      std::get<0>(betas) = value;
+      self().betas(betas);
     }
   }
   double get_lr() const override { return self().lr(); }

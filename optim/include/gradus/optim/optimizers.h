@@ -8,7 +8,11 @@
 #include <gradus/optim/adam.h>
 #include <gradus/optim/adamax.h>
 #include <gradus/optim/adamw.h>
+#include <gradus/optim/ademamix.h>
+#include <gradus/optim/adopt.h>
 #include <gradus/optim/asgd.h>
+#include <gradus/optim/lamb.h>
+#include <gradus/optim/lars.h>
 #include <gradus/optim/lion.h>
 #include <gradus/optim/nadam.h>
 #include <gradus/optim/radam.h>
@@ -31,7 +35,11 @@
   X(Rprop)                             \
   X(NAdam)                             \
   X(ASGD)                              \
-  X(Lion)
+  X(Lion)                              \
+  X(ADOPT)                             \
+  X(AdEMAMix)                          \
+  X(LAMB)                              \
+  X(LARS)
 
 // Every fused operator gradus::<name>_: ops::NameHyper, math::NameUpdate.
 #define GRADUS_FOR_EACH_OPERATOR(X) GRADUS_FOR_EACH_ELEMENTWISE(X) X(Adafactor)
