@@ -75,6 +75,41 @@ const std::map<std::string, Builder>& builders() {
                                                           .clip(flag_of(g.ctor, "clip"))
                                                           .eps(number_of(g.ctor, "eps")));
        }},
+      {"SGDScheduleFree",
+       [](const ReferenceGolden& g, std::vector<at::Tensor> params) -> OptimizerPtr {
+         const Options& o = g.groups.at(0);
+         return std::make_unique<optim::SGDScheduleFree>(params, optim::SGDScheduleFreeOptions(number_of(o, "lr"))
+                                                                     .momentum(number_of(o, "momentum"))
+                                                                     .weight_decay(number_of(o, "weight_decay"))
+                                                                     .warmup_steps(number_of(o, "warmup_steps"))
+                                                                     .r(number_of(o, "r"))
+                                                                     .weight_lr_power(number_of(o, "weight_lr_power")));
+       }},
+      {"AdamWScheduleFree",
+       [](const ReferenceGolden& g, std::vector<at::Tensor> params) -> OptimizerPtr {
+         const Options& o = g.groups.at(0);
+         return std::make_unique<optim::AdamWScheduleFree>(
+             params, optim::AdamWScheduleFreeOptions(number_of(o, "lr"))
+                         .betas(pair_of(o, "betas"))
+                         .eps(number_of(o, "eps"))
+                         .weight_decay(number_of(o, "weight_decay"))
+                         .warmup_steps(number_of(o, "warmup_steps"))
+                         .r(number_of(o, "r"))
+                         .weight_lr_power(number_of(o, "weight_lr_power"))
+                         .inner_momentum(number_of(o, "inner_momentum")));
+       }},
+      {"RAdamScheduleFree",
+       [](const ReferenceGolden& g, std::vector<at::Tensor> params) -> OptimizerPtr {
+         const Options& o = g.groups.at(0);
+         return std::make_unique<optim::RAdamScheduleFree>(
+             params, optim::RAdamScheduleFreeOptions(number_of(o, "lr"))
+                         .betas(pair_of(o, "betas"))
+                         .eps(number_of(o, "eps"))
+                         .weight_decay(number_of(o, "weight_decay"))
+                         .r(number_of(o, "r"))
+                         .weight_lr_power(number_of(o, "weight_lr_power"))
+                         .silent_sgd_phase(flag_of(o, "silent_sgd_phase")));
+       }},
       {"Lion",
        [](const ReferenceGolden& g, std::vector<at::Tensor> params) -> OptimizerPtr {
          EXPECT_FALSE(flag_of(g.ctor, "decoupled_weight_decay"));
@@ -93,6 +128,13 @@ int64_t off(const at::Tensor& actual, const at::Tensor& expected) {
   return ((actual - expected).abs() > allowed).sum().item<int64_t>();
 }
 
+// Schedule-Free's z, the iterate that takes plain steps.
+at::Tensor z_of(torch::optim::Optimizer& optimizer, const at::Tensor& param) {
+  if (auto* sgd = dynamic_cast<optim::SGDScheduleFree*>(&optimizer)) return sgd->z(param);
+  if (auto* adamw = dynamic_cast<optim::AdamWScheduleFree*>(&optimizer)) return adamw->z(param);
+  return dynamic_cast<optim::RAdamScheduleFree&>(optimizer).z(param);
+}
+
 class ReferenceTrajectory : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ReferenceTrajectory, EveryStepWithin1e10) {
@@ -101,6 +143,10 @@ TEST_P(ReferenceTrajectory, EveryStepWithin1e10) {
   std::vector<at::Tensor> params;
   for (const at::Tensor& start : g.trajectory[0]) params.push_back(start.clone().set_requires_grad(true));
   OptimizerPtr optimizer = builders().at(g.optimizer)(g, params);
+  // Schedule-Free: train mode for the steps, then x in eval mode.
+  auto* modes = dynamic_cast<optim::TrainEvalModes*>(optimizer.get());
+  ASSERT_EQ(modes != nullptr, !g.final_eval.empty());
+  if (modes) modes->train();
   for (int64_t s = 1; s <= g.steps; ++s) {
     const auto grads = g.gradients(params);
     for (size_t i = 0; i < params.size(); ++i) params[i].mutable_grad() = grads[i];
@@ -111,17 +157,23 @@ TEST_P(ReferenceTrajectory, EveryStepWithin1e10) {
           << (params[i].detach() - g.trajectory[s][i]).abs().max().item<double>();
     }
   }
-}
-
-std::vector<std::string> files_with_a_builder() {
-  std::vector<std::string> files;
-  for (const std::string& f : reference_golden_files()) {
-    if (builders().count(read_reference_golden(f).optimizer)) files.push_back(f);
+  if (!modes) return;
+  for (size_t i = 0; i < params.size(); ++i) {
+    EXPECT_EQ(off(z_of(*optimizer, params[i]), g.final_z[i]), 0) << g.name << " z of param " << i;
   }
-  return files;
+  modes->eval();
+  for (size_t i = 0; i < params.size(); ++i) {
+    EXPECT_EQ(off(params[i].detach(), g.final_eval[i]), 0) << g.name << " x of param " << i;
+  }
 }
 
-INSTANTIATE_TEST_SUITE_P(Golden, ReferenceTrajectory, ::testing::ValuesIn(files_with_a_builder()),
+TEST(ReferenceGoldens, EveryFileHasItsOptimizer) {
+  const auto files = reference_golden_files();
+  EXPECT_EQ(files.size(), 16u);
+  for (const std::string& f : files) EXPECT_EQ(builders().count(read_reference_golden(f).optimizer), 1u) << f;
+}
+
+INSTANTIATE_TEST_SUITE_P(Golden, ReferenceTrajectory, ::testing::ValuesIn(reference_golden_files()),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            return read_reference_golden(info.param).name;
                          });

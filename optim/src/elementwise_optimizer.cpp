@@ -22,6 +22,12 @@ struct HasFirstStep : std::false_type {};
 template <class Hyper>
 struct HasFirstStep<Hyper, std::void_t<decltype(&Hyper::is_first_step)>> : std::true_type {};
 
+// A new state tensor of `param`'s size: its first value, or a copy of it.
+at::Tensor first_state(const at::Tensor& param, const detail::FirstValue& first) {
+  if (!first.copy) return full_state_like(param, first.value);
+  return param.detach().to(kernels::state_dtype_for(param.scalar_type())).clone(at::MemoryFormat::Contiguous);
+}
+
 // What a step made, undone if its operator refuses the call: the step then
 // leaves the optimizer as it found it.
 template <class State>
@@ -41,13 +47,11 @@ ElementwiseOptimizer<Options, State>::ElementwiseOptimizer(std::vector<Optimizer
   if constexpr ((Hyper::kFlags & ops::Flags::kStateAtConstruction) != 0) {
     const auto& defaults = static_cast<const Options&>(this->defaults());
     for (const auto& group : param_groups_) {
-      const Hyper hyper = static_cast<const Options&>(group.options()).hyper();
+      const Hyper hyper = hyper_of(static_cast<const Options&>(group.options()));
       for (const at::Tensor& param : group.params()) {
         State& state = new_state(param, hyper);
         for (size_t k = 0; k < Hyper::slots().size(); ++k) {
-          if (Hyper::slot_used(hyper, k)) {
-            state.slot(k) = full_state_like(param, State::first_value(false, k, hyper, defaults));
-          }
+          if (Hyper::slot_used(hyper, k)) state.slot(k) = first_state(param, State::first_value(false, k, hyper, defaults));
         }
       }
     }
@@ -62,7 +66,7 @@ ElementwiseOptimizer<Options, State>::ElementwiseOptimizer(std::vector<at::Tenso
 template <class Options, class State>
 void ElementwiseOptimizer<Options, State>::check_options(const OptimizerOptions& options) const {
   const auto& o = static_cast<const Options&>(options);
-  ops::check_hyper(name(), o.hyper());
+  ops::check_hyper(name(), hyper_of(o));
   o.check_own(name());
 }
 
@@ -72,7 +76,7 @@ State& ElementwiseOptimizer<Options, State>::new_state(const at::Tensor& param, 
   if constexpr (State::kHasSteps) state->step(new_step_count(param));
   const auto& defaults = static_cast<const Options&>(this->defaults());
   for (size_t k = 0; k < Hyper::scalars().size(); ++k) {
-    state->scalar(k) = new_scalar_state(param, State::first_value(true, k, hyper, defaults));
+    state->scalar(k) = new_scalar_state(param, State::first_value(true, k, hyper, defaults).value);
   }
   State& made = *state;
   set_state(param, std::move(state));
@@ -82,7 +86,7 @@ State& ElementwiseOptimizer<Options, State>::new_state(const at::Tensor& param, 
 template <class Options, class State>
 void ElementwiseOptimizer<Options, State>::step_bucket(const OptimizerOptions& options, ParamBucket& bucket) {
   constexpr size_t kSlots = Hyper::slots().size(), kScalars = Hyper::scalars().size();
-  const Hyper hyper = static_cast<const Options&>(options).hyper();
+  const Hyper hyper = hyper_of(static_cast<const Options&>(options));
   const auto& defaults = static_cast<const Options&>(this->defaults());
   const at::TensorList params = bucket.params(), grads = bucket.grads();
   bool keeps_state = State::kHasSteps || kScalars > 0;
@@ -101,7 +105,7 @@ void ElementwiseOptimizer<Options, State>::step_bucket(const OptimizerOptions& o
     }
     for (size_t k = 0; k < kSlots; ++k) {
       if (!Hyper::slot_used(hyper, k) || state->slot(k).defined()) continue;
-      state->slot(k) = full_state_like(params[i], State::first_value(false, k, hyper, defaults));
+      state->slot(k) = first_state(params[i], State::first_value(false, k, hyper, defaults));
       if (!is_new) made.slots.emplace_back(state, k);
       is_new = true;
     }

@@ -236,6 +236,7 @@ torch::Tensor FusedOptimizer::step(LossClosure closure) {
   }
   for (size_t g = 0; g < param_groups_.size(); ++g) {
     for (ParamBucket& bucket : buckets[g]) step_bucket(param_groups_[g].options(), bucket);
+    after_group_step(param_groups_[g].options());
   }
   return loss;
 }

@@ -27,6 +27,10 @@
 //                                          option (the class sets it)
 //   OPTION(type, name, default, range, what)  an option that is no operator
 //                                          argument; range-checked if double
+//   GROUP(type, name, initial)             state of the param group that the
+//                                          class keeps with its options (and
+//                                          saves), as PyTorch keeps it in the
+//                                          group: Schedule-Free's step count
 // `range` is an ops::Range (the value must also be finite); `what` is how an
 // error names the value ("invalid <what>: <value> (<range>)"). A PAIR's
 // elements are "<what> 0" and "<what> 1". The first entry is REAL lr.
@@ -61,6 +65,7 @@
 #define GRADUS_HYPER_MEMBER_FLAG(name, def) bool name = def;
 #define GRADUS_HYPER_MEMBER_HIDDEN(type, name, def, range, what) type name = def;
 #define GRADUS_HYPER_MEMBER_OPTION(type, name, def, range, what)
+#define GRADUS_HYPER_MEMBER_GROUP(type, name, initial)
 
 #define GRADUS_FIELD(name, what, range) \
   ::gradus::ops::Field<Self, std::decay_t<decltype(Self::name)>>{#name, &Self::name, what, ::gradus::ops::Range::range}
@@ -74,6 +79,7 @@
 #define GRADUS_HYPER_FIELD_FLAG(name, def) , std::make_tuple(GRADUS_FIELD(name, #name, kAny))
 #define GRADUS_HYPER_FIELD_HIDDEN(type, name, def, range, what) , std::make_tuple(GRADUS_FIELD(name, what, range))
 #define GRADUS_HYPER_FIELD_OPTION(type, name, def, range, what)
+#define GRADUS_HYPER_FIELD_GROUP(type, name, initial)
 
 // The description's state lists: their names, indices and use.
 #define GRADUS_SLOT_NAME(name, list, ...) , #list

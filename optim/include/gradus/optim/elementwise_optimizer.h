@@ -42,7 +42,19 @@ struct StepState<Derived, true> {
   at::Tensor step_;
 };
 
+// The first value of a state tensor: a number, or a copy of the param
+// (Schedule-Free's z), written copy_of_param in a declaration.
+struct CopyOfParam {};
+struct FirstValue {
+  FirstValue(double number) : value(number) {}  // NOLINT: implicit, as a declaration writes it
+  FirstValue(CopyOfParam) : copy(true) {}       // NOLINT
+  double value = 0;
+  bool copy = false;
+};
+
 }  // namespace detail
+
+constexpr detail::CopyOfParam copy_of_param{};
 
 // The class of every elementwise optimizer: Options and State are what its
 // declaration generates. Its members are defined in the library, for each
@@ -62,6 +74,9 @@ class ElementwiseOptimizer : public FusedOptimizer {
   explicit ElementwiseOptimizer(std::vector<at::Tensor> params) : ElementwiseOptimizer(std::move(params), O()) {}
 
  protected:
+  // The operator's values for a group with `options` (its options', and
+  // what a declaration with GROUP state derives from that state).
+  virtual Hyper hyper_of(const Options& options) const { return options.hyper(); }
   void check_options(const OptimizerOptions& options) const override;
   void step_bucket(const OptimizerOptions& options, ParamBucket& bucket) override;
   std::unique_ptr<OptimizerParamState> make_empty_state() const override;
@@ -95,6 +110,7 @@ class ElementwiseOptimizer : public FusedOptimizer {
  public:                                                        \
   typedef type name##_t;                                        \
   TORCH_ARG(type, name) = type(Defaults::name);
+#define GRADUS_OPTION_ARG_GROUP(type, name, initial) TORCH_ARG(type, name) = type(Defaults::name);
 
 #define GRADUS_OPTION_DEFAULT(KIND, ...) GRADUS_OPTION_DEFAULT_##KIND(__VA_ARGS__)
 #define GRADUS_OPTION_DEFAULT_REAL(name, def, range, what) static constexpr double name = def;
@@ -104,6 +120,7 @@ class ElementwiseOptimizer : public FusedOptimizer {
 #define GRADUS_OPTION_DEFAULT_FLAG(name, def) static constexpr bool name = def;
 #define GRADUS_OPTION_DEFAULT_HIDDEN(type, name, def, range, what)
 #define GRADUS_OPTION_DEFAULT_OPTION(type, name, def, range, what) static constexpr auto name = def;
+#define GRADUS_OPTION_DEFAULT_GROUP(type, name, initial) static constexpr auto name = initial;
 
 #define GRADUS_OPTION_VISIT(KIND, ...) GRADUS_OPTION_VISIT_##KIND(__VA_ARGS__)
 #define GRADUS_OPTION_VISIT_REAL(name, ...) v(#name, self.name());
@@ -112,6 +129,16 @@ class ElementwiseOptimizer : public FusedOptimizer {
 #define GRADUS_OPTION_VISIT_FLAG(name, ...) v(#name, self.name());
 #define GRADUS_OPTION_VISIT_HIDDEN(...)
 #define GRADUS_OPTION_VISIT_OPTION(type, name, ...) v(#name, self.name());
+#define GRADUS_OPTION_VISIT_GROUP(...)
+
+#define GRADUS_GROUP_VISIT(KIND, ...) GRADUS_GROUP_VISIT_##KIND(__VA_ARGS__)
+#define GRADUS_GROUP_VISIT_REAL(...)
+#define GRADUS_GROUP_VISIT_PAIR(...)
+#define GRADUS_GROUP_VISIT_TRIPLE(...)
+#define GRADUS_GROUP_VISIT_FLAG(...)
+#define GRADUS_GROUP_VISIT_HIDDEN(...)
+#define GRADUS_GROUP_VISIT_OPTION(...)
+#define GRADUS_GROUP_VISIT_GROUP(type, name, initial) v(#name, self.name());
 
 #define GRADUS_OPTION_TO_HYPER(KIND, ...) GRADUS_OPTION_TO_HYPER_##KIND(__VA_ARGS__)
 #define GRADUS_OPTION_TO_HYPER_REAL(name, ...) h.name = name();
@@ -120,6 +147,7 @@ class ElementwiseOptimizer : public FusedOptimizer {
 #define GRADUS_OPTION_TO_HYPER_FLAG(name, ...) h.name = name();
 #define GRADUS_OPTION_TO_HYPER_HIDDEN(...)
 #define GRADUS_OPTION_TO_HYPER_OPTION(...)
+#define GRADUS_OPTION_TO_HYPER_GROUP(...)
 
 #define GRADUS_OPTION_CHECK(KIND, ...) GRADUS_OPTION_CHECK_##KIND(__VA_ARGS__)
 #define GRADUS_OPTION_CHECK_REAL(...)
@@ -129,6 +157,7 @@ class ElementwiseOptimizer : public FusedOptimizer {
 #define GRADUS_OPTION_CHECK_HIDDEN(...)
 #define GRADUS_OPTION_CHECK_OPTION(type, name, def, range, what) \
   ::gradus::optim::detail::check_option(who, what, name(), ::gradus::ops::Range::range);
+#define GRADUS_OPTION_CHECK_GROUP(...)
 
 // NameDefaults: the declared default of every option.
 #define GRADUS_DECLARE_DEFAULTS(Name, OPTIONS)                                            \
@@ -153,6 +182,13 @@ class ElementwiseOptimizer : public FusedOptimizer {
     static void visit(Self& self, Visitor&& v) {                                         \
       OPTIONS(GRADUS_OPTION_VISIT)                                                       \
     }                                                                                    \
+    /* The group's own state (GROUP entries), saved with the options. */                \
+    template <class Self, class Visitor>                                                 \
+    static void visit_group_state(Self& self, Visitor&& v) {                             \
+      (void)self;                                                                        \
+      (void)v;                                                                           \
+      OPTIONS(GRADUS_GROUP_VISIT)                                                        \
+    }                                                                                    \
     /* The operator's arguments, for these options. */                                   \
     Hyper hyper() const {                                                                \
       Hyper h;                                                                           \
@@ -171,7 +207,7 @@ class ElementwiseOptimizer : public FusedOptimizer {
 #define GRADUS_STATE_VISIT(name, ...) v(#name, self.name());
 #define GRADUS_STATE_MEMBER(name, ...) &Self::name##_,
 #define GRADUS_STATE_FIRST(name, list, first, ...) \
-  if (k == i++) return static_cast<double>(first);
+  if (k == i++) return detail::FirstValue(first);
 #define GRADUS_DECLARE_STATE(Name, STATE, SCALARS)                                          \
   struct Name##ParamState : public FusedParamState<Name##ParamState>,                        \
                             public detail::StepState<Name##ParamState, ops::Name##Hyper::kStepCount != ops::StepCount::kNone> { \
@@ -191,7 +227,7 @@ class ElementwiseOptimizer : public FusedOptimizer {
     at::Tensor& scalar(size_t k) { return this->*scalar_members()[k]; }                     \
     /* The first value of slot or scalar k, for a param of a group with `h`. */             \
     template <class Options>                                                                \
-    static double first_value(bool scalar, size_t k, const Hyper& h, const Options& defaults) { \
+    static detail::FirstValue first_value(bool scalar, size_t k, const Hyper& h, const Options& defaults) { \
       size_t i = 0;                                                                         \
       (void)h;                                                                              \
       (void)defaults;                                                                       \
@@ -200,7 +236,7 @@ class ElementwiseOptimizer : public FusedOptimizer {
       } else {                                                                              \
         SCALARS(GRADUS_STATE_FIRST)                                                         \
       }                                                                                     \
-      return 0;                                                                             \
+      return detail::FirstValue(0.0);                                                       \
     }                                                                                       \
                                                                                             \
    private:                                                                                 \

@@ -161,11 +161,13 @@ struct FusedOptions : public torch::optim::OptimizerCloneableOptions<Derived>, p
   }
   void serialize(torch::serialize::OutputArchive& archive) const override {
     Derived::visit(self(), detail::ArchiveWriter{archive});
+    Derived::visit_group_state(self(), detail::ArchiveWriter{archive});
     detail::ArchiveWriter{archive}("capturable", capturable_);
     if (initial_lr_) detail::ArchiveWriter{archive}("initial_lr", *initial_lr_);
   }
   void serialize(torch::serialize::InputArchive& archive) override {
     Derived::visit(self(), detail::ArchiveReader{archive});
+    Derived::visit_group_state(self(), detail::ArchiveReader{archive});
     detail::ArchiveReader{archive}.optional("capturable", capturable_);
     detail::ArchiveReader{archive}.optional("initial_lr", initial_lr_);
   }
@@ -225,6 +227,9 @@ class FusedOptimizer : public torch::optim::Optimizer {
   // group at construction (call check_all_options) and at every step.
   virtual void check_options(const OptimizerOptions& options) const = 0;
   virtual void step_bucket(const OptimizerOptions& options, ParamBucket& bucket) = 0;
+  // Called once a group's buckets have stepped, to advance what the group
+  // keeps of its own (Schedule-Free's step count and weights).
+  virtual void after_group_step(OptimizerOptions& options) {}
   virtual std::unique_ptr<OptimizerParamState> make_empty_state() const = 0;
   // True for an optimizer of sparse gradients (SparseAdam): step() then
   // refuses dense ones, where every other refuses sparse ones.

@@ -18,6 +18,7 @@
 #include <gradus/optim/radam.h>
 #include <gradus/optim/rmsprop.h>
 #include <gradus/optim/rprop.h>
+#include <gradus/optim/schedule_free.h>
 #include <gradus/optim/muon.h>
 #include <gradus/optim/sgd.h>
 #include <gradus/optim/sparse_adam.h>
@@ -39,7 +40,10 @@
   X(ADOPT)                             \
   X(AdEMAMix)                          \
   X(LAMB)                              \
-  X(LARS)
+  X(LARS)                              \
+  X(SGDScheduleFree)                   \
+  X(AdamWScheduleFree)                 \
+  X(RAdamScheduleFree)
 
 // Every fused operator gradus::<name>_: ops::NameHyper, math::NameUpdate.
 #define GRADUS_FOR_EACH_OPERATOR(X) GRADUS_FOR_EACH_ELEMENTWISE(X) X(Adafactor)
