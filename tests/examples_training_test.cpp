@@ -173,8 +173,15 @@ INSTANTIATE_TEST_SUITE_P(Schedules, MnistResume,
 INSTANTIATE_TEST_SUITE_P(Optimizers, MnistResume,
                          ::testing::Values(ResumeCase{"adam", "mlp", "warmup-cosine", 0.002},
                                            ResumeCase{"muon", "mlp", "onecycle", 0.02},
-                                           ResumeCase{"sparse_adam", "sparse-mlp", "linear-decay", 0.003}),
-                         [](const auto& info) { return info.param.optimizer; });
+                                           ResumeCase{"sparse_adam", "sparse-mlp", "linear-decay", 0.003},
+                                           // Its modes (x saved, y trained) and BatchNorm statistics at x.
+                                           ResumeCase{"adamw-schedulefree", "cnn", "constant", 0.0025},
+                                           ResumeCase{"lion", "mlp", "none", 3e-4}),
+                         [](const auto& info) {
+                           std::string name = info.param.optimizer;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
 
 // Muon takes the hidden 2-D weights, not the classifier's nor any bias;
 // SparseAdam the sparse embedding. Their companions take the rest.

@@ -306,8 +306,12 @@ TEST(OptimizerState, ParamsWithoutGradientAreSkipped) {
     at::Tensor used = at::ones({5}, at::kDouble).set_requires_grad(true);
     at::Tensor unused = at::ones({3}, at::kDouble).set_requires_grad(true);
     auto optimizer = f.make(GroupList{torch::optim::OptimizerParamGroup({used, unused})});
-    used.mutable_grad() = at::full({5}, 0.5, at::kDouble);
-    optimizer->step();
+    // ADOPT's first step and RAdamScheduleFree's first ones (before the
+    // variance is rectified) only gather statistics.
+    for (int s = 0; s < 10 && at::equal(used, at::ones({5}, at::kDouble)); ++s) {
+      used.mutable_grad() = at::full({5}, 0.5, at::kDouble);
+      optimizer->step();
+    }
     EXPECT_FALSE(at::equal(used, at::ones({5}, at::kDouble)));
     EXPECT_TRUE(at::equal(unused, at::ones({3}, at::kDouble)));
     optimizer->zero_grad();

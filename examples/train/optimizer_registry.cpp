@@ -97,6 +97,7 @@ OptimizerEntry entry(const std::string& name, const std::string& companion = "")
   e.name = name;
   e.class_name = std::string(Options::kOptimizer).substr(std::string("gradus::optim::").size());
   e.companion = companion;
+  e.schedule_free = std::is_base_of_v<optim::TrainEvalModes, Optimizer>;
   const Options defaults = options_from<Options>(OptimizerConfig{});
   Options::visit(defaults, SpecCollector{e.options});
   e.make = [](Params params, const OptimizerConfig& c) -> OptimizerPtr {
@@ -160,6 +161,9 @@ std::vector<OptimizerEntry> make_registry() {
       entry<optim::AdEMAMix>("ademamix"),
       entry<optim::LAMB>("lamb"),
       entry<optim::LARS>("lars"),
+      entry<optim::SGDScheduleFree>("sgd-schedulefree"),
+      entry<optim::AdamWScheduleFree>("adamw-schedulefree"),
+      entry<optim::RAdamScheduleFree>("radam-schedulefree"),
       entry<optim::Adafactor>("adafactor"),
       entry<optim::Muon>("muon", "adamw"),
       entry<optim::SparseAdam>("sparse_adam", "adam"),

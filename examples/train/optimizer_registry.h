@@ -44,6 +44,8 @@ struct OptimizerEntry {
   // all but the hidden 2-D weights; SparseAdam: Adam for all but the sparse
   // embedding), or "" when it takes them all.
   std::string companion;
+  // Schedule-Free needs no lr schedule: a shoot-out runs it with a constant lr only.
+  bool schedule_free = false;
 
   bool reads(const std::string& option) const;
 };

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "optimizer_registry.h"
+
 namespace gradus {
 namespace examples {
 
@@ -27,7 +29,10 @@ std::vector<PlannedRun> plan_runs(const TrainConfig& base, const Shootout& shoot
   };
   std::vector<PlannedRun> runs;
   for (const auto& optimizer : optimizers) {
+    // Schedule-Free takes no schedule: in a grid, only the constant lr (the point).
+    const bool constant_only = grid && optimizer_entry(optimizer).schedule_free;
     for (const auto& scheduler : schedulers) {
+      if (constant_only && scheduler != "constant" && scheduler != "none") continue;
       if (base.compare || base.impl == "gradus") runs.push_back(make(optimizer, scheduler, "gradus"));
       if (base.compare || base.impl == "builtin") runs.push_back(make(optimizer, scheduler, "builtin"));
     }

@@ -22,7 +22,8 @@ struct Shootout {
 };
 
 // Every run, in order: each optimizer with each schedule (gradus, and its
-// built-in twin with --compare-builtin), then the --builtin runs. Throws on
+// built-in twin with --compare-builtin), then the --builtin runs. In a grid,
+// a Schedule-Free optimizer runs only with the constant (or no) schedule. Throws on
 // an lr_of name that no run uses, and on --checkpoint/--resume with several runs.
 std::vector<PlannedRun> plan_runs(const TrainConfig& base, const Shootout& shootout);
 

@@ -1,5 +1,7 @@
 #pragma once
 // The optimizers and schedules of one gradus-train run, stepped together.
+#include <gradus/optim/schedule_free.h>
+
 #include <cmath>
 
 #include "optimizer_factory.h"
@@ -34,6 +36,22 @@ struct Stepping {
     }
   }
   double lr() const { return optimizers.main->param_groups()[0].options().get_lr(); }
+  // Schedule-Free's modes (optim::TrainEvalModes): params at x to evaluate
+  // or save, at y to train. Nothing for the other optimizers.
+  bool has_modes() const { return modes(optimizers.main.get()) != nullptr; }
+  void eval() {
+    for (auto* o : {optimizers.main.get(), optimizers.companion.get()}) {
+      if (auto* m = modes(o)) m->eval();
+    }
+  }
+  void train() {
+    for (auto* o : {optimizers.main.get(), optimizers.companion.get()}) {
+      if (auto* m = modes(o)) m->train();
+    }
+  }
+
+ private:
+  static optim::TrainEvalModes* modes(torch::optim::Optimizer* o) { return dynamic_cast<optim::TrainEvalModes*>(o); }
 };
 
 }  // namespace examples

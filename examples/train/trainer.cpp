@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 #include <torch/cuda.h>
 #include <torch/nn/functional/loss.h>
+#include <torch/nn/modules/batchnorm.h>
 #include <torch/serialize.h>
 #include <torch/utils.h>
 
@@ -55,10 +56,31 @@ Evaluation evaluate(torch::nn::Sequential& model, const at::Tensor& images, cons
 
 at::Tensor first(const at::Tensor& t, int64_t limit) { return limit > 0 ? t.slice(0, 0, limit) : t; }
 
+// BatchNorm's running statistics, recomputed at the params a Schedule-Free
+// optimizer evaluates (x): forward passes in training mode, without
+// gradients, over the first batches of the training set, as the reference
+// advises. The same batches on every rank, so the ranks agree.
+void recompute_batch_norm(torch::nn::Sequential& model, const at::Tensor& train_x, int64_t batch_size) {
+  bool has_batch_norm = false;
+  for (const auto& m : model->modules()) {
+    has_batch_norm = has_batch_norm || m->as<torch::nn::BatchNorm2dImpl>() || m->as<torch::nn::BatchNorm1dImpl>();
+  }
+  if (!has_batch_norm) return;
+  constexpr int64_t kBatches = 50;
+  c10::NoGradGuard no_grad;
+  model->train();
+  for (int64_t b = 0; b < kBatches && b * batch_size < train_x.size(0); ++b) {
+    model->forward(train_x.slice(0, b * batch_size, std::min(train_x.size(0), (b + 1) * batch_size)));
+  }
+}
+
 // The optimizers (sharded with --zero) and their schedules.
 Stepping make_stepping(const TrainConfig& config, const std::string& impl, torch::nn::Module& model,
                        int64_t steps_per_epoch, const Ranks& ranks) {
   Stepping stepping{make_optimizers(config.optimizer, impl, model), {}, {}};
+  TORCH_CHECK(!stepping.has_modes() || !ranks.zero, "--optimizer ", config.optimizer.name,
+              " with --zero: Schedule-Free's modes move every param, which ZeRO shards; run it without --zero");
+  stepping.train();  // Schedule-Free starts in eval mode, as the reference
   Optimizers& o = stepping.optimizers;
   o.main = shard_optimizer(std::move(o.main), [&](auto p) { return make_optimizer(config.optimizer, impl, p); }, ranks);
   o.companion = shard_optimizer(std::move(o.companion), [&](auto p) { return make_companion(config.optimizer, p); }, ranks);
@@ -93,6 +115,7 @@ Setup set_up(const TrainConfig& config, const Dataset& data, const std::string& 
   Stepping stepping = make_stepping(config, impl, *model, steps_per_epoch, ranks);
   if (!config.resume.empty()) {
     load_checkpoint(config.resume, config, model, stepping, metrics, device);
+    stepping.train();  // saved in eval mode by Schedule-Free
     const int64_t done = int64_t(metrics.epochs.size());
     TORCH_CHECK(done < config.epochs && (config.stop_after_epoch == 0 || done < config.stop_after_epoch), config.resume,
                 ": the checkpoint has done ", done, " epochs, so a run to epoch ",
@@ -161,9 +184,17 @@ RunMetrics train(const TrainConfig& config, const Dataset& data, const std::stri
   const auto run_start = Clock::now();
   double eval_seconds = 0;  // kept out of the time to a target accuracy
   const int64_t evals = std::max<int64_t>(1, std::min(config.evals_per_epoch, steps_per_epoch));
+  // Schedule-Free evaluates at x (its eval mode), then trains on from y;
+  // at an epoch's end it stays at x until the checkpoint is written, so that
+  // a checkpoint holds x and a run that writes none takes the same steps.
   auto record_eval = [&](int64_t epoch, int64_t step) {
     const auto eval_start = Clock::now();
+    if (stepping.has_modes()) {
+      stepping.eval();
+      recompute_batch_norm(model, train_x, config.batch_size);
+    }
     const Evaluation test = evaluate(model, test_x, test_y, ranks);
+    if (step < steps_per_epoch) stepping.train();
     const double train_seconds = seconds_since(run_start) - eval_seconds;
     eval_seconds += seconds_since(eval_start);
     metrics.evals.push_back({double(epoch - 1) + double(step) / double(steps_per_epoch),
@@ -229,6 +260,7 @@ RunMetrics train(const TrainConfig& config, const Dataset& data, const std::stri
       consolidate_for_saving(stepping.optimizers.companion.get());
       if (ranks.leader()) save_checkpoint(config.checkpoint, config, model, stepping, metrics);
     }
+    stepping.train();
     if (epoch == config.stop_after_epoch) break;
   }
   metrics.wall_seconds = seconds_since(run_start);

@@ -2,12 +2,18 @@
 
 #include <gradus/gradus.h>
 
+#include <algorithm>
+
 #include "support/optimizer_zoo.h"
 #include "support/problem.h"
 
 namespace gradus {
 namespace testing {
 namespace {
+
+// The optimizers gradus 0.1.0 had, whose checkpoints tests/golden/checkpoints holds.
+const std::vector<std::string> kFixtured = {"sgd",     "adam",  "adamw", "adagrad", "rmsprop", "adadelta",
+                                            "adamax",  "radam", "rprop", "nadam",   "asgd",    "adafactor"};
 
 std::string short_name(const std::string& name) {  // "gradus::optim::NAdam" -> "nadam"
   std::string s = name.substr(name.rfind(':') + 1);
@@ -73,7 +79,11 @@ CheckpointCase sparse_adam_case() {
 
 std::vector<CheckpointCase> checkpoint_cases() {
   std::vector<CheckpointCase> cases;
-  for (const auto& f : all_optimizers()) cases.push_back(zoo_case(f));
+  for (const auto& f : all_optimizers()) {
+    if (std::find(kFixtured.begin(), kFixtured.end(), short_name(f.name)) != kFixtured.end()) {
+      cases.push_back(zoo_case(f));
+    }
+  }
   cases.push_back(muon_case());
   cases.push_back(sparse_adam_case());
   return cases;

@@ -15,6 +15,17 @@ OptimizerFactory factory(const std::string& name, Options options, bool float_ma
           float_math};
 }
 
+// Schedule-Free optimizers start in eval mode, as the reference's: train()
+// before stepping.
+template <class Optimizer, class Options>
+OptimizerFactory training(const std::string& name, Options options) {
+  return {name, [options](GroupList groups) -> std::unique_ptr<optim::FusedOptimizer> {
+            auto optimizer = std::make_unique<Optimizer>(std::move(groups), options);
+            optimizer->train();
+            return optimizer;
+          }};
+}
+
 }  // namespace
 
 std::vector<OptimizerFactory> all_optimizers() {
@@ -42,6 +53,19 @@ std::vector<OptimizerFactory> all_optimizers() {
       factory<optim::Adafactor>("gradus::optim::Adafactor",
                                 optim::AdafactorOptions(0.02).beta2_decay(-0.6).weight_decay(0.01).eps(
                                     std::make_tuple(std::optional<double>(1e-6), 1e-3))),
+      factory<optim::Lion>("gradus::optim::Lion",
+                           optim::LionOptions(0.003).betas(std::make_tuple(0.9, 0.95)).weight_decay(0.01)),
+      factory<optim::ADOPT>("gradus::optim::ADOPT", optim::ADOPTOptions(0.01).weight_decay(0.01).decouple(true)),
+      factory<optim::AdEMAMix>("gradus::optim::AdEMAMix", optim::AdEMAMixOptions(0.01).alpha(3).beta3_warmup(20)
+                                                             .alpha_warmup(20).weight_decay(0.01)),
+      factory<optim::LAMB>("gradus::optim::LAMB", optim::LAMBOptions(0.01).weight_decay(0.01)),
+      factory<optim::LARS>("gradus::optim::LARS", optim::LARSOptions(0.05).momentum(0.9).weight_decay(0.01)),
+      training<optim::SGDScheduleFree>("gradus::optim::SGDScheduleFree",
+                                       optim::SGDScheduleFreeOptions(0.1).warmup_steps(5).weight_decay(0.01)),
+      training<optim::AdamWScheduleFree>("gradus::optim::AdamWScheduleFree",
+                                         optim::AdamWScheduleFreeOptions(0.01).warmup_steps(5).inner_momentum(0.5)),
+      training<optim::RAdamScheduleFree>("gradus::optim::RAdamScheduleFree",
+                                         optim::RAdamScheduleFreeOptions(0.01).weight_decay(0.01)),
   };
 }
 
