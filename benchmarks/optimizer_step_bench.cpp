@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <thread>
+#include <type_traits>
 
 #include "step_report.h"
 
@@ -34,7 +35,11 @@ struct Contender {
 
 template <class Opt, class Options>
 Make make(Options options) {
-  return [options](std::vector<at::Tensor> params) { return std::make_unique<Opt>(params, options); };
+  return [options](std::vector<at::Tensor> params) {
+    auto optimizer = std::make_unique<Opt>(params, options);
+    if constexpr (std::is_base_of_v<optim::TrainEvalModes, Opt>) optimizer->train();  // Schedule-Free
+    return optimizer;
+  };
 }
 
 std::vector<Contender> contenders() {
@@ -66,6 +71,21 @@ std::vector<Contender> contenders() {
       {"Adafactor", 32, make<optim::Adafactor>(optim::AdafactorOptions(1e-2)), nullptr},
       // read param, grad, prev, step_size; write param, prev, step_size
       {"Rprop", 28, make<optim::Rprop>(optim::RpropOptions(1e-2)), nullptr},
+      // read param, grad, exp_avg; write param, exp_avg
+      {"Lion", 20, make<optim::Lion>(optim::LionOptions(1e-4)), nullptr},
+      {"ADOPT", 28, make<optim::ADOPT>(optim::ADOPTOptions(1e-3)), nullptr},
+      // read param, grad and three moments; write param and the moments
+      {"AdEMAMix", 36, make<optim::AdEMAMix>(optim::AdEMAMixOptions(1e-3)), nullptr},
+      // Two passes: the norms (read param, grad, exp_avg, exp_avg_sq), then
+      // Adam's update (28).
+      {"LAMB", 44, make<optim::LAMB>(optim::LAMBOptions(1e-3)), nullptr},
+      // Two passes: the norms (read param, grad), then SGD's update (20).
+      {"LARS", 28, make<optim::LARS>(optim::LARSOptions(0.1).momentum(0.9)), nullptr},
+      // read y, grad, z; write y, z
+      {"SGDScheduleFree", 20, make<optim::SGDScheduleFree>(optim::SGDScheduleFreeOptions(1.0)), nullptr},
+      // read y, grad, z, exp_avg_sq; write y, z, exp_avg_sq
+      {"AdamWScheduleFree", 28, make<optim::AdamWScheduleFree>(optim::AdamWScheduleFreeOptions(0.0025)), nullptr},
+      {"RAdamScheduleFree", 28, make<optim::RAdamScheduleFree>(optim::RAdamScheduleFreeOptions(0.0025)), nullptr},
   };
 }
 
