@@ -44,7 +44,7 @@ export LD_LIBRARY_PATH=$stubs
 ldd "$torch_cuda" | grep "not found" && { echo "libtorch_cuda still misses libraries"; exit 1; }
 
 nvcc --version | tail -2
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DGRADUS_WITH_CUDA=ON \
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DGRADUS_WITH_CUDA=ON -DCMAKE_UNITY_BUILD=ON \
   -DGRADUS_BUILD_EXAMPLES=OFF >"$stubs/configure.log" 2>&1 || { cat "$stubs/configure.log"; exit 1; }
 grep "gradus" "$stubs/configure.log"
 grep -q "distributed NCCL (CUDA tensors) ON" "$stubs/configure.log" || { echo "gradus::distributed without NCCL"; exit 1; }
