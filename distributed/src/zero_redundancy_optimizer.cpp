@@ -19,7 +19,7 @@ namespace gradus {
 namespace distributed {
 namespace {
 
-const char* const kWho = "gradus::distributed::ZeroRedundancyOptimizer";
+const char* const kZero = "gradus::distributed::ZeroRedundancyOptimizer";
 
 using Groups = std::vector<torch::optim::OptimizerParamGroup>;
 
@@ -85,13 +85,13 @@ ZeroRedundancyOptimizer::ZeroRedundancyOptimizer(std::vector<OptimizerParamGroup
     : Optimizer(std::vector<OptimizerParamGroup>{}, defaults.clone()),
       factory_(std::move(factory)),
       group_(std::move(group)) {
-  TORCH_CHECK(group_, kWho, ": the process group is null");
-  TORCH_CHECK(factory_, kWho, ": the optimizer factory is empty");
-  TORCH_CHECK(bucket_bytes > 0, kWho, ": bucket_bytes should be > 0 but is ", bucket_bytes);
+  TORCH_CHECK(group_, kZero, ": the process group is null");
+  TORCH_CHECK(factory_, kZero, ": the optimizer factory is empty");
+  TORCH_CHECK(bucket_bytes > 0, kZero, ": bucket_bytes should be > 0 but is ", bucket_bytes);
   // The wrapper's groups hold every param and the options schedulers set.
   for (const auto& given : param_groups) {
     for (const at::Tensor& param : given.params()) {
-      TORCH_CHECK(param.defined() && param.is_leaf(), kWho, ": every param must be a defined leaf tensor");
+      TORCH_CHECK(param.defined() && param.is_leaf(), kZero, ": every param must be a defined leaf tensor");
     }
     OptimizerParamGroup added(given.params());
     added.set_options(given.has_options() ? given.options().clone() : defaults.clone());
@@ -158,7 +158,7 @@ void ZeroRedundancyOptimizer::broadcast_shards() {
 }
 
 void ZeroRedundancyOptimizer::consolidate_state(int to) {
-  TORCH_CHECK(to >= 0 && to < group_->size(), kWho, ": consolidate_state(to) needs a rank in [0, ",
+  TORCH_CHECK(to >= 0 && to < group_->size(), kZero, ": consolidate_state(to) needs a rank in [0, ",
               group_->size(), ") but got ", to);
   const std::vector<std::string> shards = group_->gather_bytes(bytes_of(*local_), to);
   consolidated_.reset();
@@ -178,10 +178,10 @@ void ZeroRedundancyOptimizer::consolidate_state(int to) {
 }
 
 void ZeroRedundancyOptimizer::save(torch::serialize::OutputArchive& archive) const {
-  TORCH_CHECK(consolidated_, kWho, ": rank ", group_->rank(),
+  TORCH_CHECK(consolidated_, kZero, ": rank ", group_->rank(),
               " holds no consolidated state; call consolidate_state(", group_->rank(),
               ") on every rank, then save() on this one");
-  TORCH_CHECK(consolidated_at_ == steps_, kWho, ": the consolidated state is from step ", consolidated_at_,
+  TORCH_CHECK(consolidated_at_ == steps_, kZero, ": the consolidated state is from step ", consolidated_at_,
               " but the optimizer has taken ", steps_, " steps; call consolidate_state() again");
   // Options as they are now: a scheduler may have moved lr since.
   for (size_t g = 0; g < param_groups_.size(); ++g) {
