@@ -120,7 +120,7 @@ echo "not a checkpoint" >"$work/bad.pt"
 expect 2 "cannot read the checkpoint $work/bad.pt" bad_checkpoint "${mlp[@]}" --resume "$work/bad.pt"
 # Flags that would do nothing say so; a checkpoint from another configuration,
 # or with NaN weights, is refused naming what is wrong.
-expect 2 "--nesterov does nothing with --optimizer adam (it is for sgd, muon)" nesterov_adam "${mlp[@]}" --optimizer adam --nesterov
+expect 2 "--nesterov does nothing with --optimizer adam (it is for sgd, lars, muon)" nesterov_adam "${mlp[@]}" --optimizer adam --nesterov
 expect 2 "--gamma does nothing with --scheduler cosine" gamma_cosine "${mlp[@]}" --scheduler cosine --gamma 0.5
 "$train" "${mlp[@]}" --checkpoint "$work/good.pt" >"$work/good.txt" 2>&1 || { cat "$work/good.txt"; fail "checkpoint run"; }
 expect 2 "--lr does nothing with --resume" lr_on_resume "${mlp[@]}" --resume "$work/good.pt" --lr 0.1
