@@ -208,11 +208,26 @@ void FusedOptimizer::attach_device_lr(OptimizerOptions& options, const std::vect
   }
 }
 
-ops::StepTensors FusedOptimizer::step_tensors(const OptimizerOptions& options) {
+ops::StepTensors FusedOptimizer::step_tensors(const OptimizerOptions& options) const {
   ops::StepTensors extra;
   const at::Tensor& lr = dynamic_cast<const FusedOptionsBase&>(options).device_lr();
   if (lr.defined() && !lr.device().is_cpu()) extra.lr = lr;
+  extra.grad_scale = grad_scale_;
+  extra.found_inf = found_inf_;
   return extra;
+}
+
+torch::Tensor FusedOptimizer::step_with_scale(const at::Tensor& grad_scale, const at::Tensor& found_inf,
+                                              LossClosure closure) {
+  TORCH_CHECK(takes_grad_scale(), name_, ": step_with_scale: its step is not one fused pass over the gradients; "
+              "unscale them and skip the step yourself (gradus::amp::GradScaler does)");
+  struct Reset {
+    FusedOptimizer& self;
+    ~Reset() { self.grad_scale_ = self.found_inf_ = at::Tensor(); }
+  } reset{*this};
+  grad_scale_ = grad_scale;
+  found_inf_ = found_inf;
+  return step(std::move(closure));
 }
 
 void FusedOptimizer::check_all_options() const {

@@ -15,7 +15,9 @@ namespace CPU_CAPABILITY {
 template <class Hyper>
 void run_fused(kernels::FusedCall<Hyper>& call) {
   kernels::check_call(call);
-  if (call.found_inf.defined() && call.found_inf.template item<float>() != 0) return;  // AMP: skip the step
+  // AMP: skip the step. Read through the pointer, as the CUDA kernel reads
+  // its own: item() would be a device read on the step's path.
+  if (call.found_inf.defined() && *call.found_inf.template data_ptr<float>() != 0) return;
   if (call.params.empty()) return;
   kernels::ContiguousCopies copies(call.params, call.grads, /*grads_written=*/call.grad_scale.defined(),
                                    call.pointers);

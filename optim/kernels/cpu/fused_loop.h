@@ -99,7 +99,7 @@ void run_typed(kernels::FusedCall<typename Update::Hyper>& call) {
   struct OffsetArray;
   auto& offsets = call_buffer<OffsetArray, int64_t>(n + 1);  // tensor t is elements [offsets[t], offsets[t + 1])
   for (size_t t = 0; t < n; ++t) offsets[t + 1] = offsets[t] + work[t].numel;
-  const opmath_t scale = call.grad_scale.defined() ? opmath_t(call.grad_scale.template item<float>()) : opmath_t(1);
+  const opmath_t scale = call.grad_scale.defined() ? opmath_t(*call.grad_scale.template data_ptr<float>()) : opmath_t(1);
   const opmath_t* grad_scale = call.grad_scale.defined() ? &scale : nullptr;
   if constexpr (math::kReductionsOf<Update> > 0) reduce_tensors<Update>(call.hyper, work, grad_scale);
   at::parallel_for(0, offsets[n], kGrainSize, [&](int64_t begin, int64_t end) {

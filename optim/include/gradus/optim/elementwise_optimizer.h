@@ -80,6 +80,11 @@ class ElementwiseOptimizer : public FusedOptimizer {
   void check_options(const OptimizerOptions& options) const override;
   void step_bucket(const OptimizerOptions& options, ParamBucket& bucket) override;
   std::unique_ptr<OptimizerParamState> make_empty_state() const override;
+
+ public:
+  bool takes_grad_scale() const override { return true; }
+
+ protected:
   // State tensor `k` of the given kind of `param`; throws, naming `what`,
   // when the param has no state.
   const at::Tensor& state_tensor(const at::Tensor& param, bool scalar, size_t k, const char* what);

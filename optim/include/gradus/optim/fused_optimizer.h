@@ -219,6 +219,17 @@ class FusedOptimizer : public torch::optim::Optimizer {
   // step: what Python reads as optimizer.state[param], on any LibTorch.
   OptimizerParamState* state_of(const at::Tensor& param) { return find_state(param); }
 
+  // Mixed precision, for any loss scaler (gradus::amp::GradScaler uses it):
+  // a step whose fused pass divides the gradients by `grad_scale` (when
+  // defined) and moves nothing, param, state or step count, where
+  // `found_inf` is non-zero. The flag is read by the kernel, on the device:
+  // never on the host. Both are one-element float32 tensors on the params'
+  // device. Only for optimizers whose step is one fused pass over the
+  // gradients (takes_grad_scale()); others refuse it.
+  torch::Tensor step_with_scale(const at::Tensor& grad_scale, const at::Tensor& found_inf,
+                                LossClosure closure = nullptr);
+  virtual bool takes_grad_scale() const { return false; }
+
  protected:
   FusedOptimizer(std::vector<OptimizerParamGroup> param_groups,
                  std::unique_ptr<OptimizerOptions> defaults, std::string name);
@@ -236,9 +247,10 @@ class FusedOptimizer : public torch::optim::Optimizer {
   virtual bool takes_sparse_gradients() const { return false; }
 
   void check_all_options() const;
-  // The device lr of a capturable group whose params are not on the CPU,
-  // for ops::fused_step; elsewhere the lr travels as the options' value.
-  static ops::StepTensors step_tensors(const OptimizerOptions& options);
+  // For ops::fused_step: the device lr of a capturable group whose params
+  // are not on the CPU (elsewhere the lr travels as the options' value), and
+  // step_with_scale()'s tensors.
+  ops::StepTensors step_tensors(const OptimizerOptions& options) const;
 
   // The state of `param`, created by `init(state)` on first use.
   template <class State, class Init>
@@ -277,6 +289,7 @@ class FusedOptimizer : public torch::optim::Optimizer {
   static void attach_device_lr(OptimizerOptions& options, const std::vector<at::Tensor>& params,
                                const at::Tensor& keep = {});
   std::string name_;
+  at::Tensor grad_scale_, found_inf_;  // while step_with_scale() runs
 };
 
 }  // namespace optim

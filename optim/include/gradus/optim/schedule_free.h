@@ -114,6 +114,8 @@ class ScheduleFree : public ElementwiseOptimizer<OptionsT, State>, public TrainE
   torch::Tensor step(torch::optim::Optimizer::LossClosure closure = nullptr) override;
   void train() override;
   void eval() override;
+  // Its group state advances on the host: a scaler skips its step there.
+  bool takes_grad_scale() const override { return false; }
 
  protected:
   typename Base::Hyper hyper_of(const OptionsT& options) const override;
