@@ -66,6 +66,11 @@ void save_checkpoint(const std::string& path, const TrainConfig& config, torch::
   write_part(archive, "optimizer", stepping.optimizers.main.get(), stepping.schedule);
   write_part(archive, "companion", stepping.optimizers.companion.get(), stepping.companion_schedule);
   archive.write("smoothed_loss", c10::IValue(stepping.smoothed_loss));
+  if (stepping.scaler) {
+    torch::serialize::OutputArchive scaler_archive;
+    stepping.scaler->save(scaler_archive);
+    archive.write("grad_scaler", scaler_archive);
+  }
   std::vector<double> epochs;
   for (const auto& e : metrics.epochs) epochs.insert(epochs.end(), {e.train_loss, e.test_loss, e.test_accuracy, e.seconds});
   archive.write("epochs", c10::IValue(c10::List<double>(epochs)));
@@ -98,6 +103,12 @@ void load_checkpoint(const std::string& path, const TrainConfig& config, torch::
   read_part(archive, path, "companion", stepping.optimizers.companion.get(), stepping.companion_schedule);
   c10::IValue smoothed;
   if (archive.try_read("smoothed_loss", smoothed)) stepping.smoothed_loss = smoothed.toDouble();
+  torch::serialize::InputArchive scaler_archive;
+  const bool has_scaler = archive.try_read("grad_scaler", scaler_archive);
+  TORCH_CHECK(has_scaler == bool(stepping.scaler), path, ": the checkpoint was written ",
+              has_scaler ? "with" : "without", " a GradScaler (--amp fp16), this run is configured ",
+              stepping.scaler ? "with one" : "without");
+  if (stepping.scaler) stepping.scaler->load(scaler_archive);
   c10::IValue epochs;
   archive.read("epochs", epochs);
   const auto v = epochs.toDoubleVector();

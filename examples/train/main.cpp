@@ -185,6 +185,12 @@ int main(int argc, char** argv) {
   app.add_option("--epochs", config.epochs)->check(CLI::Range(int64_t(1), int64_t(1000000)));
   app.add_option("--batch-size", config.batch_size)->check(CLI::Range(int64_t(1), int64_t(1) << 30));
   app.add_option("--device", config.device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
+  app.add_option("--amp", config.amp,
+                 "mixed precision: none, bf16 (autocast) or fp16 (autocast and loss scaling; CUDA, or the CPU on "
+                 "LibTorch 2.3 and later)")
+      ->check(CLI::IsMember({"none", "bf16", "fp16"}));
+  app.add_option("--clip-grad-norm", config.clip_grad_norm, "clip the gradients' total 2-norm to this (0: off)")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--threads", config.threads, "intra-op threads (default: all cores)")->check(CLI::PositiveNumber);
   app.add_option("--seed", config.seed);
   app.add_option("--train-limit", config.train_limit, "use only the first N training samples (0: all)")

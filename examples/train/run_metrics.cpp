@@ -65,6 +65,7 @@ void write_metrics(const std::string& dir, const std::vector<RunMetrics>& runs, 
     nlohmann::json entry = {{"run", run.label},
                             {"impl", run.impl},
                             {"optimizer", run.optimizer},
+                            {"precision", run.precision},
                             {"scheduler", run.scheduler},
                             {"epochs", run.epochs.size()},
                             {"steps", run.step_calls},
@@ -102,12 +103,13 @@ std::string ranked_table(const std::vector<RunMetrics>& runs, double target_accu
   pct << std::setprecision(3) << 100 * target_accuracy << "%";
   std::ostringstream out;
   out << std::fixed << std::left << std::setw(4) << "#" << std::setw(int(width) + 2) << "run" << std::right
-      << std::setw(10) << "test acc %" << std::setw(11) << "test loss" << std::setw(14) << ("steps to " + pct.str())
+      << std::setw(6) << "prec" << std::setw(10) << "test acc %" << std::setw(11) << "test loss" << std::setw(14) << ("steps to " + pct.str())
       << std::setw(10) << ("s to " + pct.str()) << std::setw(9) << "wall s" << std::setw(12) << "step() ms" << "\n";
   for (size_t i = 0; i < order.size(); ++i) {
     const RunMetrics& r = *order[i];
     const auto reached = r.first_reaching(target_accuracy);
-    out << std::left << std::setw(4) << (i + 1) << std::setw(int(width) + 2) << r.label << std::right;
+    out << std::left << std::setw(4) << (i + 1) << std::setw(int(width) + 2) << r.label << std::right << std::setw(6)
+        << r.precision;
     if (!r.diverged.empty() || r.epochs.empty()) {
       out << std::setw(21) << "diverged";
     } else {

@@ -30,6 +30,7 @@ struct EvalRecord {
 struct RunMetrics {
   std::string label;  // e.g. "gradus adam" or "gradus adam, linear-decay"
   std::string impl, optimizer, scheduler;
+  std::string precision = "fp32";  // fp32, bf16 or fp16 (--amp)
   std::vector<StepRecord> steps;
   std::vector<EpochRecord> epochs;
   std::vector<EvalRecord> evals;

@@ -1,5 +1,7 @@
 #pragma once
 // The optimizers and schedules of one gradus-train run, stepped together.
+#include <gradus/amp.h>
+#include <gradus/clip_grad.h>
 #include <gradus/optim/schedule_free.h>
 
 #include <cmath>
@@ -15,14 +17,32 @@ struct Stepping {
   Optimizers optimizers;
   Schedule schedule, companion_schedule;
   double smoothed_loss = NAN;  // what LossAdaptive is stepped with; checkpointed
+  std::unique_ptr<amp::GradScaler> scaler;  // --amp fp16: the loss is scaled; checkpointed
+  double clip_grad_norm = 0;                // > 0: each optimizer's gradients clipped to it
 
   void zero_grad() {
     optimizers.main->zero_grad();
     if (optimizers.companion) optimizers.companion->zero_grad();
   }
+  // Clips (folded into a fused step under the scaler), steps each optimizer
+  // (skipped after an overflow), and updates the scale.
   void step() {
-    optimizers.main->step();
-    if (optimizers.companion) optimizers.companion->step();
+    for (auto* o : {optimizers.main.get(), optimizers.companion.get()}) {
+      if (!o) continue;
+      if (clip_grad_norm > 0) {
+        if (scaler) {
+          clip_grad_norm_(*o, *scaler, clip_grad_norm);
+        } else {
+          clip_grad_norm_(*o, clip_grad_norm);
+        }
+      }
+      if (scaler) {
+        scaler->step(*o);
+      } else {
+        o->step();
+      }
+    }
+    if (scaler) scaler->update();
   }
   // Steps the schedules whose cadence is `cadence`, with `value` where they take one.
   void advance(Cadence cadence, double value) {

@@ -54,6 +54,10 @@ struct TrainConfig {
   int64_t log_interval = 50;
   int64_t evals_per_epoch = 4;   // test-set evaluations per epoch (the last at its end)
   double target_accuracy = 0.97;  // the ranked table's "steps to" and "s to" columns
+  // Mixed precision: none (float32), bf16 (autocast; the CPU or CUDA), fp16
+  // (autocast and a GradScaler; CUDA, or the CPU where LibTorch autocasts it).
+  std::string amp = "none";
+  double clip_grad_norm = 0;  // > 0: the gradients' total 2-norm is clipped to it
   std::string label;              // the run's name; default "<impl> <optimizer>"
   int64_t stop_after_epoch = 0;  // end this run after that epoch (to --resume later); 0: run all
   std::string metrics_out, plot, checkpoint, resume;

@@ -6,6 +6,9 @@
 #include <torch/nn/modules/batchnorm.h>
 #include <torch/serialize.h>
 #include <torch/utils.h>
+#include <torch/version.h>
+
+#include <optional>
 
 #include <chrono>
 #include <cmath>
@@ -30,10 +33,31 @@ struct Evaluation {
   double loss, accuracy;
 };
 
+// --amp's autocast dtype, or float32 for none.
+at::ScalarType amp_dtype(const std::string& amp) {
+  return amp == "bf16" ? at::kBFloat16 : amp == "fp16" ? at::kHalf : at::kFloat;
+}
+
+// Enters autocast for the forward passes of an --amp run; Autocast can be
+// neither copied nor moved, so the caller owns the slot.
+void enter_autocast(std::optional<amp::Autocast>& scope, const TrainConfig& config) {
+  if (config.amp != "none") scope.emplace(at::Device(config.device).type(), amp_dtype(config.amp));
+}
+
+// What `forward` returns, computed under --amp's autocast.
+template <typename Forward>
+at::Tensor under_autocast(const TrainConfig& config, Forward forward) {
+  std::optional<amp::Autocast> autocast;
+  enter_autocast(autocast, config);
+  return forward();
+}
+
 // Each rank evaluates its share of the test set; the sums are the job's.
 Evaluation evaluate(torch::nn::Sequential& model, const at::Tensor& images, const at::Tensor& labels,
-                    const Ranks& ranks) {
+                    const Ranks& ranks, const TrainConfig& config) {
   c10::NoGradGuard no_grad;
+  std::optional<amp::Autocast> autocast;
+  enter_autocast(autocast, config);
   model->eval();
   double loss_sum = 0;
   int64_t correct = 0;
@@ -112,7 +136,12 @@ Setup set_up(const TrainConfig& config, const Dataset& data, const std::string& 
   torch::manual_seed(uint64_t(config.seed));
   auto model = make_model(config.model, train_x.size(1), train_x.size(2), train_x.size(3));
   model->to(device);
+  TORCH_CHECK(config.amp == "none" || amp::Autocast::supported(device.type(), amp_dtype(config.amp)), "--amp ",
+              config.amp, " on ", config.device, ": LibTorch ", TORCH_VERSION_MAJOR, ".", TORCH_VERSION_MINOR,
+              " cannot autocast it (the CPU autocasts bf16, and fp16 from LibTorch 2.3 on)");
   Stepping stepping = make_stepping(config, impl, *model, steps_per_epoch, ranks);
+  if (config.amp == "fp16") stepping.scaler = std::make_unique<amp::GradScaler>();
+  stepping.clip_grad_norm = config.clip_grad_norm;
   if (!config.resume.empty()) {
     load_checkpoint(config.resume, config, model, stepping, metrics, device);
     stepping.train();  // saved in eval mode by Schedule-Free
@@ -134,19 +163,25 @@ struct BatchLoss {
 // averaged over the ranks: each rank's loss is its share's sum scaled so
 // that the average over ranks is the whole batch's mean.
 BatchLoss batch_loss(torch::nn::Sequential& model, const at::Tensor& x, const at::Tensor& y, const at::Tensor& batch,
-                     const Ranks& ranks, GradientSync& gradients) {
+                     const Ranks& ranks, GradientSync& gradients, const TrainConfig& config, amp::GradScaler* scaler) {
   namespace F = torch::nn::functional;
+  // The forward pass under autocast; backward outside it, as PyTorch's
+  // recipe has it, through the scaled loss under fp16.
+  auto backward = [&](const at::Tensor& loss) { (scaler ? scaler->scale(loss) : loss).backward(); };
   if (ranks.size() == 1) {
-    at::Tensor loss = F::cross_entropy(model->forward(x.index_select(0, batch)), y.index_select(0, batch));
-    loss.backward();
+    const at::Tensor loss = under_autocast(
+        config, [&] { return F::cross_entropy(model->forward(x.index_select(0, batch)), y.index_select(0, batch)); });
+    backward(loss);
     return {loss.item<double>()};
   }
   const int64_t count = batch.size(0);
   const at::Tensor mine = batch.slice(0, count * ranks.rank() / ranks.size(), count * (ranks.rank() + 1) / ranks.size());
-  at::Tensor loss = F::cross_entropy(model->forward(x.index_select(0, mine)), y.index_select(0, mine),
-                                     F::CrossEntropyFuncOptions().reduction(torch::kSum)) *
-                    (double(ranks.size()) / double(count));
-  loss.backward();
+  const at::Tensor loss = under_autocast(config, [&] {
+    return F::cross_entropy(model->forward(x.index_select(0, mine)), y.index_select(0, mine),
+                            F::CrossEntropyFuncOptions().reduction(torch::kSum)) *
+           (double(ranks.size()) / double(count));
+  });
+  backward(loss);
   gradients.average();
   std::vector<double> mean{loss.item<double>() / ranks.size()};
   sum_over_ranks(ranks, mean);
@@ -159,6 +194,7 @@ RunMetrics named(const TrainConfig& config, const std::string& impl) {
   metrics.impl = impl;
   metrics.optimizer = config.optimizer.name;
   metrics.scheduler = config.scheduler.name;
+  metrics.precision = config.amp == "none" ? "fp32" : config.amp;
   return metrics;
 }
 
@@ -193,7 +229,7 @@ RunMetrics train(const TrainConfig& config, const Dataset& data, const std::stri
       stepping.eval();
       recompute_batch_norm(model, train_x, config.batch_size);
     }
-    const Evaluation test = evaluate(model, test_x, test_y, ranks);
+    const Evaluation test = evaluate(model, test_x, test_y, ranks, config);
     if (step < steps_per_epoch) stepping.train();
     const double train_seconds = seconds_since(run_start) - eval_seconds;
     eval_seconds += seconds_since(eval_start);
@@ -213,7 +249,8 @@ RunMetrics train(const TrainConfig& config, const Dataset& data, const std::stri
       const auto step_start = Clock::now();
       const at::Tensor batch = order.slice(0, (step - 1) * config.batch_size, std::min(n, step * config.batch_size));
       stepping.zero_grad();
-      const BatchLoss loss = batch_loss(model, train_x, train_y, batch, ranks, gradients);
+      const BatchLoss loss =
+          batch_loss(model, train_x, train_y, batch, ranks, gradients, config, stepping.scaler.get());
       if (device.is_cuda()) torch::cuda::synchronize();
       const auto optimizer_start = Clock::now();
       stepping.step();
