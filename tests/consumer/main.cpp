@@ -1,6 +1,6 @@
 // Minimises a quadratic with gradus::optim::Adam through the installed package.
+#include <ATen/ATen.h>
 #include <gradus/gradus.h>
-#include <torch/torch.h>
 
 #include <cstdio>
 

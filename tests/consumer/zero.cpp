@@ -1,8 +1,8 @@
 // ZeRO-1 Adam through the installed gradus::distributed: a job of one rank
 // that meets through a FileStore (argv[1]), minimising the same quadratic.
+#include <ATen/ATen.h>
 #include <gradus/distributed/zero_redundancy_optimizer.h>
 #include <gradus/optim/adam.h>
-#include <torch/torch.h>
 
 #include <cstdio>
 
