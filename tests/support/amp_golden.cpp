@@ -1,5 +1,7 @@
 #include "support/amp_golden.h"
 
+#include "support/golden_tokens.h"
+
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -9,55 +11,18 @@
 
 namespace gradus {
 namespace testing {
-namespace {
-
-std::vector<std::string> tokens_of(const std::string& line) {
-  std::istringstream in(line);
-  std::vector<std::string> out;
-  for (std::string t; in >> t;) out.push_back(t);
-  return out;
-}
-
-std::map<std::string, std::string> options_of(const std::vector<std::string>& t, size_t skip) {
-  std::map<std::string, std::string> out;
-  for (size_t i = skip; i < t.size(); ++i) {
-    const size_t eq = t[i].find('=');
-    if (eq != std::string::npos) out[t[i].substr(0, eq)] = t[i].substr(eq + 1);
-  }
-  return out;
-}
-
-float float_of(const std::string& text) {
-  if (text == "inf") return INFINITY;
-  if (text == "-inf") return -INFINITY;
-  if (text == "nan") return NAN;
-  char* end = nullptr;
-  const double v = std::strtod(text.c_str(), &end);
-  if (*end != '\0') throw std::runtime_error("not a number: '" + text + "'");
-  return static_cast<float>(v);
-}
-
-std::vector<int64_t> shape_of(const std::string& token) {  // shape=8,4
-  std::vector<int64_t> shape;
-  std::istringstream in(token.substr(token.find('=') + 1));
-  for (std::string d; std::getline(in, d, ',');) shape.push_back(std::stoll(d));
-  return shape;
-}
-
-}  // namespace
-
 bool AmpRun::has(int64_t s, const std::string& key) const { return at.at(s).count(key) > 0; }
 
 at::Tensor AmpRun::tensor(int64_t s, const std::string& key, size_t i) const {
   const auto& line = at.at(s).at(key).at(i);
   std::vector<float> values;
-  for (size_t k = 2; k < line.size(); ++k) values.push_back(float_of(line[k]));  // "key s i v..."
+  for (size_t k = 2; k < line.size(); ++k) values.push_back(static_cast<float>(parse_number(line[k])));  // "key s i v..."
   return at::tensor(values, at::kFloat).reshape(start.at(i).sizes());
 }
 
 double AmpRun::scalar(int64_t s, const std::string& key) const {
   const auto& line = at.at(s).at(key).at(0);
-  return float_of(line.back());
+  return static_cast<float>(parse_number(line.back()));
 }
 
 std::vector<AmpRun> read_amp_goldens() {
@@ -97,7 +62,7 @@ std::vector<AmpRun> read_amp_goldens() {
           run->at.resize(run->steps + 1);
         } else if (key == "p17" && t.at(1) == "0") {
           std::vector<float> values;
-          for (size_t k = 3; k < t.size(); ++k) values.push_back(float_of(t[k]));
+          for (size_t k = 3; k < t.size(); ++k) values.push_back(static_cast<float>(parse_number(t[k])));
           run->start.push_back(at::tensor(values, at::kFloat).reshape(shapes.at(run->start.size())));
         } else if (key == "step") {
           step = std::stoll(t.at(1));

@@ -1,5 +1,7 @@
 #include "support/reference_golden.h"
 
+#include "support/golden_tokens.h"
+
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -11,45 +13,12 @@ namespace gradus {
 namespace testing {
 namespace {
 
-std::vector<std::string> tokens_of(const std::string& line) {
-  std::istringstream in(line);
-  std::vector<std::string> out;
-  for (std::string t; in >> t;) out.push_back(t);
-  return out;
-}
-
-double parse_number(const std::string& text) {
-  char* end = nullptr;
-  const double v = std::strtod(text.c_str(), &end);
-  if (text.empty() || *end != '\0') throw std::runtime_error("not a number: '" + text + "'");
-  return v;
-}
-
-// name=value tokens after `skip` others.
-std::map<std::string, std::string> options_of(const std::vector<std::string>& t, size_t skip) {
-  std::map<std::string, std::string> out;
-  for (size_t i = skip; i < t.size(); ++i) {
-    if (t[i] == "-") continue;
-    const size_t eq = t[i].find('=');
-    if (eq == std::string::npos) throw std::runtime_error("expected name=value, got '" + t[i] + "'");
-    out[t[i].substr(0, eq)] = t[i].substr(eq + 1);
-  }
-  return out;
-}
-
 at::Tensor values_of(const std::vector<std::string>& t, size_t skip, const std::vector<int64_t>& shape) {
   std::vector<double> v;
   for (size_t i = skip; i < t.size(); ++i) v.push_back(parse_number(t[i]));
   at::Tensor out = at::tensor(v, at::kDouble);
   if (out.numel() != c10::multiply_integers(shape)) throw std::runtime_error("wrong number of values");
   return out.reshape(shape);
-}
-
-std::vector<int64_t> shape_of(const std::string& text) {  // "shape=5,3"
-  std::vector<int64_t> shape;
-  std::istringstream in(text.substr(text.find('=') + 1));
-  for (std::string d; std::getline(in, d, ',');) shape.push_back(static_cast<int64_t>(parse_number(d)));
-  return shape;
 }
 
 }  // namespace
