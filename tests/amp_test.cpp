@@ -258,6 +258,7 @@ TEST(GradScaler, MisuseIsRefusedWithPyTorchsMessages) {
   amp::GradScaler scaler;
   p[0].mutable_grad() = at::ones({3});
   expect_error([&] { scaler.unscale_(sgd); }, {"Attempted unscale_ but _scale is None"});
+  expect_error([&] { scaler.scale(at::ones({}, at::Device("meta"))); }, {"the loss is on meta", "cpu or cuda"});
   scaler.scale(at::ones({}));
   scaler.unscale_(sgd);
   expect_error([&] { scaler.unscale_(sgd); }, {"unscale_() has already been called on this optimizer since the last update()."});

@@ -58,6 +58,9 @@ void GradScaler::init_scale_on(const at::Device& device) {
 
 at::Tensor GradScaler::scale(const at::Tensor& loss) {
   if (!is_enabled()) return loss;
+  // Loss scaling is for the devices whose autocast and inf checks exist.
+  TORCH_CHECK(loss.device().is_cpu() || loss.device().is_cuda(), "gradus::amp::GradScaler: the loss is on ",
+              loss.device(), ", a device it cannot scale on (cpu or cuda)");
   if (!scale_.defined()) init_scale_on(loss.device());
   return loss * scale_.to(loss.device(), /*non_blocking=*/true);
 }
