@@ -5,29 +5,20 @@
 // |p| * weight_decay + eps) (with clip, by its ratio to the lr, at most 1),
 // then SGD steps without weight decay. A tensor with |p| or |g| of 0 keeps
 // its plain gradient. Two fused passes: the norms, then the update.
-#include <gradus/optim/declaration.h>
+#include <gradus/optim/sgd.h>
 
-#define GRADUS_LARS_OPTIONS(X)                                             \
-  X(REAL, lr, 1e-3, kNonNegative, "learning rate")                         \
-  X(REAL, momentum, 0.0, kNonNegative, "momentum value")                   \
-  X(REAL, dampening, 0.0, kAny, "dampening value")                         \
-  X(REAL, weight_decay, 0.0, kNonNegative, "weight_decay value")           \
-  X(FLAG, nesterov, false)                                                 \
-  X(FLAG, maximize, false)                                                 \
+#define GRADUS_LARS_OPTIONS(X)                                              \
+  GRADUS_SGD_MOMENTUM_OPTIONS(X)                                            \
   X(REAL, trust_coefficient, 0.02, kNonNegative, "trust_coefficient value") \
-  X(FLAG, clip, true)                                                      \
-  X(REAL, eps, 1e-8, kNonNegative, "epsilon value")                        \
-  /* Set on the call over params whose buffer is new: it starts as the gradient. */ \
-  X(HIDDEN, bool, is_first_step, false, kAny, "is_first_step")
+  X(FLAG, clip, true)                                                       \
+  X(REAL, eps, 1e-8, kNonNegative, "epsilon value")                         \
+  GRADUS_SGD_FIRST_STEP(X)
 #define GRADUS_LARS_STATE(X) X(momentum_buffer, momentum_buffers, 0, h.momentum != 0)
 GRADUS_OPTIMIZER(LARS, lars_, kNoSteps, GRADUS_LARS_OPTIONS, GRADUS_LARS_STATE, GRADUS_NO_SCALARS)
 
 namespace gradus {
 namespace ops {
-constexpr const char* invalid_combination(const LARSHyper& h) {
-  return h.nesterov && (h.momentum <= 0 || h.dampening != 0) ? "Nesterov momentum requires a momentum and zero dampening"
-                                                             : nullptr;
-}
+constexpr const char* invalid_combination(const LARSHyper& h) { return nesterov_combination(h); }
 }  // namespace ops
 }  // namespace gradus
 

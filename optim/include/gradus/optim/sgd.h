@@ -4,25 +4,30 @@
 // operations follows torch::optim::SGD.
 #include <gradus/optim/declaration.h>
 
-#define GRADUS_SGD_OPTIONS(X)                                             \
+// SGD's options, which LARS takes too.
+#define GRADUS_SGD_MOMENTUM_OPTIONS(X)                                    \
   X(REAL, lr, 1e-3, kNonNegative, "learning rate")                        \
   X(REAL, momentum, 0, kNonNegative, "momentum value")                    \
   X(REAL, dampening, 0, kAny, "dampening value")                          \
   X(REAL, weight_decay, 0, kNonNegative, "weight_decay value")            \
   X(FLAG, nesterov, false)                                                \
-  X(FLAG, maximize, false)                                                \
-  /* Set on the call over params whose buffer is new: it starts as the gradient. */ \
-  X(HIDDEN, bool, is_first_step, false, kAny, "is_first_step")
+  X(FLAG, maximize, false)
+// Set on the call over params whose buffer is new: it starts as the gradient.
+#define GRADUS_SGD_FIRST_STEP(X) X(HIDDEN, bool, is_first_step, false, kAny, "is_first_step")
+#define GRADUS_SGD_OPTIONS(X) GRADUS_SGD_MOMENTUM_OPTIONS(X) GRADUS_SGD_FIRST_STEP(X)
 #define GRADUS_SGD_STATE(X) X(momentum_buffer, momentum_buffers, 0, h.momentum != 0)
 // The lr has no default, as in LibTorch.
 GRADUS_OPTIMIZER(SGD, sgd_, kNoSteps | kLrRequired, GRADUS_SGD_OPTIONS, GRADUS_SGD_STATE, GRADUS_NO_SCALARS)
 
 namespace gradus {
 namespace ops {
-constexpr const char* invalid_combination(const SGDHyper& h) {
+// SGD's and LARS's rule.
+template <class Hyper>
+constexpr const char* nesterov_combination(const Hyper& h) {
   return h.nesterov && (h.momentum <= 0 || h.dampening != 0) ? "Nesterov momentum requires a momentum and zero dampening"
                                                              : nullptr;
 }
+constexpr const char* invalid_combination(const SGDHyper& h) { return nesterov_combination(h); }
 }  // namespace ops
 }  // namespace gradus
 
