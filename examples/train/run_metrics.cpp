@@ -103,7 +103,7 @@ std::string ranked_table(const std::vector<RunMetrics>& runs, double target_accu
   pct << std::setprecision(3) << 100 * target_accuracy << "%";
   std::ostringstream out;
   out << std::fixed << std::left << std::setw(4) << "#" << std::setw(int(width) + 2) << "run" << std::right
-      << std::setw(6) << "prec" << std::setw(10) << "test acc %" << std::setw(11) << "test loss" << std::setw(14) << ("steps to " + pct.str())
+      << std::setw(6) << "prec" << std::setw(12) << "test acc %" << std::setw(11) << "test loss" << std::setw(14) << ("steps to " + pct.str())
       << std::setw(10) << ("s to " + pct.str()) << std::setw(9) << "wall s" << std::setw(12) << "step() ms" << "\n";
   for (size_t i = 0; i < order.size(); ++i) {
     const RunMetrics& r = *order[i];
@@ -111,9 +111,9 @@ std::string ranked_table(const std::vector<RunMetrics>& runs, double target_accu
     out << std::left << std::setw(4) << (i + 1) << std::setw(int(width) + 2) << r.label << std::right << std::setw(6)
         << r.precision;
     if (!r.diverged.empty() || r.epochs.empty()) {
-      out << std::setw(21) << "diverged";
+      out << std::setw(23) << "diverged";
     } else {
-      out << std::setw(10) << std::setprecision(2) << 100 * r.epochs.back().test_accuracy << std::setw(11)
+      out << std::setw(12) << std::setprecision(2) << 100 * r.epochs.back().test_accuracy << std::setw(11)
           << std::setprecision(4) << r.epochs.back().test_loss;
     }
     if (reached) {
