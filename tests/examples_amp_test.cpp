@@ -12,6 +12,7 @@
 #include <torch/version.h>
 
 #include "datasets.h"
+#include "examples_mnist.h"
 #include "trainer.h"
 
 namespace gradus {
@@ -19,11 +20,6 @@ namespace testing {
 namespace {
 
 using examples::TrainConfig;
-
-const examples::Dataset& mnist() {
-  static const auto data = examples::load_dataset("mnist", GRADUS_MNIST_DIR);
-  return data;
-}
 
 TrainConfig amp_config(const std::string& amp) {
   TrainConfig c;

@@ -13,6 +13,7 @@
 #include <torch/optim/sgd.h>
 
 #include "datasets.h"
+#include "examples_mnist.h"
 #include "models.h"
 #include "optimizer_factory.h"
 #include "trainer.h"
@@ -22,11 +23,6 @@ namespace testing {
 namespace {
 
 using examples::TrainConfig;
-
-const examples::Dataset& mnist() {
-  static const auto data = examples::load_dataset("mnist", GRADUS_MNIST_DIR);
-  return data;
-}
 
 TrainConfig subset_config() {
   TrainConfig c;
