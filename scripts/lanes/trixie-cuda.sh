@@ -52,4 +52,4 @@ cmake --build "$build" -j"$(nproc)" --target gradus cuda_optim_test cuda_registr
   gradus_distributed distributed_test
 # The CUDA tests, gradus::distributed's (on CPU: Gloo), then the installed
 # package used from another project.
-cd "$build" && ctest -j"$(nproc)" -R "^Cuda|^install\.|^Ranks/ZeroSharding|^DataParallel|^ZeroCheckpoint|^DistributedFaults" --output-on-failure
+cd "$build" && ctest -j"$(nproc)" -R "^cuda_|^install\.|^Ranks/ZeroSharding|^DataParallel|^ZeroCheckpoint|^DistributedFaults" --output-on-failure
