@@ -34,6 +34,9 @@ target_include_directories(gradus
 # The imported target, not ${TORCH_LIBRARIES}: that list holds the build
 # machine's absolute library paths, which would end up in the installed package.
 target_link_libraries(gradus PUBLIC torch)
+# zlib's CRC-32 checks the records of the files gradus::serialize loads.
+find_package(ZLIB REQUIRED)
+target_link_libraries(gradus PRIVATE ZLIB::ZLIB)
 target_compile_features(gradus PUBLIC cxx_std_${GRADUS_CXX_STANDARD})
 target_compile_options(gradus PRIVATE -Wall -Wextra -Wno-unused-parameter)
 set_target_properties(gradus PROPERTIES

@@ -11,7 +11,7 @@ packages=(
   libopenblas0-pthread    # fast BLAS for LibTorch's matmuls (Debian's default is the reference one)
   libgtest-dev libbenchmark-dev
   libgloo-dev             # Gloo's headers, for gradus::distributed (c10d's ProcessGroupGloo)
-  libcli11-dev zlib1g-dev # gradus-train: command line, gzipped IDX files
+  libcli11-dev zlib1g-dev # gradus-train: command line; zlib: CRC-32, gzipped IDX files
   nlohmann-json3-dev      # gradus-train: summary.json
   dataset-fashion-mnist   # /usr/share/datasets/fashion-mnist
 )
