@@ -1,5 +1,6 @@
 #include "checkpoint.h"
 
+#include <gradus/serialize.h>
 #include <torch/serialize.h>
 
 #include <sstream>
@@ -46,6 +47,26 @@ void read_part(torch::serialize::InputArchive& archive, const std::string& path,
   if (schedule.scheduler) schedule.scheduler->load(scheduler_archive);
 }
 
+// Refuses a model archive whose tensors differ in shape or dtype from the
+// model's (Module::load would take them as they are), naming the first.
+void check_shapes(const std::string& path, torch::serialize::InputArchive& archive, const torch::nn::Module& module,
+                  const std::string& prefix) {
+  auto check = [&](const std::string& name, const at::Tensor& expected) {
+    at::Tensor saved;
+    TORCH_CHECK(archive.try_read(name, saved), path, ": the checkpoint has no ", prefix + name);
+    TORCH_CHECK(saved.sizes() == expected.sizes() && saved.scalar_type() == expected.scalar_type(), path,
+                ": the checkpoint's ", prefix + name, " is ", saved.scalar_type(), " ", saved.sizes(),
+                ", the model's is ", expected.scalar_type(), " ", expected.sizes());
+  };
+  for (const auto& item : module.named_parameters(false)) check(item.key(), item.value());
+  for (const auto& item : module.named_buffers(false)) check(item.key(), item.value());
+  for (const auto& child : module.named_children()) {
+    torch::serialize::InputArchive child_archive;
+    TORCH_CHECK(archive.try_read(child.key(), child_archive), path, ": the checkpoint has no ", prefix + child.key());
+    check_shapes(path, child_archive, *child.value(), prefix + child.key() + ".");
+  }
+}
+
 // Refuses weights that are NaN or infinite, naming the first such tensor.
 void check_finite(const std::string& path, const torch::nn::Module& model) {
   for (const auto& item : model.named_parameters()) {
@@ -86,9 +107,11 @@ void load_checkpoint(const std::string& path, const TrainConfig& config, torch::
                      Stepping& stepping, RunMetrics& metrics, const at::Device& device) {
   torch::serialize::InputArchive archive, model_archive;
   try {
-    archive.load_from(path, device);
+    gradus::serialize::load_archive(archive, path, device);
   } catch (const c10::Error& e) {
-    TORCH_CHECK(false, "cannot read the checkpoint ", path, ": ", e.what_without_backtrace());
+    std::string what = e.what_without_backtrace();
+    if (what.rfind(path + ": ", 0) == 0) what.erase(0, path.size() + 2);
+    TORCH_CHECK(false, "cannot read the checkpoint ", path, ": ", what);
   }
   for (const auto& [flag, value] : settings_of(config, metrics.impl)) {
     c10::IValue saved;
@@ -97,6 +120,7 @@ void load_checkpoint(const std::string& path, const TrainConfig& config, torch::
                 "; this run has ", flag, " ", value);
   }
   archive.read("model", model_archive);
+  check_shapes(path, model_archive, *model, "");
   model->load(model_archive);
   check_finite(path, *model);
   read_part(archive, path, "optimizer", stepping.optimizers.main.get(), stepping.schedule);

@@ -1,5 +1,6 @@
 #include "data_files.h"
 
+#include <gradus/serialize.h>
 #include <zlib.h>
 
 #include <cerrno>
@@ -12,15 +13,6 @@ namespace gradus {
 namespace examples {
 namespace {
 
-std::string read_plain_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  TORCH_CHECK(in, "cannot open ", path, ": ", std::strerror(errno));
-  std::ostringstream out;
-  out << in.rdbuf();
-  TORCH_CHECK(!in.bad(), "cannot read ", path, ": ", std::strerror(errno));
-  return out.str();
-}
-
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
@@ -31,7 +23,7 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 // refused here. (gzread does not promise that: zlib 1.3.2 returns the data of
 // a file cut inside its trailer without an error.)
 std::string gunzip_file(const std::string& path) {
-  const std::string packed = read_plain_file(path);
+  const std::string packed = gradus::serialize::read_regular_file(path);
   TORCH_CHECK(packed.size() <= std::numeric_limits<uInt>::max(), path, ": ", packed.size(),
               " bytes of gzip is more than one zlib call takes");
   std::string out;
@@ -76,7 +68,7 @@ uint32_t big_endian_u32(const std::string& bytes, size_t offset) {
 }  // namespace
 
 std::string read_file_bytes(const std::string& path) {
-  return ends_with(path, ".gz") ? gunzip_file(path) : read_plain_file(path);
+  return ends_with(path, ".gz") ? gunzip_file(path) : gradus::serialize::read_regular_file(path);
 }
 
 at::Tensor read_idx(const std::string& path) {

@@ -149,6 +149,61 @@ for info in src.infolist():
 out.close()
 PY
 expect 2 "$work/nan.pt: the checkpoint's 1.weight holds NaN or infinite values" nan_checkpoint "${mlp[@]}" --resume "$work/nan.pt"
+# Crafted checkpoints that torch::load takes as they are: a storage that
+# claims more floats than its record holds (a heap leak or a crash at the
+# next save), 100 weights overwritten without fixing the CRC, a weight of
+# another shape, a FIFO. Each is refused before training, naming it.
+python3 - "$work/good.pt" "$work" <<'PY'
+import pickletools, struct, sys, zipfile
+src, out = zipfile.ZipFile(sys.argv[1]), sys.argv[2]
+infos = src.infolist()
+pkl = next(i.filename for i in infos if i.filename.endswith("/data.pkl") and i.filename.count("/") == 1)
+def rewrite(path, pickle):
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
+        for i in infos:
+            z.writestr(i.filename, pickle if i.filename == pkl else src.read(i.filename))
+def ints_after_first_storage(pickle):  # [(pos, length, value)] of the storage's count, then size and stride
+    ops, found = list(pickletools.genops(pickle)), []
+    first = next(k for k, (op, _, _) in enumerate(ops) if op.name == "BINPERSID")
+    for k in list(range(first - 1, -1, -1))[:4] + list(range(first + 1, first + 12)):
+        op, arg, pos = ops[k]
+        if op.name in ("BININT1", "BININT2", "BININT", "LONG1"):
+            end = ops[k + 1][2]
+            found.append((pos, end - pos, arg))
+    count = max((f for f in found if f[0] < ops[first][2]), key=lambda f: f[0])
+    return count, sorted(f for f in found if f[0] > ops[first][2])
+def replace(pickle, edits):  # edits: {pos: (length, new value)}, as LONG1 of 8 bytes
+    for pos in sorted(edits, reverse=True):
+        length, value = edits[pos]
+        pickle = pickle[:pos] + b"\x8a\x08" + struct.pack("<q", value) + pickle[pos + length:]
+    return pickle
+pickle = src.read(pkl)
+(count_pos, count_len, numel), rest = ints_after_first_storage(pickle)
+for extra in (1024, 65536, 2**31 - 1):
+    rewrite(f"{out}/over_{extra}.pt", replace(pickle, {count_pos: (count_len, numel + extra)}))
+offset, (rows_pos, rows_len, rows), (cols_pos, cols_len, cols), (stride_pos, stride_len, _) = rest[:4]
+rewrite(f"{out}/transposed.pt", replace(pickle, {rows_pos: (rows_len, cols), cols_pos: (cols_len, rows),
+                                                 stride_pos: (stride_len, rows)}))
+data = bytearray(open(sys.argv[1], "rb").read())
+record = next(i for i in infos if "/data/" in i.filename and i.file_size >= 400)
+local = record.header_offset
+start = local + 30 + struct.unpack("<H", data[local + 26:local + 28])[0] + struct.unpack("<H", data[local + 28:local + 30])[0]
+data[start:start + 400] = struct.pack("<f", 1e30) * 100
+open(f"{out}/crc.pt", "wb").write(bytes(data))
+PY
+for extra in 1024 65536 2147483647; do
+  expect 2 "cannot read the checkpoint $work/over_$extra.pt: tensor model.1.weight declares a storage of" \
+    "overstated_$extra" "${mlp[@]}" --resume "$work/over_$extra.pt"
+done
+expect 2 "cannot read the checkpoint $work/crc.pt: record archive/data/" crc "${mlp[@]}" --resume "$work/crc.pt"
+grep -q "is damaged: its CRC-32 is" "$work/crc.txt" || fail "crc: the message should name the CRC"
+expect 2 "$work/transposed.pt: the checkpoint's 1.weight is Float [784, 128], the model's is Float [128, 784]" \
+  transposed "${mlp[@]}" --resume "$work/transposed.pt"
+mkfifo "$work/fifo.pt"
+expect 2 "cannot read the checkpoint $work/fifo.pt: not a regular file" fifo_checkpoint "${mlp[@]}" --resume "$work/fifo.pt"
+mkdir -p "$work/fifo_data" && cp "$mnist"/t10k-* "$mnist"/train-labels* "$work/fifo_data/" 2>/dev/null
+mkfifo "$work/fifo_data/train-images-idx3-ubyte"
+expect 1 "$work/fifo_data/train-images-idx3-ubyte: not a regular file" fifo_data --dataset mnist --data-dir "$work/fifo_data" --model mlp
 
 # --betas takes the two numbers docs/gradus-train.md writes; JSON leaves an unset lr out.
 "$train" "${mlp[@]}" --optimizer adam --betas 0.8 0.99 --metrics-out "$work/betas" >"$work/betas.txt" 2>&1 ||
