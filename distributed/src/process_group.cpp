@@ -104,6 +104,28 @@ std::shared_ptr<::gloo::transport::Device> gloo_device(const std::string& host) 
   return c10d::ProcessGroupGloo::createDefaultDevice();
 }
 
+#if GRADUS_TORCH_AT_LEAST(2, 6)
+// A listening TCP socket on 127.0.0.1:port, for TCPStoreOptions::masterListenFd
+// (the store then owns it).
+int loopback_listener(uint16_t port, int rank, const std::string& init_method) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  TORCH_CHECK(fd >= 0, kWho, ": rank ", rank, ": cannot make a socket: ", std::strerror(errno));
+  const int on = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 || listen(fd, SOMAXCONN) != 0) {
+    const int error = errno;
+    close(fd);
+    TORCH_CHECK(false, kWho, ": rank ", rank, ": listening on 127.0.0.1:", port, " for ", init_method,
+                " (is the port in use?) failed: ", std::strerror(error));
+  }
+  return fd;
+}
+#endif
+
 [[noreturn]] void fail(int rank, const std::string& what, const std::exception& e) {
   // c10d's own errors carry a backtrace of its internals: leave it out.
   const auto* c10_error = dynamic_cast<const c10::Error*>(&e);
@@ -171,12 +193,21 @@ ProcessGroup::ProcessGroup(const ProcessGroupOptions& options)
     // without libuv (Debian's) refuse; the classic one works in every build.
     store_options.useLibUV = false;
 #endif
+    std::string listening = "port " + std::to_string(address.port) + " of every interface";
+#if GRADUS_TORCH_AT_LEAST(2, 6)
+    // c10d's own listener binds every interface; for a job on one machine,
+    // rank 0 hands it a socket bound to loopback instead.
+    if (rank_ == 0 && is_loopback(address.host)) {
+      store_options.masterListenFd = loopback_listener(address.port, rank_, options.init_method);
+      listening = "127.0.0.1:" + std::to_string(address.port);
+    }
+#endif
     try {
       backend_->store = c10::make_intrusive<c10d::TCPStore>(address.host, store_options);
     } catch (const std::exception& e) {
       fail(rank_,
-           rank_ == 0 ? "listening on " + options.init_method + " (is the port in use?) and waiting for " +
-                            std::to_string(size_ - 1) + " other ranks"
+           rank_ == 0 ? "listening on " + listening + " for " + options.init_method +
+                            " (is the port in use?) and waiting for " + std::to_string(size_ - 1) + " other ranks"
                       : "connecting to rank 0 at " + options.init_method,
            e);
     }

@@ -5,18 +5,17 @@
 #include <cstdlib>
 #include <cstring>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <thread>
 
 #ifdef GRADUS_TRAIN_DISTRIBUTED
 #include <ATen/ops/tensor.h>
-#include <arpa/inet.h>
 #include <gradus/distributed/gradient_averager.h>
 #include <gradus/distributed/zero_redundancy_optimizer.h>
-#include <netinet/in.h>
 #include <spawn.h>
-#include <sys/socket.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -35,27 +34,30 @@ int Ranks::rank() const { return group ? group->rank() : 0; }
 int Ranks::size() const { return group ? group->size() : 1; }
 
 Ranks join_job(const std::string& settings, double timeout_seconds, bool zero) {
-  auto options = distributed::ProcessGroupOptions::from_environment();
+  distributed::ProcessGroupOptions options;
+  if (const char* private_store = std::getenv("GRADUS_TRAIN_STORE")) {  // a rank of --nproc
+    options.rank = std::atoi(std::getenv("RANK"));
+    options.world_size = std::atoi(std::getenv("WORLD_SIZE"));
+    options.init_method = std::string("file://") + private_store;
+  } else {
+    options = distributed::ProcessGroupOptions::from_environment();
+  }
   options.timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000));
   Ranks ranks{std::make_shared<distributed::ProcessGroup>(options), zero};
   ranks.group->require_same_settings(settings);
   return ranks;
 }
 
-namespace {
-
-int free_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  TORCH_CHECK(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0,
-              "--nproc: cannot find a free port on 127.0.0.1");
-  socklen_t length = sizeof(address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
+void die_with_launcher() {
+  const char* launcher = std::getenv("GRADUS_TRAIN_LAUNCHER_PID");
+  if (!launcher) return;
+  // Set, then check: a launcher that died before prctl took effect shows as
+  // a changed parent.
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != static_cast<pid_t>(std::atol(launcher))) _exit(1);
 }
+
+namespace {
 
 // This process's environment with `extra` set over it.
 std::vector<std::string> environment_with(const std::map<std::string, std::string>& extra) {
@@ -68,15 +70,35 @@ std::vector<std::string> environment_with(const std::map<std::string, std::strin
   return entries;
 }
 
-// Waits for every rank. Once one fails, the others get a few seconds to
-// report their own errors, then are stopped, as torchrun does: a rank whose
-// peer never came (say, rank 0 found its port taken) may otherwise wait on.
+volatile sig_atomic_t stop_signal = 0;
+void note_stop_signal(int signal) { stop_signal = signal; }
+
+// SIGINT and SIGTERM reach the ranks too, as torchrun forwards them.
+void forward_stop_signals() {
+  struct sigaction action {};
+  action.sa_handler = note_stop_signal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+// Waits for every rank. Once one fails, or the launcher is told to stop, the
+// others get a few seconds to end, then are killed, as torchrun does: a rank
+// whose peer never came may otherwise wait on.
 int wait_for_ranks(const std::vector<pid_t>& pids) {
   constexpr auto kGrace = std::chrono::seconds(3);
   std::vector<int> codes(pids.size(), -1);
   size_t running = pids.size();
   std::optional<std::chrono::steady_clock::time_point> failed_at;
+  int forwarded = 0;
   while (running > 0) {
+    if (stop_signal && !forwarded) {
+      forwarded = stop_signal;
+      for (size_t rank = 0; rank < pids.size(); ++rank) {
+        if (codes[rank] == -1) kill(pids[rank], forwarded);
+      }
+      if (!failed_at) failed_at = std::chrono::steady_clock::now();
+    }
     for (size_t rank = 0; rank < pids.size(); ++rank) {
       int raw = 0;
       if (codes[rank] != -1 || waitpid(pids[rank], &raw, WNOHANG) != pids[rank]) continue;
@@ -91,6 +113,7 @@ int wait_for_ranks(const std::vector<pid_t>& pids) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+  if (forwarded) return 128 + forwarded;
   // Rank 0's failure first: the others' are usually its consequence.
   if (codes[0] != 0) return codes[0];
   for (int code : codes) {
@@ -99,27 +122,46 @@ int wait_for_ranks(const std::vector<pid_t>& pids) {
   return 0;
 }
 
+// A folder only this user may enter (mkdtemp makes it 0700), for the ranks'
+// FileStore: they meet through it, so the rendezvous opens no port.
+std::filesystem::path private_folder() {
+  std::string name = (std::filesystem::temp_directory_path() / "gradus-train-XXXXXX").string();
+  TORCH_CHECK(mkdtemp(name.data()), "--nproc: cannot make a private folder ", name, ": ", std::strerror(errno));
+  return name;
+}
+
 }  // namespace
 
-int launch_local_ranks(int nproc, int port, int threads, char** argv) {
-  if (port == 0) port = free_port();
+int launch_local_ranks(int nproc, int threads, char** argv) {
+  const auto folder = private_folder();
+  forward_stop_signals();
   std::vector<pid_t> pids;
   for (int rank = 0; rank < nproc; ++rank) {
-    auto entries = environment_with({{"RANK", std::to_string(rank)},
-                                     {"WORLD_SIZE", std::to_string(nproc)},
-                                     {"MASTER_ADDR", "127.0.0.1"},
-                                     {"MASTER_PORT", std::to_string(port)},
-                                     {"GRADUS_TRAIN_THREADS", std::to_string(threads)},
-                                     {"GRADUS_TRAIN_NPROC", std::to_string(nproc)}});
+    std::map<std::string, std::string> extra{{"RANK", std::to_string(rank)},
+                                             {"WORLD_SIZE", std::to_string(nproc)},
+                                             {"GRADUS_TRAIN_STORE", (folder / "store").string()},
+                                             {"GRADUS_TRAIN_LAUNCHER_PID", std::to_string(getpid())},
+                                             {"GRADUS_TRAIN_THREADS", std::to_string(threads)},
+                                             {"GRADUS_TRAIN_NPROC", std::to_string(nproc)}};
+    // The ranks share the cores: an idle OpenMP thread should sleep, not spin.
+    if (!std::getenv("OMP_WAIT_POLICY")) extra["OMP_WAIT_POLICY"] = "passive";
+    auto entries = environment_with(extra);
     std::vector<char*> envp;
     for (auto& entry : entries) envp.push_back(entry.data());
     envp.push_back(nullptr);
     pid_t pid = 0;
     const int failed = posix_spawn(&pid, "/proc/self/exe", nullptr, nullptr, argv, envp.data());
-    TORCH_CHECK(!failed, "--nproc: cannot start rank ", rank, ": ", std::strerror(failed));
+    if (failed) {
+      for (pid_t started : pids) kill(started, SIGKILL);
+      std::filesystem::remove_all(folder);
+      TORCH_CHECK(false, "--nproc: cannot start rank ", rank, ": ", std::strerror(failed));
+    }
     pids.push_back(pid);
   }
-  return wait_for_ranks(pids);
+  const int code = wait_for_ranks(pids);
+  std::error_code ignored;
+  std::filesystem::remove_all(folder, ignored);
+  return code;
 }
 
 std::unique_ptr<torch::optim::Optimizer> shard_optimizer(std::unique_ptr<torch::optim::Optimizer> plain,
@@ -169,7 +211,9 @@ Ranks join_job(const std::string&, double, bool) {
   TORCH_CHECK(false, "this gradus-train was built without gradus::distributed (c10d with Gloo): it runs one process");
 }
 
-int launch_local_ranks(int, int, int, char**) {
+void die_with_launcher() {}
+
+int launch_local_ranks(int, int, char**) {
   TORCH_CHECK(false, "--nproc: this gradus-train was built without gradus::distributed (c10d with Gloo)");
 }
 

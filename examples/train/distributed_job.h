@@ -2,7 +2,7 @@
 // gradus-train across processes: --nproc N starts N ranks of this program on
 // this machine; a rank (started so, or by an outside launcher such as
 // torchrun) joins the others through RANK, WORLD_SIZE, MASTER_ADDR and
-// MASTER_PORT. What the ranks share is in ranks.h; how a run uses them, in
+// MASTER_PORT (docs/distributed.md says what listens where). What the ranks share is in ranks.h; how a run uses them, in
 // trainer.cpp.
 #include <torch/optim/optimizer.h>
 
@@ -23,10 +23,16 @@ bool launched_as_rank();
 // `settings` ("name=value" lines), or all refuse, naming the one that differs.
 Ranks join_job(const std::string& settings, double timeout_seconds, bool zero);
 
-// Starts `nproc` ranks of this program (argv) on 127.0.0.1:`port` (0: a
-// free port) with `threads` intra-op threads each, and waits for them all.
-// Returns rank 0's exit code, or the first other non-zero one.
-int launch_local_ranks(int nproc, int port, int threads, char** argv);
+// Starts `nproc` ranks of this program (argv) with `threads` intra-op
+// threads each, and waits for them all. They meet through a FileStore in a
+// private folder (nothing listens for the rendezvous; Gloo's own sockets are
+// on 127.0.0.1). SIGINT and SIGTERM are forwarded to them. Returns rank 0's
+// exit code, the first other non-zero one, or 128 + the signal forwarded.
+int launch_local_ranks(int nproc, int threads, char** argv);
+
+// In a rank started by launch_local_ranks: ends this process when the
+// launcher ends, however it ends (even by SIGKILL).
+void die_with_launcher();
 
 // `plain` sharded over the ranks (ZeroRedundancyOptimizer), remade over each
 // rank's share by `make`; `plain` itself when there is one rank.

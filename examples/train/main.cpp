@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <sched.h>
 #include <iostream>
 #include <sstream>
 #include <thread>
@@ -64,7 +65,6 @@ enum Exit { kRunError = 1, kBadConfiguration = 2, kDiverged = 3 };
 struct JobFlags {
   int64_t nproc = 1;
   bool zero = false;
-  int64_t master_port = 0;      // 0: a free port
   double timeout_seconds = 300;  // rendezvous, and each collective
 };
 
@@ -126,6 +126,19 @@ int run(const TrainConfig& config, const gradus::examples::Shootout& shootout, c
   return status;
 }
 
+// More threads than cores make every parallel pass wait for threads that
+// are not running; say so (it still runs).
+void warn_if_oversubscribed(int64_t threads) {
+  cpu_set_t allowed;
+  const int64_t cores = sched_getaffinity(0, sizeof(allowed), &allowed) == 0 ? CPU_COUNT(&allowed)
+                                                                            : std::thread::hardware_concurrency();
+  if (threads > cores) {
+    std::cerr << "warning: " << threads << " threads in all on " << cores
+              << " cores: each parallel pass waits for threads that are not running (see --threads in "
+                 "docs/gradus-train.md)\n";
+  }
+}
+
 // What is wrong with the job flags, or "".
 std::string job_flag_problem(const CLI::App& app, const JobFlags& job, bool is_rank, const TrainConfig& config) {
   const bool several = is_rank || job.nproc > 1;
@@ -135,9 +148,10 @@ std::string job_flag_problem(const CLI::App& app, const JobFlags& job, bool is_r
   }
   // The ranks --nproc starts see its flags too (GRADUS_TRAIN_NPROC marks them).
   const bool outside_rank = is_rank && !std::getenv("GRADUS_TRAIN_NPROC");
-  if (app.count("--master-port") && (outside_rank || job.nproc == 1)) {
-    return outside_rank ? "--master-port: this rank takes MASTER_PORT from its launcher"
-                        : "--master-port does nothing without --nproc 2 or more";
+  if (outside_rank && job.nproc > 1) {
+    return "--nproc " + std::to_string(job.nproc) +
+           " starts its own ranks, but RANK and WORLD_SIZE are set, as a launcher such as torchrun sets them: "
+           "unset them, or leave --nproc out";
   }
   if (several && config.model == "sparse-mlp") {
     return "--model sparse-mlp: its sparse embedding gradients are not averaged across ranks; run one process";
@@ -206,8 +220,6 @@ int main(int argc, char** argv) {
   app.add_option("--nproc", job.nproc, "processes (ranks) on this machine, each on its share of every batch")
       ->check(CLI::Range(int64_t(1), int64_t(256)));
   app.add_flag("--zero", job.zero, "shard the optimizer state across the ranks (ZeRO-1)");
-  app.add_option("--master-port", job.master_port, "--nproc: the port rank 0 listens on (default: a free one)")
-      ->check(CLI::Range(int64_t(1), int64_t(65535)));
   app.add_option("--dist-timeout", job.timeout_seconds, "seconds a rank waits for the others (default 300)")
       ->check(CLI::PositiveNumber);
   app.add_option("--stop-after-epoch", config.stop_after_epoch, "end after this epoch, e.g. to --resume later")
@@ -253,15 +265,18 @@ int main(int argc, char** argv) {
   try {
     if (!is_rank && job.nproc > 1) {
       const int64_t threads = app.count("--threads") ? config.threads : std::max<int64_t>(1, config.threads / job.nproc);
-      return gradus::examples::launch_local_ranks(int(job.nproc), int(job.master_port), int(threads), argv);
+      warn_if_oversubscribed(threads * job.nproc);
+      return gradus::examples::launch_local_ranks(int(job.nproc), int(threads), argv);
     }
     if (is_rank) {
+      gradus::examples::die_with_launcher();
       who = std::string("error (rank ") + std::getenv("RANK") + "): ";
       if (const char* threads = std::getenv("GRADUS_TRAIN_THREADS"); threads && !app.count("--threads")) {
         config.threads = std::max(1, std::atoi(threads));
       }
       ranks = gradus::examples::join_job(app.config_to_str(true, false), job.timeout_seconds, job.zero);
     }
+    if (!is_rank) warn_if_oversubscribed(config.threads);
     return run(config, shootout, ranks);
   } catch (const c10::Error& e) {
     std::cerr << who << e.what_without_backtrace() << "\n";  // the message, not LibTorch's C++ frames

@@ -76,17 +76,21 @@ for r in 0 1; do
     "$work/mismatch.$r.txt" || { cat "$work/mismatch.$r.txt"; fail "rank $r: the settings message"; }
 done
 
-# 5. A port in use: a clear error, at once.
+# 5. A port in use: a clear error, at once, that says where rank 0 listened.
 port=$(free_port)
 python3 -c 'import socket,sys,time; s=socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(); time.sleep(60)' "$port" &
 holder=$!
 sleep 0.5
 start=$SECONDS
-set +e; "$train" "${subset[@]}" --epochs 1 --nproc 2 --master-port "$port" --dist-timeout 10 >"$work/busy.txt" 2>&1; rc=$?; set -e
+set +e
+RANK=0 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port "$train" "${subset[@]}" --epochs 1 --dist-timeout 10 \
+  >"$work/busy.txt" 2>&1; rc=$?
+set -e
 kill $holder 2>/dev/null || true
 [[ $rc -eq 1 ]] || { cat "$work/busy.txt"; fail "port in use: exit $rc"; }
-grep -q "error (rank 0): gradus::distributed: rank 0: listening on tcp://127.0.0.1:$port (is the port in use?)" "$work/busy.txt" ||
-  { cat "$work/busy.txt"; fail "port in use: message"; }
+# LibTorch 2.6 and later: rank 0 binds 127.0.0.1 only; 1.13's store binds every interface.
+grep -qE "error \(rank 0\): gradus::distributed: rank 0: listening on (127\.0\.0\.1:$port|port $port of every interface) for tcp://127\.0\.0\.1:$port \(is the port in use\?\)" \
+  "$work/busy.txt" || { cat "$work/busy.txt"; fail "port in use: message"; }
 echo "port in use: refused in $((SECONDS - start)) s"
 (( SECONDS - start < 30 )) || fail "port in use took $((SECONDS - start)) s"
 
@@ -114,11 +118,62 @@ expect_2() {
   [[ $rc -eq 2 ]] && grep -qF -- "$message" "$work/flags.txt" || { cat "$work/flags.txt"; fail "$* should exit 2 with: $message"; }
 }
 expect_2 "--zero shards the optimizer state across ranks: it needs --nproc 2 or more" "${small[@]}" --zero
-expect_2 "--master-port does nothing without --nproc 2 or more" "${small[@]}" --master-port 29555
+(export RANK=0 WORLD_SIZE=2; expect_2 "--nproc 2 starts its own ranks, but RANK and WORLD_SIZE are set" "${small[@]}" --nproc 2)
 expect_2 "--model sparse-mlp: its sparse embedding gradients are not averaged" --dataset mnist --data-dir "$mnist" \
   --model sparse-mlp --optimizer sparse_adam --nproc 2
 set +e; "$train" "${small[@]}" --nproc 0 >"$work/flags.txt" 2>&1; rc=$?; set -e
 [[ $rc -eq 105 ]] && grep -q -- "--nproc: Value 0 not in range" "$work/flags.txt" || { cat "$work/flags.txt"; fail "--nproc 0"; }
+
+# 9. --nproc exposes nothing beyond this machine: every TCP socket of its
+# ranks, listening or connected, is on loopback. Then the launcher is stopped (SIGTERM, then
+# SIGKILL in a second run): the ranks end with it, and the checkpoint of the
+# last finished epoch stays whole.
+tcp_sockets() {  # "local-address state" of every TCP socket of these processes, in /proc/net/tcp's hex
+  python3 - "$@" <<'PY'
+import os, sys
+inodes = set()
+for pid in sys.argv[1:]:
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            link = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if link.startswith("socket:["):
+            inodes.add(link[8:-1])
+for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+    for line in open(table).read().splitlines()[1:]:
+        f = line.split()
+        if f[9] in inodes:
+            print(f[1], f[3])
+PY
+}
+any_alive() {  # any of these processes running (a zombie is not)
+  local pid; for pid in "$@"; do [[ -n $(ps -o stat= -p "$pid" | grep -v Z) ]] && return 0; done; return 1
+}
+stop_launcher() {  # stop_launcher NAME SIGNAL
+  local name=$1 signal=$2
+  rm -f "$work/$name.pt"
+  "$train" "${subset[@]}" --epochs 200 --nproc 2 --checkpoint "$work/$name.pt" >"$work/$name.txt" 2>&1 &
+  local launcher=$!
+  for _ in $(seq 300); do grep -q "epoch 2/200 done" "$work/$name.txt" 2>/dev/null && break; sleep 0.1; done
+  grep -q "epoch 2/200 done" "$work/$name.txt" || { cat "$work/$name.txt"; fail "$name: no epoch finished"; }
+  local ranks; ranks=$(pgrep -P $launcher | tr '\n' ' ')
+  [[ $(wc -w <<<"$ranks") -eq 2 ]] || fail "$name: expected 2 ranks under the launcher, found '$ranks'"
+  local sockets; sockets=$(tcp_sockets $ranks)
+  [[ -n $sockets ]] || fail "$name: the ranks have no TCP socket (Gloo's should be there, on loopback)"
+  grep -vE '^(0100007F|00000000000000000000000001000000):' <<<"$sockets" &&
+    fail "$name: a rank has a socket beyond loopback (hex address:port state above; 0A is listening)"
+  kill -$signal $launcher
+  set +e; wait $launcher; local rc=$?; set -e
+  for _ in $(seq 50); do any_alive $ranks || break; sleep 0.1; done
+  any_alive $ranks && fail "$name: ranks $ranks outlived their launcher"
+  echo "$name: launcher exit $rc, its ranks ended, its $(wc -l <<<"$sockets") TCP sockets all on loopback"
+  local done_epochs; done_epochs=$(grep -o "epoch [0-9]*/200 done" "$work/$name.txt" | tail -1 | grep -o "[0-9]*" | head -1)
+  "$train" "${subset[@]}" --epochs $((done_epochs + 1)) --resume "$work/$name.pt" >"$work/$name.resumed.txt" 2>&1 ||
+    { cat "$work/$name.resumed.txt"; fail "$name: the checkpoint of epoch $done_epochs does not resume"; }
+}
+stop_launcher sigterm TERM
+stop_launcher sigkill KILL
 
 # 8. Two machines, as far as one allows: two network namespaces joined by a
 # veth pair, each rank in its own, meeting at rank 0's address.
