@@ -71,6 +71,62 @@ TEST(BadOptions, NamedInTheError) {
   expect_error([&] { Adafactor(p, AdafactorOptions(0.1).capturable(true)); }, {"capturable is not supported"});
 }
 
+// Values PyTorch takes without a word, which make no sense.
+TEST(BadOptions, BeyondPyTorchsChecks) {
+  auto p = some_params();
+  expect_error([&] { optim::SGD(p, optim::SGDOptions(0.1).momentum(0.9).dampening(-5)); },
+               {"SGD", "dampening value: -5"});
+  expect_error([&] { optim::SGD(p, optim::SGDOptions(0.1).momentum(0.9).dampening(1.5)); }, {"dampening value: 1.5"});
+  expect_error([&] { optim::ASGD(p, optim::ASGDOptions(0.1).alpha(-0.75)); }, {"ASGD", "alpha value: -0.75"});
+  expect_error([&] { optim::ASGD(p, optim::ASGDOptions(0.1).t0(-1)); }, {"t0 value: -1"});
+  expect_error([&] { optim::ASGD(p, optim::ASGDOptions(0.1).lambd(-1e-4)); }, {"lambd value: -0.0001"});
+  expect_error([&] { optim::Rprop(p, optim::RpropOptions(0.1).step_sizes(std::make_tuple(2.0, 1.0))); },
+               {"Rprop", "invalid step_sizes", "step_size_min: 2"});
+  std::vector<at::Tensor> matrix = {at::ones({2, 2}).set_requires_grad(true)};
+  expect_error([&] { optim::Muon(matrix, optim::MuonOptions(0.1).momentum(1.0)); }, {"Muon", "momentum value: 1"});
+}
+
+// State files whose tensors do not fit the params, for the optimizers whose
+// step is ATen operations: refused by load(), naming the tensor, with the
+// optimizer unchanged.
+TEST(AllOrNothing, SparseAdamAndMuonRefuseStateThatDoesNotFit) {
+  auto dense = at::zeros({4, 3}, at::kDouble).set_requires_grad(true);
+  optim::SparseAdam sparse({dense}, optim::SparseAdamOptions(0.1));
+  dense.mutable_grad() = at::ones({4, 3}, at::kDouble).to_sparse();
+  sparse.step();
+  auto other = at::zeros({4, 3}, at::kFloat).set_requires_grad(true);
+  optim::SparseAdam float_sparse({other}, optim::SparseAdamOptions(0.1));
+  other.mutable_grad() = at::ones({4, 3}).to_sparse();
+  float_sparse.step();
+  const std::string before = saved_bytes(sparse);
+  expect_error([&] { load_bytes(sparse, saved_bytes(float_sparse)); },
+               {"SparseAdam", "exp_avg of param 0 of param group 0 is Float [4, 3]", "the param is Double [4, 3]"});
+  EXPECT_EQ(saved_bytes(sparse), before);
+
+  auto w = at::ones({3, 2}).set_requires_grad(true), v = at::ones({2, 3}).set_requires_grad(true);
+  optim::Muon muon({w}, optim::MuonOptions(0.01)), muon_other({v}, optim::MuonOptions(0.01));
+  w.mutable_grad() = at::ones_like(w);
+  v.mutable_grad() = at::ones_like(v);
+  muon.step();
+  muon_other.step();
+  const std::string muon_before = saved_bytes(muon);
+  expect_error([&] { load_bytes(muon, saved_bytes(muon_other)); },
+               {"Muon", "momentum_buffer of param 0 of param group 0 is Float [2, 3]", "the param is Float [3, 2]"});
+  EXPECT_EQ(saved_bytes(muon), muon_before);
+}
+
+// SparseAdam's ATen operations take float and double: a half param is
+// refused before its step count or moments move.
+TEST(AllOrNothing, SparseAdamRefusesAHalfParamBeforeAnyStateMoves) {
+  auto good = at::zeros({4, 3}).set_requires_grad(true), half = at::zeros({4, 3}, at::kHalf).set_requires_grad(true);
+  optim::SparseAdam sparse({good, half}, optim::SparseAdamOptions(0.1));
+  good.mutable_grad() = at::ones({4, 3}).to_sparse();
+  half.mutable_grad() = at::ones({4, 3}, at::kHalf).to_sparse();
+  expect_error([&] { sparse.step(); }, {"SparseAdam", "param 1 of param group 0 is Half", "float or double"});
+  EXPECT_EQ(sparse.state_of(good), nullptr) << "state was made for the good param";
+  EXPECT_TRUE(good.equal(at::zeros({4, 3})));
+}
+
 TEST(BadOptions, GroupOptionsAndLaterChangesAreCheckedToo) {
   auto p = some_params();
   std::vector<torch::optim::OptimizerParamGroup> groups;

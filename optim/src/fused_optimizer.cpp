@@ -361,6 +361,8 @@ void FusedOptimizer::load(torch::serialize::InputArchive& archive) {
       if (!group_archive.try_read(state_key_in_group(i), state_archive)) continue;
       auto param_state = make_empty_state();
       param_state->serialize(state_archive);
+      check_loaded_state(*param_state, group.params()[i],
+                         "param " + std::to_string(i) + " of param group " + std::to_string(g));
       state[state_key(group.params()[i])] = std::move(param_state);
     }
   }
@@ -371,6 +373,16 @@ void FusedOptimizer::load(torch::serialize::InputArchive& archive) {
   }
   for (size_t g = 0; g < param_groups_.size(); ++g) param_groups_[g].set_options(std::move(options[g]));
   state_ = std::move(state);
+}
+
+void check_state_tensor(const std::string& who, const std::string& which, const char* name, const at::Tensor& tensor,
+                        const at::Tensor& param) {
+  TORCH_CHECK(tensor.defined(), who, ": the state file has no ", name, " for ", which);
+  TORCH_CHECK(tensor.sizes() == param.sizes() && tensor.scalar_type() == param.scalar_type() &&
+                  tensor.device() == param.device(),
+              who, ": the state file's ", name, " of ", which, " is ", tensor.scalar_type(), " ", tensor.sizes(),
+              " on ", tensor.device(), ", but the param is ", param.scalar_type(), " ", param.sizes(), " on ",
+              param.device());
 }
 
 at::Tensor zeros_state_like(const at::Tensor& param) {

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "state_tensors.h"
+
 namespace gradus {
 namespace optim {
 namespace {
@@ -99,6 +101,12 @@ void Muon::step_bucket(const OptimizerOptions& options, ParamBucket& bucket) {
 }
 
 std::unique_ptr<OptimizerParamState> Muon::make_empty_state() const { return std::make_unique<MuonParamState>(); }
+
+void Muon::check_loaded_state(const OptimizerParamState& state, const at::Tensor& param,
+                              const std::string& which) const {
+  check_state_tensor(name(), which, "momentum_buffer", static_cast<const MuonParamState&>(state).momentum_buffer(),
+                     param);
+}
 
 }  // namespace optim
 }  // namespace gradus

@@ -52,6 +52,19 @@ SparseAdam::SparseAdam(std::vector<OptimizerParamGroup> param_groups, SparseAdam
 SparseAdam::SparseAdam(std::vector<at::Tensor> params, SparseAdamOptions defaults)
     : SparseAdam(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
 
+// Its ATen operations take float and double (sqrt has no CPU kernel for
+// half): anything else is refused before any state moves.
+torch::Tensor SparseAdam::step(LossClosure closure) {
+  for (size_t g = 0; g < param_groups_.size(); ++g) {
+    for (size_t i = 0; i < param_groups_[g].params().size(); ++i) {
+      const auto dtype = param_groups_[g].params()[i].scalar_type();
+      TORCH_CHECK(dtype == at::kFloat || dtype == at::kDouble, name(), ": param ", i, " of param group ", g, " is ",
+                  dtype, "; SparseAdam takes float or double params");
+    }
+  }
+  return FusedOptimizer::step(std::move(closure));
+}
+
 void SparseAdam::check_options(const OptimizerOptions& options) const {
   const auto& o = sparse_adam_options(options);
   ops::check_hyper(name(), o.hyper());
@@ -71,6 +84,15 @@ void SparseAdam::step_bucket(const OptimizerOptions& options, ParamBucket& bucke
 
 std::unique_ptr<OptimizerParamState> SparseAdam::make_empty_state() const {
   return std::make_unique<SparseAdamParamState>();
+}
+
+void SparseAdam::check_loaded_state(const OptimizerParamState& state, const at::Tensor& param,
+                                    const std::string& which) const {
+  const auto& s = static_cast<const SparseAdamParamState&>(state);
+  check_state_tensor(name(), which, "exp_avg", s.exp_avg(), param);
+  check_state_tensor(name(), which, "exp_avg_sq", s.exp_avg_sq(), param);
+  TORCH_CHECK(s.step().defined() && s.step().numel() == 1, name(), ": the state file's step of ", which,
+              " is not one number");
 }
 
 }  // namespace optim

@@ -16,5 +16,10 @@ inline std::string saved_bytes(const torch::optim::Optimizer& optimizer) {
   return out.str();
 }
 
+inline void load_bytes(torch::optim::Optimizer& optimizer, const std::string& bytes) {
+  std::istringstream in(bytes);
+  torch::load(optimizer, in);
+}
+
 }  // namespace testing
 }  // namespace gradus

@@ -7,9 +7,9 @@
 
 #define GRADUS_ASGD_OPTIONS(X)                                             \
   X(REAL, lr, 1e-2, kNonNegative, "learning rate")                         \
-  X(REAL, lambd, 1e-4, kAny, "lambd value")                                \
-  X(REAL, alpha, 0.75, kAny, "alpha value")                                \
-  X(REAL, t0, 1e6, kAny, "t0 value")                                       \
+  X(REAL, lambd, 1e-4, kNonNegative, "lambd value")                         \
+  X(REAL, alpha, 0.75, kNonNegative, "alpha value")                         \
+  X(REAL, t0, 1e6, kNonNegative, "t0 value")                                \
   X(REAL, weight_decay, 0, kNonNegative, "weight_decay value")             \
   X(FLAG, maximize, false)
 // ax: the averaged parameter (ASGD::ax(param)).

@@ -242,6 +242,12 @@ class FusedOptimizer : public torch::optim::Optimizer {
   // keeps of its own (Schedule-Free's step count and weights).
   virtual void after_group_step(OptimizerOptions& options) {}
   virtual std::unique_ptr<OptimizerParamState> make_empty_state() const = 0;
+  // Throws, naming `which` ("param 1 of param group 0") and the tensor, if
+  // state read by load() does not fit `param`. The elementwise optimizers'
+  // operators check their state at every step; the hand-written ones
+  // (SparseAdam, Muon) check it here, so that load() refuses it whole.
+  virtual void check_loaded_state(const OptimizerParamState& state, const at::Tensor& param,
+                                  const std::string& which) const {}
   // True for an optimizer of sparse gradients (SparseAdam): step() then
   // refuses dense ones, where every other refuses sparse ones.
   virtual bool takes_sparse_gradients() const { return false; }

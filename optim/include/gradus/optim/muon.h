@@ -45,6 +45,8 @@ class Muon : public FusedOptimizer {
   void check_options(const OptimizerOptions& options) const override;
   void step_bucket(const OptimizerOptions& options, ParamBucket& bucket) override;
   std::unique_ptr<OptimizerParamState> make_empty_state() const override;
+  void check_loaded_state(const OptimizerParamState& state, const at::Tensor& param,
+                          const std::string& which) const override;
 };
 
 }  // namespace optim

@@ -17,9 +17,12 @@ GRADUS_OPTIMIZER(Rprop, rprop_, kStepsCounted, GRADUS_RPROP_OPTIONS, GRADUS_RPRO
 
 namespace gradus {
 namespace ops {
-// As PyTorch: 0 < etaminus < 1 < etaplus.
+// As PyTorch: 0 < etaminus < 1 < etaplus; and, which PyTorch leaves
+// unchecked, step sizes whose minimum is not above their maximum.
 constexpr const char* invalid_combination(const RpropHyper& h) {
-  return (h.etaminus < 1 && 1 < h.etaplus) ? nullptr : "invalid eta values: need 0 < etaminus < 1 < etaplus";
+  return !(h.etaminus < 1 && 1 < h.etaplus) ? "invalid eta values: need 0 < etaminus < 1 < etaplus"
+         : h.step_size_min > h.step_size_max ? "invalid step_sizes: the minimum is above the maximum"
+                                             : nullptr;
 }
 }  // namespace ops
 }  // namespace gradus

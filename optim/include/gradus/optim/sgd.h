@@ -8,7 +8,7 @@
 #define GRADUS_SGD_MOMENTUM_OPTIONS(X)                                    \
   X(REAL, lr, 1e-3, kNonNegative, "learning rate")                        \
   X(REAL, momentum, 0, kNonNegative, "momentum value")                    \
-  X(REAL, dampening, 0, kAny, "dampening value")                          \
+  X(REAL, dampening, 0, kUnit, "dampening value")                         \
   X(REAL, weight_decay, 0, kNonNegative, "weight_decay value")            \
   X(FLAG, nesterov, false)                                                \
   X(FLAG, maximize, false)

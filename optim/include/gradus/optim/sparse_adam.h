@@ -30,12 +30,15 @@ class SparseAdam : public FusedOptimizer {
   using Options = SparseAdamOptions;
   explicit SparseAdam(std::vector<OptimizerParamGroup> param_groups, SparseAdamOptions defaults = {});
   explicit SparseAdam(std::vector<at::Tensor> params, SparseAdamOptions defaults = {});
+  torch::Tensor step(LossClosure closure = nullptr) override;
 
  protected:
   void check_options(const OptimizerOptions& options) const override;
   void step_bucket(const OptimizerOptions& options, ParamBucket& bucket) override;
   std::unique_ptr<OptimizerParamState> make_empty_state() const override;
   bool takes_sparse_gradients() const override { return true; }
+  void check_loaded_state(const OptimizerParamState& state, const at::Tensor& param,
+                          const std::string& which) const override;
 };
 
 }  // namespace optim
