@@ -192,6 +192,24 @@ TEST(BadSchedulerInput, NamedInTheError) {
   expect_error([&] { LinearDecay(sgd, LinearDecayOptions(100).end_factor(2)); }, {"end_factor", "2"});
 }
 
+// Values PyTorch takes without a word, which make no sense.
+TEST(BadSchedulerInput, BeyondPyTorchsChecks) {
+  auto p = params();
+  optim::SGD sgd(p, optim::SGDOptions(0.1).momentum(0.9));
+  expect_error([&] { MultiStepLR(sgd, MultiStepLROptions({2, -3})); }, {"MultiStepLR", "milestones must be >= 0, got -3"});
+  expect_error([&] { ReduceLROnPlateau(sgd, ReduceLROnPlateauOptions().patience(-1)); }, {"patience must be >= 0, got -1"});
+  expect_error([&] { ReduceLROnPlateau(sgd, ReduceLROnPlateauOptions().cooldown(-2)); }, {"cooldown must be >= 0, got -2"});
+  expect_error([&] { CosineAnnealingLR(sgd, CosineAnnealingLROptions(10).eta_min(0.5)); },
+               {"CosineAnnealingLR", "eta_min 0.5 is above the lr of param group 0 (0.1)"});
+  expect_error([&] { CosineAnnealingWarmRestarts(sgd, CosineAnnealingWarmRestartsOptions(10).eta_min(-0.1)); },
+               {"eta_min must be >= 0, got -0.1"});
+  expect_error([&] { WarmupCosine(sgd, WarmupCosineOptions(1, 10).eta_min(0.2)); }, {"WarmupCosine", "eta_min 0.2"});
+  expect_error([&] { CyclicLR(sgd, CyclicLROptions(0.01, 0.1).step_size_down(-4)); },
+               {"step_size_down must be positive, got -4"});
+  expect_error([&] { PolynomialLR(sgd, PolynomialLROptions().power(-1)); }, {"PolynomialLR", "power must be >= 0", "-1"});
+  EXPECT_DOUBLE_EQ(sgd.param_groups()[0].options().get_lr(), 0.1) << "a refused scheduler changed the lr";
+}
+
 TEST(BadSchedulerInput, MetricDrivenSchedulersNeedTheMetric) {
   auto p = params();
   optim::SGD sgd(p, optim::SGDOptions(0.1));

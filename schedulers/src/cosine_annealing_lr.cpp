@@ -11,6 +11,7 @@ const double kPi = 3.141592653589793;  // Python's math.pi
 CosineAnnealingLR::CosineAnnealingLR(torch::optim::Optimizer& optimizer, CosineAnnealingLROptions options)
     : LRScheduler(optimizer, "gradus::schedulers::CosineAnnealingLR"), options_(options) {
   TORCH_CHECK(options_.T_max() > 0, name(), ": T_max must be positive, got ", options_.T_max());
+  check_eta_min(options_.eta_min());
   initial_step();
 }
 

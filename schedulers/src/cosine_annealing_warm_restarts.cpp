@@ -16,6 +16,7 @@ CosineAnnealingWarmRestarts::CosineAnnealingWarmRestarts(torch::optim::Optimizer
       T_cur_(-1) {
   TORCH_CHECK(options_.T_0() > 0, name(), ": expected positive integer T_0, but got ", options_.T_0());
   TORCH_CHECK(options_.T_mult() >= 1, name(), ": expected integer T_mult >= 1, but got ", options_.T_mult());
+  check_eta_min(options_.eta_min());
   initial_step();
 }
 

@@ -19,6 +19,8 @@ CyclicLR::CyclicLR(torch::optim::Optimizer& optimizer, CyclicLROptions options)
   TORCH_CHECK(o.scale_mode() == "cycle" || o.scale_mode() == "iterations", name(), ": scale_mode '",
               o.scale_mode(), "' is invalid (cycle or iterations)");
   TORCH_CHECK(o.step_size_up() > 0, name(), ": step_size_up must be positive, got ", o.step_size_up());
+  TORCH_CHECK(!o.step_size_down() || *o.step_size_down() > 0, name(), ": step_size_down must be positive, got ",
+              o.step_size_down() ? *o.step_size_down() : 0);
   base_lrs_ = per_group(o.base_lr(), "base_lr");
   max_lrs_ = per_group(o.max_lr(), "max_lr");
   auto& groups = optimizer_.param_groups();

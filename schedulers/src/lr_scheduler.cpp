@@ -63,6 +63,14 @@ LRScheduler::LRScheduler(torch::optim::Optimizer& optimizer, std::string name)
   last_lr_ = group_lrs();
 }
 
+void LRScheduler::check_eta_min(double eta_min) const {
+  TORCH_CHECK(eta_min >= 0, name_, ": eta_min must be >= 0, got ", eta_min);
+  for (size_t g = 0; g < base_lrs_.size(); ++g) {
+    TORCH_CHECK(eta_min <= base_lrs_[g], name_, ": eta_min ", eta_min, " is above the lr of param group ", g, " (",
+                base_lrs_[g], "): the lr would rise toward it");
+  }
+}
+
 void LRScheduler::initial_step() {
   step_count_ = 0;
   step();

@@ -8,6 +8,9 @@ namespace schedulers {
 
 MultiStepLR::MultiStepLR(torch::optim::Optimizer& optimizer, MultiStepLROptions options)
     : LRScheduler(optimizer, "gradus::schedulers::MultiStepLR"), options_(std::move(options)) {
+  for (const int64_t m : options_.milestones()) {
+    TORCH_CHECK(m >= 0, name(), ": milestones must be >= 0, got ", m);
+  }
   std::sort(options_.milestones().begin(), options_.milestones().end());
   initial_step();
 }

@@ -10,6 +10,8 @@ PolynomialLR::PolynomialLR(torch::optim::Optimizer& optimizer, PolynomialLROptio
     : LRScheduler(optimizer, "gradus::schedulers::PolynomialLR"), options_(options) {
   TORCH_CHECK(options_.total_iters() > 0, name(), ": total_iters must be positive, got ",
               options_.total_iters());
+  TORCH_CHECK(options_.power() >= 0, name(), ": power must be >= 0 (a negative one sends the lr to infinity), got ",
+              options_.power());
   initial_step();
 }
 

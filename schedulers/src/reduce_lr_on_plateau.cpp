@@ -13,6 +13,11 @@ ReduceLROnPlateau::ReduceLROnPlateau(torch::optim::Optimizer& optimizer, ReduceL
     : LRScheduler(optimizer, "gradus::schedulers::ReduceLROnPlateau"), options_(std::move(options)) {
   const auto& o = options_;
   TORCH_CHECK(o.factor() < 1.0, name(), ": factor should be < 1.0, got ", o.factor());
+  TORCH_CHECK(o.factor() >= 0, name(), ": factor must be >= 0, got ", o.factor());
+  TORCH_CHECK(o.patience() >= 0, name(), ": patience must be >= 0, got ", o.patience());
+  TORCH_CHECK(o.cooldown() >= 0, name(), ": cooldown must be >= 0, got ", o.cooldown());
+  TORCH_CHECK(o.threshold() >= 0, name(), ": threshold must be >= 0, got ", o.threshold());
+  TORCH_CHECK(o.eps() >= 0, name(), ": eps must be >= 0, got ", o.eps());
   TORCH_CHECK(o.mode() == SchedulerMode::min || o.mode() == SchedulerMode::max, name(), ": mode ",
               static_cast<int>(o.mode()), " is unknown");
   TORCH_CHECK(o.threshold_mode() == ThresholdMode::rel || o.threshold_mode() == ThresholdMode::abs, name(),

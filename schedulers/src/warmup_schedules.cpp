@@ -27,6 +27,7 @@ WarmupCosine::WarmupCosine(torch::optim::Optimizer& optimizer, WarmupCosineOptio
   check_warmup(name(), options_.warmup_steps(), options_.warmup_start_factor());
   TORCH_CHECK(options_.total_steps() > options_.warmup_steps(), name(), ": total_steps (",
               options_.total_steps(), ") must exceed warmup_steps (", options_.warmup_steps(), ")");
+  check_eta_min(options_.eta_min());
   initial_step();
 }
 

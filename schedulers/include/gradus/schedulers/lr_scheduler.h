@@ -54,6 +54,9 @@ class LRScheduler {
   virtual void load_extra(torch::serialize::InputArchive&) {}
   // load() without the rollback.
   void load_unguarded(torch::serialize::InputArchive& archive);
+  // Refuses an eta_min below 0 or above a group's base lr (the lr would
+  // then rise toward it), which PyTorch takes.
+  void check_eta_min(double eta_min) const;
 
   // PyTorch's _initial_step(): derived constructors call it once set up.
   void initial_step();
