@@ -127,6 +127,16 @@ TEST(AllOrNothing, SparseAdamRefusesAHalfParamBeforeAnyStateMoves) {
   EXPECT_TRUE(good.equal(at::zeros({4, 3})));
 }
 
+TEST(BadParams, AnEmptyParameterListIsRefusedAsInPyTorch) {
+  expect_error([] { optim::Adam(std::vector<at::Tensor>{}); }, {"gradus::optim::Adam", "empty parameter list"});
+  expect_error([] { optim::SparseAdam(std::vector<at::Tensor>{}); }, {"SparseAdam", "empty parameter list"});
+  expect_error([] { optim::Muon(std::vector<at::Tensor>{}); }, {"Muon", "empty parameter list"});
+  expect_error([] { optim::Adafactor(std::vector<at::Tensor>{}); }, {"Adafactor", "empty parameter list"});
+  // A param group without params is not: ZeRO gives some ranks none.
+  optim::Adam grouped(std::vector<torch::optim::OptimizerParamGroup>{torch::optim::OptimizerParamGroup({})});
+  EXPECT_EQ(grouped.param_groups().size(), 1u);
+}
+
 TEST(BadOptions, GroupOptionsAndLaterChangesAreCheckedToo) {
   auto p = some_params();
   std::vector<torch::optim::OptimizerParamGroup> groups;

@@ -82,23 +82,6 @@ TEST(OptimizerState, FileFromAnotherOptimizerIsRefusedByName) {
   fs::remove(path);
 }
 
-TEST(OptimizerState, BuiltinStateFileIsRefused) {
-  const Problem problem;
-  auto params = problem.initial_params();
-  torch::optim::Adam builtin(params, torch::optim::AdamOptions(0.1));
-  run_trajectory(builtin, params, problem, 3);
-  const auto path = temp_file("gradus_builtin_state");
-  torch::save(builtin, path.string());
-  optim::Adam adam(params);
-  try {
-    torch::load(adam, path.string());
-    ADD_FAILURE() << "loading a torch::optim::Adam file did not throw";
-  } catch (const c10::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("not a gradus optimizer state file"), std::string::npos) << e.what();
-  }
-  fs::remove(path);
-}
-
 TEST(OptimizerState, FileForOtherParamGroupsIsRefused) {
   const Problem problem;
   auto params = problem.initial_params();

@@ -101,7 +101,9 @@ OptimizerEntry entry(const std::string& name, const std::string& companion = "")
   const Options defaults = options_from<Options>(OptimizerConfig{});
   Options::visit(defaults, SpecCollector{e.options});
   e.make = [](Params params, const OptimizerConfig& c) -> OptimizerPtr {
-    return std::make_unique<Optimizer>(std::move(params), options_from<Options>(c));
+    // Through a param group: a ZeRO shard may hold no params.
+    return std::make_unique<Optimizer>(std::vector<torch::optim::OptimizerParamGroup>{std::move(params)},
+                                       options_from<Options>(c));
   };
   e.make_options = [](const OptimizerConfig& c) -> std::unique_ptr<torch::optim::OptimizerOptions> {
     return std::make_unique<Options>(options_from<Options>(c));

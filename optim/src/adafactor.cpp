@@ -116,7 +116,7 @@ Adafactor::Adafactor(std::vector<OptimizerParamGroup> param_groups, AdafactorOpt
 }
 
 Adafactor::Adafactor(std::vector<at::Tensor> params, AdafactorOptions defaults)
-    : Adafactor(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
+    : Adafactor(single_group(std::move(params), "gradus::optim::Adafactor"), defaults) {}
 
 void Adafactor::check_options(const OptimizerOptions& options) const {
   const auto& o = adafactor_options(options);

@@ -60,8 +60,7 @@ ElementwiseOptimizer<Options, State>::ElementwiseOptimizer(std::vector<Optimizer
 
 template <class Options, class State>
 ElementwiseOptimizer<Options, State>::ElementwiseOptimizer(std::vector<at::Tensor> params, Options defaults)
-    : ElementwiseOptimizer(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))},
-                           std::move(defaults)) {}
+    : ElementwiseOptimizer(single_group(std::move(params), Options::kOptimizer), std::move(defaults)) {}
 
 template <class Options, class State>
 void ElementwiseOptimizer<Options, State>::check_options(const OptimizerOptions& options) const {

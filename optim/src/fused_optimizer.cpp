@@ -168,6 +168,12 @@ FusedOptimizer::FusedOptimizer(std::vector<OptimizerParamGroup> param_groups,
   for (const auto& group : param_groups) add_param_group(group);
 }
 
+std::vector<OptimizerParamGroup> FusedOptimizer::single_group(std::vector<at::Tensor> params,
+                                                              const std::string& name) {
+  TORCH_CHECK(!params.empty(), name, ": optimizer got an empty parameter list");
+  return {OptimizerParamGroup(std::move(params))};
+}
+
 void FusedOptimizer::add_param_group(const OptimizerParamGroup& param_group) {
   const size_t index = param_groups_.size();
   for (const at::Tensor& param : param_group.params()) {
@@ -330,9 +336,9 @@ void FusedOptimizer::save(torch::serialize::OutputArchive& archive) const {
 
 void FusedOptimizer::load(torch::serialize::InputArchive& archive) {
   c10::IValue tag;
-  TORCH_CHECK(archive.try_read(kNameKey, tag) && tag.isString(), name_,
-              ": this is not a gradus optimizer state file (it has no '", kNameKey,
-              "' entry; a torch::optim state file cannot be loaded into gradus)");
+  if (!archive.try_read(kNameKey, tag) && archive.try_read("pytorch_version", tag)) return load_torch_optim(archive);
+  TORCH_CHECK(tag.isString(), name_, ": this is neither a gradus optimizer state file (it has no '", kNameKey,
+              "' entry) nor a torch::optim one");
   TORCH_CHECK(tag.toStringRef() == name_, name_, ": the state file was written by ",
               tag.toStringRef(), ", not by ", name_);
   const int64_t version = read_required(archive, kVersionKey).toInt();

@@ -66,7 +66,7 @@ Muon::Muon(std::vector<OptimizerParamGroup> param_groups, MuonOptions defaults)
 }
 
 Muon::Muon(std::vector<at::Tensor> params, MuonOptions defaults)
-    : Muon(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
+    : Muon(single_group(std::move(params), "gradus::optim::Muon"), defaults) {}
 
 torch::Tensor Muon::step(LossClosure closure) {
   check_two_dimensional(name(), param_groups_);

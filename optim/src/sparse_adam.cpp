@@ -50,7 +50,7 @@ SparseAdam::SparseAdam(std::vector<OptimizerParamGroup> param_groups, SparseAdam
 }
 
 SparseAdam::SparseAdam(std::vector<at::Tensor> params, SparseAdamOptions defaults)
-    : SparseAdam(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
+    : SparseAdam(single_group(std::move(params), "gradus::optim::SparseAdam"), defaults) {}
 
 // Its ATen operations take float and double (sqrt has no CPU kernel for
 // half): anything else is refused before any state moves.

@@ -76,6 +76,35 @@ struct ArchiveReader {
   void optional(const char* key, c10::optional<double>& value) const;  // missing: nullopt
 };
 
+// The same fields in LibTorch's torch::optim layout (torch_optim_format.cpp):
+// a pair or triple is one tuple, a step count an integer. The reader keeps
+// what the file lacks, and notes each key it knows in `known`.
+struct TorchOptimWriter {
+  torch::serialize::OutputArchive& archive;
+  void operator()(const char* key, double value) const;
+  void operator()(const char* key, bool value) const;
+  void operator()(const char* key, const std::tuple<double, double>& value) const;
+  void operator()(const char* key, const std::tuple<std::optional<double>, double>& value) const;
+  void operator()(const char* key, const std::tuple<double, double, double>& value) const;
+  void operator()(const char* key, int64_t value) const;
+  void operator()(const char* key, const std::string& value) const;
+  void operator()(const char* key, const at::Tensor& value) const;  // "step": an integer
+};
+
+struct TorchOptimReader {
+  torch::serialize::InputArchive& archive;
+  const at::Tensor* param;  // a state's param (its step count is made on its device); null for options
+  std::vector<std::string>& known;
+  void operator()(const char* key, double& value) const;
+  void operator()(const char* key, bool& value) const;
+  void operator()(const char* key, std::tuple<double, double>& value) const;
+  void operator()(const char* key, std::tuple<std::optional<double>, double>& value) const;
+  void operator()(const char* key, std::tuple<double, double, double>& value) const;
+  void operator()(const char* key, int64_t& value) const;
+  void operator()(const char* key, std::string& value) const;
+  void operator()(const char* key, at::Tensor& value) const;
+};
+
 }  // namespace detail
 
 // What every gradus option struct has besides its own fields: the
@@ -102,6 +131,9 @@ class FusedOptionsBase {
   virtual CycledMomentum cycled_momentum() const { return CycledMomentum::kNone; }
   virtual double cycled_momentum_value() const { return 0; }
   virtual void set_cycled_momentum_value(double) {}
+  // The options in LibTorch's torch::optim layout (torch_optim_format.h).
+  virtual void write_torch_optim(torch::serialize::OutputArchive& archive) const = 0;
+  virtual void read_torch_optim(torch::serialize::InputArchive& archive, std::vector<std::string>& known) = 0;
 
  protected:
   // Throws, naming it, an lr that is NaN, infinite or negative. Out of line:
@@ -159,6 +191,12 @@ struct FusedOptions : public torch::optim::OptimizerCloneableOptions<Derived>, p
     self().lr(lr);
     if (device_lr_.defined()) device_lr_.fill_(lr);
   }
+  void write_torch_optim(torch::serialize::OutputArchive& archive) const override {
+    Derived::visit(self(), detail::TorchOptimWriter{archive});
+  }
+  void read_torch_optim(torch::serialize::InputArchive& archive, std::vector<std::string>& known) override {
+    Derived::visit(self(), detail::TorchOptimReader{archive, nullptr, known});
+  }
   void serialize(torch::serialize::OutputArchive& archive) const override {
     Derived::visit(self(), detail::ArchiveWriter{archive});
     Derived::visit_group_state(self(), detail::ArchiveWriter{archive});
@@ -189,9 +227,24 @@ struct FusedOptions : public torch::optim::OptimizerCloneableOptions<Derived>, p
   static constexpr bool has_betas() { return decltype(betas_of<Derived>(0))::value; }
 };
 
+// The state of one param in LibTorch's torch::optim layout.
+struct FusedParamStateBase {
+  virtual ~FusedParamStateBase() = default;
+  virtual void write_torch_optim(torch::serialize::OutputArchive& archive) const = 0;
+  virtual void read_torch_optim(torch::serialize::InputArchive& archive, const at::Tensor& param,
+                                std::vector<std::string>& known) = 0;
+};
+
 // CRTP base for per-parameter state structs.
 template <class Derived>
-struct FusedParamState : public torch::optim::OptimizerCloneableParamState<Derived> {
+struct FusedParamState : public torch::optim::OptimizerCloneableParamState<Derived>, public FusedParamStateBase {
+  void write_torch_optim(torch::serialize::OutputArchive& archive) const override {
+    Derived::visit(static_cast<const Derived&>(*this), detail::TorchOptimWriter{archive});
+  }
+  void read_torch_optim(torch::serialize::InputArchive& archive, const at::Tensor& param,
+                        std::vector<std::string>& known) override {
+    Derived::visit(static_cast<Derived&>(*this), detail::TorchOptimReader{archive, &param, known});
+  }
   void serialize(torch::serialize::OutputArchive& archive) const override {
     Derived::visit(static_cast<const Derived&>(*this), detail::ArchiveWriter{archive});
   }
@@ -207,6 +260,8 @@ class FusedOptimizer : public torch::optim::Optimizer {
   torch::Tensor step(LossClosure closure = nullptr) override;
   void save(torch::serialize::OutputArchive& archive) const override;
   // Refuses a file written by another optimizer or for other param groups.
+  // SGD, Adam, AdamW, Adagrad and RMSprop also read the file their LibTorch
+  // twin (torch::optim) writes (torch_optim_format.h).
   void load(torch::serialize::InputArchive& archive) override;
   // The class name, e.g. "gradus::optim::Adam"; recorded in saved state.
   const std::string& name() const noexcept { return name_; }
@@ -253,6 +308,10 @@ class FusedOptimizer : public torch::optim::Optimizer {
   virtual bool takes_sparse_gradients() const { return false; }
 
   void check_all_options() const;
+  // The one param group of a (params, options) constructor. An empty list
+  // is refused, as PyTorch refuses it; param groups without params are not
+  // (ZeRO gives some ranks none).
+  static std::vector<OptimizerParamGroup> single_group(std::vector<at::Tensor> params, const std::string& name);
   // For ops::fused_step: the device lr of a capturable group whose params
   // are not on the CPU (elsewhere the lr travels as the options' value), and
   // step_with_scale()'s tensors.
@@ -288,6 +347,8 @@ class FusedOptimizer : public torch::optim::Optimizer {
   void set_state(const at::Tensor& param, std::unique_ptr<OptimizerParamState> state);
 
  private:
+  friend void save_as_torch_optim(const FusedOptimizer& optimizer, torch::serialize::OutputArchive& archive);
+  void load_torch_optim(torch::serialize::InputArchive& archive);
   std::vector<ParamBucket> bucket_group(size_t group_index) const;
   // Gives `options` of a group holding `params` its own device lr when it is
   // capturable: `keep` (the tensor a captured graph reads) if defined, else
