@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "datasets.h"
+#include "cli_checks.h"
 #include "distributed_job.h"
 #include "optimizer_flags.h"
 #include "output_files.h"
@@ -35,18 +36,23 @@ void add_scheduler_flags(CLI::App& app, gradus::examples::SchedulerConfig& s) {
   app.add_option("--scheduler", s.name, "none (constant), linear-decay, loss-adaptive, step, multistep, exponential, "
                                          "cosine, warmup-cosine, wsd, onecycle, cyclic, plateau")
       ->check(CLI::IsMember(kSchedulers));
-  app.add_option("--step-size", s.step_size, "step: epochs between decays");
-  app.add_option("--milestones", s.milestones, "multistep: epochs");
-  app.add_option("--gamma", s.gamma, "step, multistep, exponential: decay factor");
-  app.add_option("--end-factor", s.end_factor, "linear-decay, wsd: final lr / initial lr");
-  app.add_option("--min-loss", s.min_loss, "loss-adaptive: fixed reference loss (default: lowest so far)");
-  app.add_option("--warmup-fraction", s.warmup_fraction, "warmup-cosine, wsd: share of all steps");
-  app.add_option("--decay-fraction", s.decay_fraction, "wsd: share of all steps");
-  app.add_option("--eta-min", s.eta_min, "cosine, warmup-cosine: final lr");
-  app.add_option("--max-lr", s.max_lr, "onecycle, cyclic (default: 10 x lr)");
-  app.add_option("--pct-start", s.pct_start, "onecycle");
-  app.add_option("--patience", s.patience, "plateau: epochs");
-  app.add_option("--factor", s.factor, "plateau");
+  using gradus::examples::fraction;
+  using gradus::examples::positive_number;
+  const int64_t many = int64_t(1) << 40;
+  app.add_option("--step-size", s.step_size, "step: epochs between decays")->check(gradus::examples::integer_in(1, many));
+  app.add_option("--milestones", s.milestones, "multistep: epochs")->check(gradus::examples::integer_in(0, many));
+  app.add_option("--gamma", s.gamma, "step, multistep, exponential: decay factor")->check(positive_number());
+  app.add_option("--end-factor", s.end_factor, "linear-decay, wsd: final lr / initial lr")->check(fraction());
+  app.add_option("--min-loss", s.min_loss, "loss-adaptive: fixed reference loss (default: lowest so far)")
+      ->check(positive_number());
+  app.add_option("--warmup-fraction", s.warmup_fraction, "warmup-cosine, wsd: share of all steps")->check(fraction());
+  app.add_option("--decay-fraction", s.decay_fraction, "wsd: share of all steps")->check(fraction());
+  app.add_option("--eta-min", s.eta_min, "cosine, warmup-cosine: final lr (at most the lr)")
+      ->check(gradus::examples::non_negative_number());
+  app.add_option("--max-lr", s.max_lr, "onecycle, cyclic (default: 10 x lr)")->check(positive_number());
+  app.add_option("--pct-start", s.pct_start, "onecycle")->check(fraction());
+  app.add_option("--patience", s.patience, "plateau: epochs")->check(gradus::examples::integer_in(0, many));
+  app.add_option("--factor", s.factor, "plateau: below 1")->check(fraction());
 }
 
 std::string config_json(const TrainConfig& c) {
@@ -139,6 +145,36 @@ void warn_if_oversubscribed(int64_t threads) {
   }
 }
 
+// Reads --lr-of into `shootout`; returns what is wrong with the shoot-out
+// and schedule flags, or "".
+std::string shootout_flag_problem(const CLI::App& app, const std::vector<std::string>& lr_of, const TrainConfig& config,
+                                  gradus::examples::Shootout& shootout) {
+  for (const std::string& item : lr_of) {
+    const size_t eq = item.find('=');
+    const std::string name = item.substr(0, eq), number = eq == std::string::npos ? "" : item.substr(eq + 1);
+    char* end = nullptr;
+    const double lr = std::strtod(number.c_str(), &end);
+    if (name.empty() || number.empty() || *end != '\0' || !std::isfinite(lr) || lr < 0) {
+      return "--lr-of " + item + ": expected NAME=LR with a learning rate of 0 or more, e.g. sgd=0.1";
+    }
+    if (shootout.lr_of.count(name)) return "--lr-of names " + name + " twice; give each optimizer one lr";
+    shootout.lr_of[name] = lr;
+  }
+  if (!shootout.optimizers.empty() && app.count("--optimizer")) {
+    return "--optimizer does nothing with --optimizers: name every optimizer of the shoot-out in --optimizers";
+  }
+  if (!shootout.schedulers.empty() && app.count("--scheduler")) {
+    return "--scheduler does nothing with --schedulers: name every schedule of the shoot-out in --schedulers";
+  }
+  const auto& s = config.scheduler;
+  const bool wsd = s.name == "wsd" || std::count(shootout.schedulers.begin(), shootout.schedulers.end(), "wsd");
+  if (wsd && s.warmup_fraction + s.decay_fraction > 1) {
+    return "--warmup-fraction " + std::to_string(s.warmup_fraction) + " and --decay-fraction " +
+           std::to_string(s.decay_fraction) + " take more than all the steps (their sum is above 1)";
+  }
+  return "";
+}
+
 // What is wrong with the job flags, or "".
 std::string job_flag_problem(const CLI::App& app, const JobFlags& job, bool is_rank, const TrainConfig& config) {
   const bool several = is_rank || job.nproc > 1;
@@ -183,9 +219,9 @@ int main(int argc, char** argv) {
       ->delimiter(',')->check(CLI::IsMember(gradus::examples::optimizer_names(/*with_builtin_only=*/true)));
   app.add_option("--lr-of", lr_of, "NAME=LR: the lr of one optimizer of a shoot-out (repeatable)");
   app.add_option("--target-accuracy", config.target_accuracy, "the table's steps and seconds to this test accuracy")
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(gradus::examples::fraction());
   app.add_option("--evals-per-epoch", config.evals_per_epoch, "test-set evaluations per epoch")
-      ->check(CLI::Range(int64_t(1), int64_t(1000)));
+      ->check(gradus::examples::integer_in(1, 1000));
   std::string optimizers_help;
   for (const auto& name : gradus::examples::optimizer_names()) optimizers_help += (optimizers_help.empty() ? "" : ", ") + name;
   app.add_option("--optimizer", config.optimizer.name,
@@ -196,48 +232,41 @@ int main(int argc, char** argv) {
   optimizer_flags.add_to(app, config.optimizer);
   add_scheduler_flags(app, config.scheduler);
   // Bounded so that epochs x steps can't overflow.
-  app.add_option("--epochs", config.epochs)->check(CLI::Range(int64_t(1), int64_t(1000000)));
-  app.add_option("--batch-size", config.batch_size)->check(CLI::Range(int64_t(1), int64_t(1) << 30));
+  app.add_option("--epochs", config.epochs)->check(gradus::examples::integer_in(1, 1000000));
+  app.add_option("--batch-size", config.batch_size)->check(gradus::examples::integer_in(1, int64_t(1) << 30));
   app.add_option("--device", config.device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
   app.add_option("--amp", config.amp,
                  "mixed precision: none, bf16 (autocast) or fp16 (autocast and loss scaling; CUDA, or the CPU on "
                  "LibTorch 2.3 and later)")
       ->check(CLI::IsMember({"none", "bf16", "fp16"}));
   app.add_option("--clip-grad-norm", config.clip_grad_norm, "clip the gradients' total 2-norm to this (0: off)")
-      ->check(CLI::NonNegativeNumber);
-  app.add_option("--threads", config.threads, "intra-op threads (default: all cores)")->check(CLI::PositiveNumber);
+      ->check(gradus::examples::non_negative_number());
+  app.add_option("--threads", config.threads, "intra-op threads (default: all cores)")
+      ->check(gradus::examples::integer_in(1, 65536));
   app.add_option("--seed", config.seed);
   app.add_option("--train-limit", config.train_limit, "use only the first N training samples (0: all)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(gradus::examples::integer_in(0, int64_t(1) << 40));
   app.add_option("--test-limit", config.test_limit, "use only the first N test samples (0: all)")
-      ->check(CLI::NonNegativeNumber);
-  app.add_option("--log-interval", config.log_interval, "steps between logged metrics")->check(CLI::PositiveNumber);
+      ->check(gradus::examples::integer_in(0, int64_t(1) << 40));
+  app.add_option("--log-interval", config.log_interval, "steps between logged metrics")
+      ->check(gradus::examples::integer_in(1, int64_t(1) << 40));
   app.add_option("--metrics-out", config.metrics_out, "folder for steps.csv, epochs.csv and summary.json");
   app.add_option("--plot", config.plot, "SVG file: loss and accuracy curves, one per run");
   app.add_option("--checkpoint", config.checkpoint, "file written after every epoch: model, optimizer, scheduler");
   app.add_option("--resume", config.resume, "continue from a --checkpoint file");
   JobFlags job;
   app.add_option("--nproc", job.nproc, "processes (ranks) on this machine, each on its share of every batch")
-      ->check(CLI::Range(int64_t(1), int64_t(256)));
+      ->check(gradus::examples::integer_in(1, 256));
   app.add_flag("--zero", job.zero, "shard the optimizer state across the ranks (ZeRO-1)");
   app.add_option("--dist-timeout", job.timeout_seconds, "seconds a rank waits for the others (default 300)")
-      ->check(CLI::PositiveNumber);
+      ->check(gradus::examples::positive_number(86400 * 365));
   app.add_option("--stop-after-epoch", config.stop_after_epoch, "end after this epoch, e.g. to --resume later")
-      ->check(CLI::NonNegativeNumber);
+      ->check(gradus::examples::integer_in(0, int64_t(1) << 40));
   CLI11_PARSE(app, argc, argv);
   optimizer_flags.store(app, config.optimizer);
-  for (const std::string& item : lr_of) {
-    const size_t eq = item.find('=');
-    double lr = NAN;
-    try {
-      lr = eq == std::string::npos ? NAN : std::stod(item.substr(eq + 1));
-    } catch (const std::exception&) {
-    }
-    if (std::isnan(lr)) {
-      std::cerr << "error: --lr-of " << item << ": expected NAME=LR, e.g. sgd=0.1\n";
-      return kBadConfiguration;
-    }
-    shootout.lr_of[item.substr(0, eq)] = lr;
+  if (const std::string problem = shootout_flag_problem(app, lr_of, config, shootout); !problem.empty()) {
+    std::cerr << "error: " << problem << "\n";
+    return kBadConfiguration;
   }
   std::vector<std::string> optimizers = shootout.optimizers.empty() ? std::vector<std::string>{config.optimizer.name}
                                                                     : shootout.optimizers;

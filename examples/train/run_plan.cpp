@@ -9,7 +9,25 @@
 namespace gradus {
 namespace examples {
 
+namespace {
+
+// A name given twice would train the same run twice under one label.
+void refuse_repeats(const std::vector<std::string>& names, const char* flag) {
+  auto same = [](std::string name) { return name == "none" ? std::string("constant") : name; };
+  for (size_t i = 0; i < names.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      TORCH_CHECK(same(names[i]) != same(names[j]), flag, " names ", names[j],
+                  names[i] == names[j] ? "" : " (" + names[i] + ")", " twice; each run would be the same");
+    }
+  }
+}
+
+}  // namespace
+
 std::vector<PlannedRun> plan_runs(const TrainConfig& base, const Shootout& shootout) {
+  refuse_repeats(shootout.optimizers, "--optimizers");
+  refuse_repeats(shootout.schedulers, "--schedulers");
+  refuse_repeats(shootout.builtin, "--builtin");
   const auto optimizers = shootout.optimizers.empty() ? std::vector<std::string>{base.optimizer.name} : shootout.optimizers;
   const auto schedulers = shootout.schedulers.empty() ? std::vector<std::string>{base.scheduler.name} : shootout.schedulers;
   const bool grid = optimizers.size() > 1 || schedulers.size() > 1 || !shootout.builtin.empty();

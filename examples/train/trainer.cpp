@@ -260,7 +260,9 @@ RunMetrics train(const TrainConfig& config, const Dataset& data, const std::stri
       const double loss_value = loss.value;
       if (!std::isfinite(loss_value)) {
         std::ostringstream why;
-        why << "the training loss became " << loss_value << " at epoch " << epoch << ", step " << step;
+        why << "the training loss became " << loss_value << " at epoch " << epoch << ", step " << step
+            << ", with lr " << stepping.optimizers.main->param_groups()[0].options().get_lr()
+            << " (a smaller --lr may train)";
         metrics.diverged = why.str();
         break;
       }

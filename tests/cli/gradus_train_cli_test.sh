@@ -110,11 +110,29 @@ expect 2 "invalid learning rate: inf" lr_inf "${mlp[@]}" --lr inf
 expect 1 "cannot write /dev/full: No space left on device" checkpoint_full "${mlp[@]}" --checkpoint /dev/full
 expect 1 "cannot write /dev/full: No space left on device" plot_full "${mlp[@]}" --plot /dev/full
 expect 3 "the gradus adam run diverged: the training loss became" diverged "${mlp[@]}" --lr 1e300 --metrics-out "$work/diverged"
+grep -q "with lr 1e+300 (a smaller --lr may train)" "$work/diverged.txt" || { cat "$work/diverged.txt"; fail "diverged: the lr"; }
 python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); r=s["runs"][0]; assert r["diverged"] and "lr" in s["config"], s' \
   "$work/diverged/summary.json" || fail "diverged summary.json"
 expect 105 "--epochs" epochs_huge "${mlp[@]}" --epochs 9223372036854775807
 expect 105 "--batch-size" batch_huge "${mlp[@]}" --batch-size 9223372036854775807
 expect 105 "--train-limit" limit_negative "${mlp[@]}" --train-limit -1
+# Flags that would run twice, be ignored, or be read in part are refused;
+# range errors say the range in words.
+expect 105 "--threads: must be a whole number from 1 to 65536, not '0'" threads_zero "${mlp[@]}" --threads 0
+expect 105 "--dist-timeout: must be a number above 0 and at most 31536000, not 'nan'" timeout_nan "${mlp[@]}" --dist-timeout nan
+expect 105 "--warmup-fraction: must be a number from 0 to 1, not '-0.1'" warmup_negative "${mlp[@]}" --scheduler wsd --warmup-fraction -0.1
+expect 105 "--milestones: must be a whole number from 0 to" milestone_negative "${mlp[@]}" --scheduler multistep --milestones 2 -3
+expect 105 "--patience: must be a whole number from 0 to" patience_negative "${mlp[@]}" --scheduler plateau --patience -1
+expect 2 "--warmup-fraction 0.600000 and --decay-fraction 0.600000 take more than all the steps" wsd_past_one \
+  "${mlp[@]}" --scheduler wsd --warmup-fraction 0.6 --decay-fraction 0.6
+expect 2 "eta_min 0.5 is above the lr of param group 0 (0.1)" eta_min_high "${mlp[@]}" --optimizer sgd --lr 0.1 --scheduler cosine --eta-min 0.5
+expect 2 "dampening value: -5" dampening_negative "${mlp[@]}" --optimizer sgd --lr 0.1 --momentum 0.9 --dampening -5
+expect 2 "--optimizers names sgd twice" optimizers_twice "${mlp[@]}" --optimizers sgd,sgd --lr-of sgd=0.1
+expect 2 "--schedulers names constant twice" schedulers_twice "${mlp[@]}" --optimizers adam --schedulers constant,constant
+expect 2 "--schedulers names constant (none) twice" schedulers_alias "${mlp[@]}" --optimizers adam --schedulers constant,none
+expect 2 "--optimizer does nothing with --optimizers" optimizer_and_optimizers "${mlp[@]}" --optimizers adam --optimizer sgd
+expect 2 "--lr-of sgd=0.1x: expected NAME=LR" lr_of_suffix "${mlp[@]}" --optimizers sgd,adam --lr-of sgd=0.1x
+expect 2 "--lr-of names sgd twice" lr_of_twice "${mlp[@]}" --optimizers sgd,adam --lr-of sgd=0.1 --lr-of sgd=0.5
 expect 2 "--stop-after-epoch 3 is past --epochs 1" stop_after "${mlp[@]}" --stop-after-epoch 3
 echo "not a checkpoint" >"$work/bad.pt"
 expect 2 "cannot read the checkpoint $work/bad.pt" bad_checkpoint "${mlp[@]}" --resume "$work/bad.pt"

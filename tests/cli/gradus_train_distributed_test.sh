@@ -122,7 +122,8 @@ expect_2 "--zero shards the optimizer state across ranks: it needs --nproc 2 or 
 expect_2 "--model sparse-mlp: its sparse embedding gradients are not averaged" --dataset mnist --data-dir "$mnist" \
   --model sparse-mlp --optimizer sparse_adam --nproc 2
 set +e; "$train" "${small[@]}" --nproc 0 >"$work/flags.txt" 2>&1; rc=$?; set -e
-[[ $rc -eq 105 ]] && grep -q -- "--nproc: Value 0 not in range" "$work/flags.txt" || { cat "$work/flags.txt"; fail "--nproc 0"; }
+[[ $rc -eq 105 ]] && grep -q -- "--nproc: must be a whole number from 1 to 256, not '0'" "$work/flags.txt" ||
+  { cat "$work/flags.txt"; fail "--nproc 0"; }
 
 # 9. --nproc exposes nothing beyond this machine: every TCP socket of its
 # ranks, listening or connected, is on loopback. Then the launcher is stopped (SIGTERM, then
