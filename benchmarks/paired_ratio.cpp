@@ -1,5 +1,10 @@
 #include "paired_ratio.h"
 
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -57,6 +62,20 @@ PairedRatio paired_ratio(const std::function<void()>& a, const std::function<voi
   }
   std::sort(ratios.begin(), ratios.end());
   return {quantile(ratios, 0.5), quantile(ratios, 0.25), quantile(ratios, 0.75)};
+}
+
+BusyNeighbour::BusyNeighbour() : pid_(fork()) {
+  if (pid_ < 0) throw std::runtime_error("cannot start the busy neighbour");
+  if (pid_ == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    volatile unsigned long spin = 0;
+    for (;;) spin = spin + 1;
+  }
+}
+
+BusyNeighbour::~BusyNeighbour() {
+  kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
 }
 
 }  // namespace bench

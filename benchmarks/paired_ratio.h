@@ -18,5 +18,19 @@ struct PairedRatio {
 // goes first, after one call of each to warm up.
 PairedRatio paired_ratio(const std::function<void()>& a, const std::function<void()>& b, int pairs);
 
+// One competing busy process (a spinning loop, as `yes > /dev/null`) for
+// this object's lifetime: a machine where another program wants a core.
+// It ends with this process, however that ends.
+class BusyNeighbour {
+ public:
+  BusyNeighbour();
+  ~BusyNeighbour();
+  BusyNeighbour(const BusyNeighbour&) = delete;
+  BusyNeighbour& operator=(const BusyNeighbour&) = delete;
+
+ private:
+  int pid_;
+};
+
 }  // namespace bench
 }  // namespace gradus

@@ -3,13 +3,16 @@
 //   resnet50   the 161 parameters of torchvision's ResNet-50 (25,557,032 params)
 //   flat       one tensor of the same size (what the list should cost)
 //   10k-x-100  10,000 tensors of 100 elements (many small tensors)
+//   mnist-mlp  gradus-train's MNIST MLP (4 tensors, 101,770 params)
 // plus the roof: an in-place streaming pass p.add_(g, alpha) over the same
 // number of elements (12 bytes per element, no write-allocate).
 // Then the same ratios once more, each from alternating steps of the two
 // (paired_ratio.h): the median over N pairs and its quartiles, steadier on a
 // shared machine than two benchmarks run one after the other.
 //
-//   gradus_param_list_bench [--threads N] [--pairs N] [google-benchmark flags]
+// --busy runs it all beside one competing busy process (paired_ratio.h).
+//
+//   gradus_param_list_bench [--threads N] [--pairs N] [--busy] [google-benchmark flags]
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <gradus/optim/adam.h>
@@ -141,18 +144,24 @@ int main(int argc, char** argv) {
   using namespace gradus::bench;
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   int pairs = 40;
+  bool busy = false;
   std::vector<char*> rest = {argv[0]};
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) threads = std::max(1, count_flag("--threads", argv[++i]));
     else if (!std::strcmp(argv[i], "--pairs") && i + 1 < argc) pairs = count_flag("--pairs", argv[++i]);
+    else if (!std::strcmp(argv[i], "--busy")) busy = true;
     else rest.push_back(argv[i]);
   }
   at::set_num_threads(threads);
-  std::printf("threads: %d (gradus and built-in alike)\n", at::get_num_threads());
+  std::printf("threads: %d (gradus and built-in alike)%s\n", at::get_num_threads(),
+              busy ? ", with one busy neighbour process" : "");
+  std::unique_ptr<BusyNeighbour> neighbour(busy ? new BusyNeighbour : nullptr);
 
   const Shapes resnet = resnet50_shapes();
   const Lists lists = {
-      {"resnet50", resnet}, {"flat", {{numel_of(resnet)}}}, {"10k-x-100", Shapes(10000, std::vector<int64_t>{100})}};
+      {"resnet50", resnet}, {"flat", {{numel_of(resnet)}}}, {"10k-x-100", Shapes(10000, std::vector<int64_t>{100})},
+      // gradus-train's MNIST MLP: 784-128-10, 101,770 params in 4 tensors.
+      {"mnist-mlp", {{128, 784}, {128}, {10, 128}, {10}}}};
   for (const auto& c : contenders()) {
     for (const auto& [list, shapes] : lists) {
       for (const char* kind : {"builtin", "gradus"}) {
