@@ -48,7 +48,7 @@ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DGRADUS_WITH_CUDA=ON -DCMAKE_
   -DGRADUS_BUILD_EXAMPLES=OFF >"$stubs/configure.log" 2>&1 || { cat "$stubs/configure.log"; exit 1; }
 grep "gradus" "$stubs/configure.log"
 grep -q "distributed NCCL (CUDA tensors) ON" "$stubs/configure.log" || { echo "gradus::distributed without NCCL"; exit 1; }
-cmake --build "$build" -j"$(nproc)" --target gradus cuda_optim_test cuda_registration_test gradus_cuda_bench \
+cmake --build "$build" -j"$(nproc)" --target gradus cuda_optim_test cuda_registration_test cuda_launch_plan_test gradus_cuda_bench \
   gradus_distributed distributed_test
 # The CUDA tests, gradus::distributed's (on CPU: Gloo), then the installed
 # package used from another project.
