@@ -102,7 +102,7 @@ void run_typed(kernels::FusedCall<typename Update::Hyper>& call) {
   const opmath_t scale = call.grad_scale.defined() ? opmath_t(*call.grad_scale.template data_ptr<float>()) : opmath_t(1);
   const opmath_t* grad_scale = call.grad_scale.defined() ? &scale : nullptr;
   if constexpr (math::kReductionsOf<Update> > 0) reduce_tensors<Update>(call.hyper, work, grad_scale);
-  at::parallel_for(0, offsets[n], kGrainSize, [&](int64_t begin, int64_t end) {
+  at::parallel_for(0, offsets[n], update_grain(offsets[n]), [&](int64_t begin, int64_t end) {
     // Tensors usually share a step count (and scalars): coefficients
     // (powers, for bias corrections) are computed again only when it changes.
     c10::optional<StepCoeffs<Update, opmath_t>> coeffs;

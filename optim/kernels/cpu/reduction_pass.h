@@ -87,8 +87,8 @@ void reduce_tensors(const typename Update::Hyper& hyper, std::vector<TensorWork<
   }
   std::vector<Sums<Update>> partial(chunks.size());
   const int64_t count = static_cast<int64_t>(chunks.size());
-  // Small calls stay on the calling thread, as ATen's elementwise ops do.
-  const int64_t grain = elements < kGrainSize ? std::max<int64_t>(count, 1) : 1;
+  // Small calls stay on the calling thread, as the update pass (tensor_work.h).
+  const int64_t grain = elements < kParallelFrom ? std::max<int64_t>(count, 1) : 1;
   at::parallel_for(0, count, grain, [&](int64_t begin, int64_t end) {
     c10::optional<StepCoeffs<Update, opmath_t>> coeffs;
     size_t coeffs_of = 0;
