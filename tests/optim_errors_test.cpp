@@ -115,6 +115,24 @@ TEST(AllOrNothing, SparseAdamAndMuonRefuseStateThatDoesNotFit) {
   EXPECT_EQ(saved_bytes(muon), muon_before);
 }
 
+// The same for the fused optimizers: a file whose state does not fit is
+// refused by load(), not at the next step.
+TEST(AllOrNothing, AStateFileOfOtherShapesIsRefusedByLoad) {
+  auto five = at::ones({5}, at::kDouble).set_requires_grad(true), six = at::ones({6}, at::kDouble).set_requires_grad(true);
+  auto single = at::ones({6}).set_requires_grad(true);
+  optim::Adam from({five}, optim::AdamOptions(0.1)), into({six}, optim::AdamOptions(0.1)),
+      into_float({single}, optim::AdamOptions(0.1));
+  five.mutable_grad() = at::ones_like(five);
+  six.mutable_grad() = at::ones_like(six);
+  from.step();
+  into.step();
+  const std::string before = saved_bytes(into);
+  expect_error([&] { load_bytes(into, saved_bytes(from)); },
+               {"gradus::optim::Adam", "exp_avgs entry of param 0 of param group 0 is Double [5]", "needs Double [6]"});
+  EXPECT_EQ(saved_bytes(into), before);
+  expect_error([&] { load_bytes(into_float, saved_bytes(into)); }, {"is Double [6]", "needs Float [6]"});
+}
+
 // SparseAdam's ATen operations take float and double: a half param is
 // refused before its step count or moments move.
 TEST(AllOrNothing, SparseAdamRefusesAHalfParamBeforeAnyStateMoves) {

@@ -82,6 +82,31 @@ State& ElementwiseOptimizer<Options, State>::new_state(const at::Tensor& param, 
   return made;
 }
 
+// The shape and dtype the operator will ask of each state tensor (its
+// device is moved to by the user, as LibTorch's), checked in load() so that
+// a file that does not fit is refused before anything changes.
+template <class Options, class State>
+void ElementwiseOptimizer<Options, State>::check_loaded_state(const OptimizerParamState& loaded,
+                                                              const at::Tensor& param,
+                                                              const std::string& which) const {
+  auto& state = const_cast<State&>(static_cast<const State&>(loaded));  // slot() is not const
+  const at::ScalarType dtype = kernels::state_dtype_for(param.scalar_type());
+  for (size_t k = 0; k < Hyper::slots().size(); ++k) {
+    const at::Tensor& t = state.slot(k);
+    TORCH_CHECK(!t.defined() || (t.sizes() == param.sizes() && t.scalar_type() == dtype), name(),
+                ": the state file's ", Hyper::slots()[k], " entry of ", which, " is ", t.scalar_type(), " ",
+                t.sizes(), ", but this param needs ", dtype, " ", param.sizes());
+  }
+  for (size_t k = 0; k < Hyper::scalars().size(); ++k) {
+    TORCH_CHECK(!state.scalar(k).defined() || state.scalar(k).numel() == 1, name(), ": the state file's ",
+                ops::scalar_names<Hyper>()[k], " entry of ", which, " is not one number");
+  }
+  if constexpr (State::kHasSteps) {
+    TORCH_CHECK(!state.step().defined() || state.step().numel() == 1, name(), ": the state file's step of ", which,
+                " is not one number");
+  }
+}
+
 template <class Options, class State>
 void ElementwiseOptimizer<Options, State>::step_bucket(const OptimizerOptions& options, ParamBucket& bucket) {
   constexpr size_t kSlots = Hyper::slots().size(), kScalars = Hyper::scalars().size();

@@ -80,6 +80,8 @@ class ElementwiseOptimizer : public FusedOptimizer {
   void check_options(const OptimizerOptions& options) const override;
   void step_bucket(const OptimizerOptions& options, ParamBucket& bucket) override;
   std::unique_ptr<OptimizerParamState> make_empty_state() const override;
+  void check_loaded_state(const OptimizerParamState& state, const at::Tensor& param,
+                          const std::string& which) const override;
 
  public:
   bool takes_grad_scale() const override { return true; }
