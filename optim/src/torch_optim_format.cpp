@@ -12,7 +12,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <sstream>
 
 #include "state_tensors.h"
 #include "torch_version.h"
