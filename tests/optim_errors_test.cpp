@@ -386,8 +386,11 @@ TEST(BadKernelCall, ListsOfDifferentLengths) {
   // Empty lists are checked the same way on every operator.
   expect_error([&] { ops::fused_step({{}, {p}, {{}, {}, {}}, {}}, ops::AdamHyper{}); },
                {"grads has 1 tensors but params has 0"});
-  expect_error([&] { ops::fused_step({{}, {}, {{}, {}, {}}, {}}, ops::AdadeltaHyper{}); },
-               {"state has 3 lists but the operator keeps 2"});
+  // Adadelta's two lists and the Kahan buffers' (which may be left out).
+  expect_error([&] { ops::fused_step({{}, {}, {{}, {}, {}, {}}, {}}, ops::AdadeltaHyper{}); },
+               {"state has 4 lists but the operator keeps 3"});
+  expect_error([&] { ops::fused_step({{}, {}, {{}}, {}}, ops::AdadeltaHyper{}); },
+               {"state has 1 lists but the operator keeps 3"});
 }
 
 // Long lists are checked by both threads; the error still names the first

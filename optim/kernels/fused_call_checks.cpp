@@ -5,9 +5,11 @@
 #include <atomic>
 #include <cmath>
 #include <sstream>
+#include <string_view>
 
 #include <gradus/ops/fused_step.h>
 #include <gradus/optim/elementwise_optimizer.h>
+#include <gradus/optim/state_codec.h>
 
 #include "fused_call.h"
 #include "optimizer_list.h"
@@ -81,16 +83,38 @@ void check_param_and_grad(const std::string& op, size_t i, const at::Tensor& par
               "] (shape ", param.sizes(), ", strides ", param.strides(), ") has elements that share memory");
 }
 
-void check_state(const std::string& op, const char* name, size_t i, const at::Tensor& state,
-                 const at::Tensor& param, const at::Tensor& param0) {
+// The format of a state tensor of `param`, or an error naming what it
+// should be. The Kahan buffer (`compensation`) is in the param's dtype; other
+// state in its math dtype, or in bfloat16 or packed 8-bit codes for float,
+// float16 and bfloat16 params (optim/precision.h).
+StateFormat check_state(const std::string& op, const char* name, size_t i, const at::Tensor& state,
+                        const at::Tensor& param, const at::Tensor& param0, bool compensation) {
   TORCH_CHECK(state.defined(), op, ": ", name, "[", i, "] is undefined");
   check_same_device(op, name, i, state, param0);
-  const auto want = state_dtype_for(param.scalar_type());
-  TORCH_CHECK(state.scalar_type() == want, op, ": ", name, "[", i, "] has dtype ", state.scalar_type(),
-              " but a ", param.scalar_type(), " parameter keeps ", want, " state");
+  TORCH_CHECK(state.is_contiguous(), op, ": ", name, "[", i, "] must be contiguous");
+  const at::ScalarType dtype = state.scalar_type(), param_dtype = param.scalar_type();
+  const bool reduced_param = param_dtype == at::kHalf || param_dtype == at::kBFloat16;
+  if (compensation) {
+    TORCH_CHECK(reduced_param, op, ": ", name, "[", i, "]: Kahan compensation is for float16 and bfloat16 params, ",
+                "but params[", i, "] is ", param_dtype);
+    TORCH_CHECK(dtype == param_dtype && state.sizes() == param.sizes(), op, ": ", name, "[", i, "] is ", dtype, " ",
+                state.sizes(), " but the Kahan buffer of params[", i, "] is ", param_dtype, " ", param.sizes());
+    return param_dtype == at::kHalf ? kHalfState : kBFloat16State;
+  }
+  const auto want = state_dtype_for(param_dtype);
+  const bool low_state = dtype == at::kBFloat16 || dtype == at::kChar;
+  TORCH_CHECK(dtype == want || (low_state && (param_dtype == at::kFloat || reduced_param)), op, ": ", name, "[", i,
+              "] has dtype ", dtype, " but a ", param_dtype, " parameter keeps ", want,
+              (param_dtype == at::kDouble ? "" : ", bfloat16 or int8"), " state");
+  if (dtype == at::kChar) {
+    const int64_t bytes = math::quant_bytes(param.numel());
+    TORCH_CHECK(state.dim() == 1 && state.numel() == bytes, op, ": ", name, "[", i, "] has shape ", state.sizes(),
+                " but the int8 state of params[", i, "] (", param.numel(), " elements) is [", bytes, "]");
+    return kQuant8State;
+  }
   TORCH_CHECK(state.sizes() == param.sizes(), op, ": ", name, "[", i, "] has shape ", state.sizes(),
               " but params[", i, "] has shape ", param.sizes());
-  TORCH_CHECK(state.is_contiguous(), op, ": ", name, "[", i, "] must be contiguous");
+  return dtype == at::kBFloat16 && want != at::kBFloat16 ? kBFloat16State : kOpmath;
 }
 
 // lr, grad_scale, found_inf and the step counts: one-element float32 tensors
@@ -138,7 +162,8 @@ void prefetch_ahead(const FusedCall<Hyper>& call, size_t i) {
 // Checks tensor i of every list and records its data pointers; returns
 // whether its param and grad are contiguous.
 template <class Hyper>
-bool check_tensor(FusedCall<Hyper>& call, size_t i, const at::Tensor& param0) {
+bool check_tensor(FusedCall<Hyper>& call, size_t i, const at::Tensor& param0, std::atomic<bool>& plain) {
+  bool plain_state = true;
   TensorPointers& out = call.pointers;
   prefetch_ahead(call, i);
   check_param_and_grad(call.op, i, call.params[i], call.grads[i], param0);
@@ -147,7 +172,10 @@ bool check_tensor(FusedCall<Hyper>& call, size_t i, const at::Tensor& param0) {
   out.numels[i] = call.params[i].numel();
   for (size_t k = 0; k < kSlotCount<Hyper>; ++k) {
     if (call.state[k].empty()) continue;
-    check_state(call.op, Hyper::slots()[k], i, call.state[k][i], call.params[i], param0);
+    const bool compensation = k + 1 == kSlotCount<Hyper> && std::string_view(Hyper::slots()[k]) == "compensations";
+    out.state_formats[k][i] = check_state(call.op, Hyper::slots()[k], i, call.state[k][i], call.params[i], param0,
+                                          compensation);
+    if (out.state_formats[k][i] != kOpmath) plain_state = false;
     out.state[k][i] = call.state[k][i].data_ptr();
   }
   if (!call.steps.empty()) {
@@ -161,7 +189,18 @@ bool check_tensor(FusedCall<Hyper>& call, size_t i, const at::Tensor& param0) {
     check_scalar_tensor(call.op, name, call.scalars[k][i], param0.device(), static_cast<int64_t>(i));
     out.scalars[k][i] = static_cast<float*>(call.scalars[k][i].data_ptr());
   }
+  if (!plain_state) plain.store(false, std::memory_order_relaxed);
   return call.params[i].is_contiguous() && call.grads[i].is_contiguous();
+}
+
+// Stochastic rounding rounds float16 and bfloat16 params only.
+template <class Hyper>
+void check_rounding(const FusedCall<Hyper>& call) {
+  if constexpr (ops::kHasRounding<Hyper>) {
+    const at::ScalarType dtype = call.params[0].scalar_type();
+    TORCH_CHECK(!call.hyper.stochastic_rounding || dtype == at::kHalf || dtype == at::kBFloat16, call.op,
+                ": stochastic rounding is for float16 and bfloat16 params, but params[0] is ", dtype);
+  }
 }
 
 // Checks every list and records its data pointers, in one pass over the
@@ -184,18 +223,24 @@ void check_lists(FusedCall<Hyper>& call) {
   out.grads.resize(n);
   out.numels.resize(n);
   out.state.assign(kSlotCount<Hyper>, {});
-  for (size_t k = 0; k < kSlotCount<Hyper>; ++k) out.state[k].resize(call.state[k].size());
+  out.state_formats.assign(kSlotCount<Hyper>, {});
+  for (size_t k = 0; k < kSlotCount<Hyper>; ++k) {
+    out.state[k].resize(call.state[k].size());
+    out.state_formats[k].resize(call.state[k].size());
+  }
   out.steps.resize(call.steps.size());
   out.scalars.assign(kScalarCount<Hyper>, std::vector<float*>(n));
   out.all_contiguous = true;
   if (n == 0) return;
   const at::Tensor& param0 = call.params[0];
   TORCH_CHECK(param0.defined(), call.op, ": params[0] is undefined");
-  std::atomic<bool> all_contiguous{true};
+  std::atomic<bool> all_contiguous{true}, plain_state{true};
   parallel_checked(n, kTensorsPerTask, [&](size_t i) {
-    if (!check_tensor(call, i, param0)) all_contiguous.store(false, std::memory_order_relaxed);
+    if (!check_tensor(call, i, param0, plain_state)) all_contiguous.store(false, std::memory_order_relaxed);
   });
   out.all_contiguous = all_contiguous;
+  out.plain_state = plain_state;
+  check_rounding(call);
 }
 
 

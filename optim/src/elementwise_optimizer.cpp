@@ -3,6 +3,8 @@
 #include <gradus/ops/fused_step.h>
 #include <gradus/optim/optimizers.h>
 
+#include <ATen/ops/zeros_like.h>
+
 #include <type_traits>
 #include <utility>
 
@@ -22,11 +24,25 @@ struct HasFirstStep : std::false_type {};
 template <class Hyper>
 struct HasFirstStep<Hyper, std::void_t<decltype(&Hyper::is_first_step)>> : std::true_type {};
 
-// A new state tensor of `param`'s size: its first value, or a copy of it.
-at::Tensor first_state(const at::Tensor& param, const detail::FirstValue& first) {
-  if (!first.copy) return full_state_like(param, first.value);
-  return param.detach().to(kernels::state_dtype_for(param.scalar_type())).clone(at::MemoryFormat::Contiguous);
+// The precision of the state of `param` in a group with `options`: the
+// option's from state_precision_min_numel elements up, else float32.
+StatePrecision precision_for(const OptimizerOptions& options, const at::Tensor& param) {
+  const auto& o = dynamic_cast<const FusedOptionsBase&>(options);
+  return param.numel() >= o.state_precision_min_numel() ? o.state_precision() : StatePrecision::float32;
 }
+
+// A new state tensor of `param`: its first value, or a copy of it, in
+// `precision`; the Kahan buffer (the last slot) starts at 0 in the param's dtype.
+template <class Hyper>
+at::Tensor first_state(const at::Tensor& param, size_t slot, const detail::FirstValue& first, StatePrecision precision) {
+  if (slot + 1 == Hyper::slots().size()) return at::zeros_like(param, at::MemoryFormat::Contiguous);
+  at::Tensor values = first.copy ? param.detach().to(kernels::state_dtype_for(param.scalar_type()))
+                                       .clone(at::MemoryFormat::Contiguous)
+                                 : full_state_like(param, first.value);
+  return precision == StatePrecision::float32 ? values : encode_state(values, precision, param);
+}
+
+bool is_reduced(at::ScalarType dtype) { return dtype == at::kHalf || dtype == at::kBFloat16; }
 
 // What a step made, undone if its operator refuses the call: the step then
 // leaves the optimizer as it found it.
@@ -51,7 +67,10 @@ ElementwiseOptimizer<Options, State>::ElementwiseOptimizer(std::vector<Optimizer
       for (const at::Tensor& param : group.params()) {
         State& state = new_state(param, hyper);
         for (size_t k = 0; k < Hyper::slots().size(); ++k) {
-          if (Hyper::slot_used(hyper, k)) state.slot(k) = first_state(param, State::first_value(false, k, hyper, defaults));
+          if (Hyper::slot_used(hyper, k)) {
+            state.slot(k) = first_state<Hyper>(param, k, State::first_value(false, k, hyper, defaults),
+                                               precision_for(group.options(), param));
+          }
         }
       }
     }
@@ -82,20 +101,62 @@ State& ElementwiseOptimizer<Options, State>::new_state(const at::Tensor& param, 
   return made;
 }
 
-// The shape and dtype the operator will ask of each state tensor (its
-// device is moved to by the user, as LibTorch's), checked in load() so that
-// a file that does not fit is refused before anything changes.
+// The operator's values for a group: its options' and the low-precision
+// ones every group has (gradus/optim/precision.h).
+template <class Options, class State>
+typename Options::Hyper ElementwiseOptimizer<Options, State>::with_rounding(Hyper hyper,
+                                                                           const OptimizerOptions& options) {
+  const auto& o = dynamic_cast<const FusedOptionsBase&>(options);
+  hyper.kahan = o.compensation() == Compensation::kahan;
+  hyper.stochastic_rounding = o.compensation() == Compensation::stochastic_rounding;
+  hyper.rounding_seed = static_cast<double>(o.rounding_seed());
+  hyper.rounding_step = static_cast<double>(o.rounding_step() & 0xffffffff);
+  return hyper;
+}
+
+// What the options ask of each param, checked for every bucket before any
+// moves: compensation needs float16 or bfloat16 params, low-precision state
+// float32, float16 or bfloat16 ones, and int8 state a tensor, not a number.
+template <class Options, class State>
+void ElementwiseOptimizer<Options, State>::check_bucket(const OptimizerOptions& options,
+                                                        const ParamBucket& bucket) const {
+  const auto& o = dynamic_cast<const FusedOptionsBase&>(options);
+  for (const at::Tensor& param : bucket.params()) {
+    const at::ScalarType dtype = param.scalar_type();
+    TORCH_CHECK(o.compensation() == Compensation::none || is_reduced(dtype), name(), ": compensation ",
+                to_string(o.compensation()), " is for float16 and bfloat16 params, but a param of shape ",
+                param.sizes(), " is ", dtype, " (its updates are not rounded: use compensation none)");
+    const StatePrecision precision = precision_for(options, param);
+    if (precision == StatePrecision::float32) continue;
+    TORCH_CHECK(dtype == at::kFloat || is_reduced(dtype), name(), ": state_precision ", to_string(precision),
+                " is for float32, float16 and bfloat16 params, but a param of shape ", param.sizes(), " is ", dtype);
+    TORCH_CHECK(precision != StatePrecision::int8 || param.dim() > 0, name(),
+                ": int8 state needs a param of at least one dimension, but one is a 0-dim ", dtype,
+                " (state_precision_min_numel ", o.state_precision_min_numel(), " lets it in)");
+  }
+}
+
+// The shape, dtype and precision the operator will ask of each state
+// tensor (its device is moved to by the user, as LibTorch's), checked in
+// load() so that a file that does not fit is refused before anything
+// changes. State of another precision than the group's is converted by
+// load_converting() and refused by load().
 template <class Options, class State>
 void ElementwiseOptimizer<Options, State>::check_loaded_state(const OptimizerParamState& loaded,
                                                               const at::Tensor& param,
                                                               const std::string& which) const {
   auto& state = const_cast<State&>(static_cast<const State&>(loaded));  // slot() is not const
-  const at::ScalarType dtype = kernels::state_dtype_for(param.scalar_type());
+  const StatePrecision want = loaded_options_ ? precision_for(*loaded_options_, param) : StatePrecision::float32;
   for (size_t k = 0; k < Hyper::slots().size(); ++k) {
-    const at::Tensor& t = state.slot(k);
-    TORCH_CHECK(!t.defined() || (t.sizes() == param.sizes() && t.scalar_type() == dtype), name(),
-                ": the state file's ", Hyper::slots()[k], " entry of ", which, " is ", t.scalar_type(), " ",
-                t.sizes(), ", but this param needs ", dtype, " ", param.sizes());
+    at::Tensor& t = state.slot(k);
+    if (!t.defined()) continue;
+    if (k + 1 == Hyper::slots().size()) {  // the Kahan buffer
+      TORCH_CHECK(t.sizes() == param.sizes() && t.scalar_type() == param.scalar_type(), name(),
+                  ": the state file's compensation entry of ", which, " is ", t.scalar_type(), " ", t.sizes(),
+                  ", but this param needs ", param.scalar_type(), " ", param.sizes());
+      continue;
+    }
+    check_state_precision(t, param, Hyper::slots()[k], which, want);
   }
   for (size_t k = 0; k < Hyper::scalars().size(); ++k) {
     TORCH_CHECK(!state.scalar(k).defined() || state.scalar(k).numel() == 1, name(), ": the state file's ",
@@ -110,7 +171,7 @@ void ElementwiseOptimizer<Options, State>::check_loaded_state(const OptimizerPar
 template <class Options, class State>
 void ElementwiseOptimizer<Options, State>::step_bucket(const OptimizerOptions& options, ParamBucket& bucket) {
   constexpr size_t kSlots = Hyper::slots().size(), kScalars = Hyper::scalars().size();
-  const Hyper hyper = hyper_of(static_cast<const Options&>(options));
+  const Hyper hyper = with_rounding(hyper_of(static_cast<const Options&>(options)), options);
   const auto& defaults = static_cast<const Options&>(this->defaults());
   const at::TensorList params = bucket.params(), grads = bucket.grads();
   bool keeps_state = State::kHasSteps || kScalars > 0;
@@ -129,7 +190,8 @@ void ElementwiseOptimizer<Options, State>::step_bucket(const OptimizerOptions& o
     }
     for (size_t k = 0; k < kSlots; ++k) {
       if (!Hyper::slot_used(hyper, k) || state->slot(k).defined()) continue;
-      state->slot(k) = first_state(params[i], State::first_value(false, k, hyper, defaults));
+      state->slot(k) = first_state<Hyper>(params[i], k, State::first_value(false, k, hyper, defaults),
+                                          precision_for(options, params[i]));
       if (!is_new) made.slots.emplace_back(state, k);
       is_new = true;
     }

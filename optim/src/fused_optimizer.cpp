@@ -237,8 +237,22 @@ torch::Tensor FusedOptimizer::step_with_scale(const at::Tensor& grad_scale, cons
 }
 
 void FusedOptimizer::check_all_options() const {
-  check_options(defaults());
-  for (const auto& group : param_groups_) check_options(group.options());
+  check_group_options(defaults());
+  for (const auto& group : param_groups_) check_group_options(group.options());
+}
+
+void FusedOptimizer::check_group_options(const OptimizerOptions& options) const {
+  check_options(options);
+  const auto& o = dynamic_cast<const FusedOptionsBase&>(options);
+  TORCH_CHECK(takes_low_precision() || (o.state_precision() == StatePrecision::float32 &&
+                                        o.compensation() == Compensation::none),
+              name_, ": state_precision ", to_string(o.state_precision()), " and compensation ",
+              to_string(o.compensation()), " are not available here: only float32 state and no compensation ",
+              "(they are options of the elementwise optimizers)");
+  TORCH_CHECK(o.state_precision_min_numel() >= 0, name_, ": invalid state_precision_min_numel: ",
+              o.state_precision_min_numel(), " (>= 0)");
+  TORCH_CHECK(o.rounding_seed() >= 0 && o.rounding_seed() <= (int64_t(1) << 53), name_,
+              ": invalid rounding_seed: ", o.rounding_seed(), " (from 0 to 2^53)");
 }
 
 torch::Tensor FusedOptimizer::step(LossClosure closure) {
@@ -252,12 +266,14 @@ torch::Tensor FusedOptimizer::step(LossClosure closure) {
   // not leave the first one stepped.
   std::vector<std::vector<ParamBucket>> buckets;
   for (size_t g = 0; g < param_groups_.size(); ++g) {
-    check_options(param_groups_[g].options());
+    check_group_options(param_groups_[g].options());
     buckets.push_back(bucket_group(g));
+    for (const ParamBucket& bucket : buckets[g]) check_bucket(param_groups_[g].options(), bucket);
   }
   for (size_t g = 0; g < param_groups_.size(); ++g) {
     for (ParamBucket& bucket : buckets[g]) step_bucket(param_groups_[g].options(), bucket);
     after_group_step(param_groups_[g].options());
+    ++dynamic_cast<FusedOptionsBase&>(param_groups_[g].options()).rounding_step_;
   }
   return loss;
 }
@@ -334,6 +350,27 @@ void FusedOptimizer::save(torch::serialize::OutputArchive& archive) const {
   }
 }
 
+// How state is stored is this optimizer's choice, not the file's: a file
+// whose state is in another precision is refused by load() and converted
+// by load_converting().
+void FusedOptimizer::keep_state_precision(OptimizerOptions& loaded, const OptimizerOptions& current) {
+  auto& to = dynamic_cast<FusedOptionsBase&>(loaded);
+  const auto& from = dynamic_cast<const FusedOptionsBase&>(current);
+  to.state_precision_ = from.state_precision_;
+  to.state_precision_min_numel_ = from.state_precision_min_numel_;
+}
+
+void FusedOptimizer::load_converting(torch::serialize::InputArchive& archive) {
+  converting_state_ = true;
+  try {
+    load(archive);
+  } catch (...) {
+    converting_state_ = false;
+    throw;
+  }
+  converting_state_ = false;
+}
+
 void FusedOptimizer::load(torch::serialize::InputArchive& archive) {
   c10::IValue tag;
   if (!archive.try_read(kNameKey, tag) && archive.try_read("pytorch_version", tag)) return load_torch_optim(archive);
@@ -361,16 +398,24 @@ void FusedOptimizer::load(torch::serialize::InputArchive& archive) {
                 " has ", count, " params in the state file but ", group.params().size(), " here");
     options.push_back(group.options().clone());
     options.back()->serialize(group_archive);
-    check_options(*options.back());
+    keep_state_precision(*options.back(), group.options());
+    check_group_options(*options.back());
+    loaded_options_ = options.back().get();
     for (size_t i = 0; i < group.params().size(); ++i) {
       torch::serialize::InputArchive state_archive;
       if (!group_archive.try_read(state_key_in_group(i), state_archive)) continue;
       auto param_state = make_empty_state();
       param_state->serialize(state_archive);
-      check_loaded_state(*param_state, group.params()[i],
-                         "param " + std::to_string(i) + " of param group " + std::to_string(g));
+      try {
+        check_loaded_state(*param_state, group.params()[i],
+                           "param " + std::to_string(i) + " of param group " + std::to_string(g));
+      } catch (...) {
+        loaded_options_ = nullptr;
+        throw;
+      }
       state[state_key(group.params()[i])] = std::move(param_state);
     }
+    loaded_options_ = nullptr;
   }
   // A capturable group keeps its device lr tensor: a captured graph reads it.
   for (size_t g = 0; g < param_groups_.size(); ++g) {

@@ -56,15 +56,18 @@ template <class Hyper>
 void fused_step(const FusedTensors& tensors, const Hyper& hyper, const StepTensors& extra) {
   constexpr size_t kSlots = kernels::kSlotCount<Hyper>;
   constexpr size_t kScalars = kernels::kScalarCount<Hyper>;
-  TORCH_CHECK(tensors.state.size() == kSlots, "gradus::", Hyper::kName, ": state has ", tensors.state.size(),
-              " lists but the operator keeps ", kSlots);
+  // The Kahan buffers' list, every declared operator's last, may be left
+  // out by callers that keep none (Adafactor, Muon's AdamW).
+  const size_t given = tensors.state.size();
+  TORCH_CHECK(given == kSlots || (ops::kHasRounding<Hyper> && given + 1 == kSlots), "gradus::", Hyper::kName,
+              ": state has ", given, " lists but the operator keeps ", kSlots);
   TORCH_CHECK(tensors.scalars.size() == kScalars, "gradus::", Hyper::kName, ": scalars has ",
               tensors.scalars.size(), " lists but the operator keeps ", kScalars);
   constexpr size_t kLists = kernels::kListCount<Hyper>;
   std::array<at::TensorList, kLists> lists;
   lists[0] = tensors.params;
   lists[1] = tensors.grads;
-  for (size_t k = 0; k < kSlots; ++k) lists[2 + k] = tensors.state[k];
+  for (size_t k = 0; k < given; ++k) lists[2 + k] = tensors.state[k];
   if constexpr (Hyper::kStepCount != StepCount::kNone) lists[2 + kSlots] = tensors.state_steps;
   for (size_t k = 0; k < kScalars; ++k) lists[kLists - kScalars + k] = tensors.scalars[k];
   if (tensors.params.empty()) {
@@ -73,7 +76,7 @@ void fused_step(const FusedTensors& tensors, const Hyper& hyper, const StepTenso
     call.op = std::string("gradus::") + Hyper::kName;
     call.params = lists[0];
     call.grads = lists[1];
-    for (size_t k = 0; k < kSlots; ++k) call.state[k] = lists[2 + k];
+    for (size_t k = 0; k < kSlots; ++k) call.state[k] = lists[2 + k];  // the Kahan list empty if not given
     call.steps = tensors.state_steps;
     for (size_t k = 0; k < kScalars; ++k) call.scalars[k] = tensors.scalars[k];
     call.hyper = hyper;

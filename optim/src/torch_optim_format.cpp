@@ -164,7 +164,7 @@ void FusedOptimizer::load_torch_optim(torch::serialize::InputArchive& archive) {
     std::vector<std::string> known;
     dynamic_cast<FusedOptionsBase&>(*options.back()).read_torch_optim(options_archive, known);
     refuse_unknown(options_archive, known, name_, "options of param group " + std::to_string(g));
-    check_options(*options.back());
+    check_group_options(*options.back());
     for (size_t i = 0; i < params.size(); ++i) {
       torch::serialize::InputArchive param_archive;
       if (!state_archive.try_read(string_at(group_archive, "params/" + std::to_string(i), name_), param_archive)) {
@@ -180,6 +180,14 @@ void FusedOptimizer::load_torch_optim(torch::serialize::InputArchive& archive) {
                     e.what_without_backtrace());
       }
       refuse_unknown(param_archive, fields, name_, "state of " + which);
+      loaded_options_ = options.back().get();
+      try {
+        check_loaded_state(*param_state, params[i], which);
+      } catch (...) {
+        loaded_options_ = nullptr;
+        throw;
+      }
+      loaded_options_ = nullptr;
       state[state_key(params[i])] = std::move(param_state);
     }
   }
@@ -194,6 +202,12 @@ void FusedOptimizer::load_torch_optim(torch::serialize::InputArchive& archive) {
 void save_as_torch_optim(const FusedOptimizer& optimizer, torch::serialize::OutputArchive& archive) {
   TORCH_CHECK(has_torch_optim_twin(optimizer.name()), optimizer.name(),
               ": LibTorch has no twin of this optimizer to load a torch::optim state file");
+  for (const auto& group : optimizer.param_groups()) {
+    const auto& o = dynamic_cast<const FusedOptionsBase&>(group.options());
+    TORCH_CHECK(o.state_precision() == StatePrecision::float32 && o.compensation() == Compensation::none,
+                optimizer.name(), ": torch::optim keeps float32 state and no compensation; this optimizer has ",
+                to_string(o.state_precision()), " state and compensation ", to_string(o.compensation()));
+  }
   archive.write("pytorch_version", c10::IValue(kTorchVersion));
   torch::serialize::OutputArchive state_archive(archive.compilation_unit());
   torch::serialize::OutputArchive groups_archive(archive.compilation_unit());

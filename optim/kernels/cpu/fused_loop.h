@@ -72,6 +72,26 @@ void advance_tensor_scalars(const typename Update::Hyper& hyper, const kernels::
   }
 }
 
+// The first element of the int8 block at or after element i (or numel).
+inline int64_t block_start(int64_t i, int64_t numel) {
+  const int64_t rounded = (i + math::kQuantBlock - 1) / math::kQuantBlock * math::kQuantBlock;
+  return std::min(rounded, numel);
+}
+
+// How the call rounds float16/bfloat16 params: the arguments every
+// declared operator takes (none for the hand-written ones).
+template <class Hyper>
+Rounding rounding_of(const kernels::FusedCall<Hyper>& call) {
+  Rounding r;
+  if constexpr (ops::kHasRounding<Hyper>) {
+    r.kahan = call.hyper.kahan && !call.state[kernels::kSlotCount<Hyper> - 1].empty();
+    r.stochastic = call.hyper.stochastic_rounding;
+    r.seed = static_cast<uint64_t>(call.hyper.rounding_seed);
+    r.step = static_cast<uint32_t>(static_cast<uint64_t>(call.hyper.rounding_step));
+  }
+  return r;
+}
+
 template <typename Update, typename scalar_t>
 void run_typed(kernels::FusedCall<typename Update::Hyper>& call) {
   using opmath_t = at::opmath_type<scalar_t>;
@@ -88,8 +108,13 @@ void run_typed(kernels::FusedCall<typename Update::Hyper>& call) {
       auto& w = work[t];
       w.param = static_cast<scalar_t*>(ptr.params[t]);
       w.grad = static_cast<scalar_t*>(ptr.grads[t]);
+      w.plain = ptr.plain_state;
+      w.index = t;
       for (size_t k = 0; k < kSlots; ++k) {
-        w.state[k] = ptr.state[k].empty() ? nullptr : static_cast<opmath_t*>(ptr.state[k][t]);
+        const bool used = !ptr.state[k].empty();
+        w.state[k] = used ? ptr.state[k][t] : nullptr;
+        w.format[k] = used ? static_cast<kernels::StateFormat>(ptr.state_formats[k][t]) : kernels::kOpmath;
+        w.quantized = w.quantized || w.format[k] == kernels::kQuant8State;
       }
       w.step = ptr.steps.empty() ? 0 : ++*ptr.steps[t];
       advance_tensor_scalars<Update>(call.hyper, ptr, t, w);
@@ -102,6 +127,7 @@ void run_typed(kernels::FusedCall<typename Update::Hyper>& call) {
   const opmath_t scale = call.grad_scale.defined() ? opmath_t(*call.grad_scale.template data_ptr<float>()) : opmath_t(1);
   const opmath_t* grad_scale = call.grad_scale.defined() ? &scale : nullptr;
   if constexpr (math::kReductionsOf<Update> > 0) reduce_tensors<Update>(call.hyper, work, grad_scale);
+  const Rounding rounding = rounding_of(call);
   at::parallel_for(0, offsets[n], update_grain(offsets[n]), [&](int64_t begin, int64_t end) {
     // Tensors usually share a step count (and scalars): coefficients
     // (powers, for bias corrections) are computed again only when it changes.
@@ -109,15 +135,19 @@ void run_typed(kernels::FusedCall<typename Update::Hyper>& call) {
     const TensorWork<Update, scalar_t, opmath_t>* coeffs_of = nullptr;
     size_t t = std::upper_bound(offsets.begin(), offsets.end(), begin) - offsets.begin() - 1;
     for (; t < n && offsets[t] < end; ++t) {
-      const int64_t lo = std::max(begin, offsets[t]) - offsets[t];
-      const int64_t hi = std::min(end, offsets[t + 1]) - offsets[t];
+      int64_t lo = std::max(begin, offsets[t]) - offsets[t];
+      int64_t hi = std::min(end, offsets[t + 1]) - offsets[t];
+      if (work[t].quantized) {  // each int8 block is encoded whole, by the range its first element is in
+        lo = block_start(lo, work[t].numel);
+        hi = block_start(hi, work[t].numel);
+      }
       if (lo >= hi) continue;
       if (!coeffs || !work[t].same_coeffs(*coeffs_of)) {
         coeffs.emplace(call.hyper, work[t], /*finished=*/true);
         coeffs_of = &work[t];
       }
       // In its own type, or in float blocks for half and bfloat16 (tensor_work.h).
-      for_opmath_blocks(work[t], lo, hi, /*writes_param=*/true, /*writes_grad=*/grad_scale != nullptr,
+      for_opmath_blocks(work[t], lo, hi, /*writes=*/true, /*writes_grad=*/grad_scale != nullptr, rounding,
                         [&](const auto& b, int64_t b_lo, int64_t b_hi) {
                           update_range<Update>(b, b_lo, b_hi, *coeffs, grad_scale);
                         });

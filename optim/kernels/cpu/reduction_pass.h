@@ -64,7 +64,7 @@ template <typename Update, typename scalar_t, typename opmath_t>
 void reduce_tensor_range(const TensorWork<Update, scalar_t, opmath_t>& w, int64_t begin, int64_t end,
                          const StepCoeffs<Update, opmath_t>& coeffs, const opmath_t* grad_scale,
                          Sums<Update>& out) {
-  for_opmath_blocks(w, begin, end, /*writes_param=*/false, /*writes_grad=*/false, [&](const auto& b, int64_t lo, int64_t hi) {
+  for_opmath_blocks(w, begin, end, /*writes=*/false, /*writes_grad=*/false, Rounding{}, [&](const auto& b, int64_t lo, int64_t hi) {
     reduce_range<Update>(b, lo, hi, coeffs, grad_scale, out);
   });
 }

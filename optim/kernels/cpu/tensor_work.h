@@ -9,7 +9,9 @@
 #include <type_traits>
 #include <vector>
 
+#include "cpu/state_blocks.h"
 #include "math/update_interface.h"
+#include "tensor_pointers.h"
 
 namespace gradus {
 namespace cpu {
@@ -58,14 +60,19 @@ constexpr size_t kScalarRoom = math::kScalarsOf<Update> > 0 ? math::kScalarsOf<U
 template <typename Update>
 constexpr size_t kReductionRoom = math::kReductionsOf<Update> > 0 ? math::kReductionsOf<Update> : 1;
 
-// One tensor's buffers (in its own type), its step, the per-tensor scalars
-// the step starts with and, once the reduction pass has run, its sums.
+// One tensor's buffers (in its own type; state in its StateFormat), its
+// step, the per-tensor scalars the step starts with and, once the reduction
+// pass has run, its sums.
 template <typename Update, typename scalar_t, typename opmath_t>
 struct TensorWork {
   static constexpr size_t kSlots = Update::kSlots;
   scalar_t* param;
   scalar_t* grad;
-  std::array<opmath_t*, kSlots> state;
+  std::array<void*, kSlots> state;
+  std::array<kernels::StateFormat, kSlots> format{};
+  bool plain = true;      // every state in opmath_t: the buffers are used as they are
+  bool quantized = false;  // some state in int8 blocks: ranges start at a block
+  int64_t index = 0;       // its place in the call (keys stochastic rounding)
   double step;
   std::array<float, kScalarRoom<Update>> before{};
   std::array<double, kReductionRoom<Update>> totals{};
@@ -78,32 +85,90 @@ struct TensorWork {
   }
 };
 
-// Calls visit(buffers, lo, hi) over elements [begin, end) of one tensor as
-// opmath buffers: the tensor's own for float and double; for half and
-// bfloat16, blocks widened to float on the stack (the state is float
-// already), whose params (if `writes_param`) and grads (if `writes_grad`)
-// are narrowed back.
-template <typename Update, typename scalar_t, typename opmath_t, typename Visit>
-void for_opmath_blocks(const TensorWork<Update, scalar_t, opmath_t>& w, int64_t begin, int64_t end,
-                       bool writes_param, bool writes_grad, Visit&& visit) {
-  constexpr size_t kSlots = Update::kSlots;
-  auto state_at = [&](int64_t offset) {
-    std::array<opmath_t*, kSlots> out{};
-    for (size_t k = 0; k < kSlots; ++k) out[k] = w.state[k] ? w.state[k] + offset : nullptr;
-    return out;
-  };
-  if constexpr (std::is_same_v<scalar_t, opmath_t>) {
-    visit(Buffers<opmath_t, kSlots>{w.param, w.grad, state_at(0)}, begin, end);
+// How an update pass writes float16 and bfloat16 params (precision.h).
+struct Rounding {
+  bool kahan = false;  // the last state slot is the Kahan buffer
+  bool stochastic = false;
+  uint64_t seed = 0;
+  uint32_t step = 0;
+};
+
+// Writes the updated float params `updated` (from `old`) into elements
+// [start, start + len) of a float16/bfloat16 param, rounded as `rounding`
+// says; Kahan's buffer (`comp`, as floats) takes the rounding error.
+template <typename scalar_t>
+void write_reduced_params(const float* updated, const float* old, float* comp, const Rounding& rounding,
+                          int64_t index, int64_t start, int64_t len, scalar_t* param) {
+  if (rounding.kahan) {
+    for (int64_t j = 0; j < len; ++j) {  // optimi's order: comp += u; p += comp; comp += old - p
+      const float y = comp[j] + (updated[j] - old[j]);
+      const scalar_t rounded(old[j] + y);
+      comp[j] = y - (float(rounded) - old[j]);
+      param[start + j] = rounded;
+    }
+  } else if (rounding.stochastic) {
+    for (int64_t j = 0; j < len; ++j) {
+      const float u = math::rounding_uniform(rounding.seed, rounding.step, static_cast<uint32_t>(index), start + j);
+      param[start + j] = stochastic_round<scalar_t>(updated[j], u);
+    }
   } else {
-    float param_block[kReducedBlock];
-    float grad_block[kReducedBlock];
+    std::copy(updated, updated + len, param + start);
+  }
+}
+
+// Calls visit(buffers, lo, hi) over elements [begin, end) of one tensor as
+// opmath buffers: the tensor's own for float and double with opmath state;
+// otherwise blocks widened to float on the stack, whose state, params (if
+// `writes`) and grads (if `writes_grad`) are narrowed back.
+template <typename Update, typename scalar_t, typename opmath_t, typename Visit>
+void for_opmath_blocks(const TensorWork<Update, scalar_t, opmath_t>& w, int64_t begin, int64_t end, bool writes,
+                       bool writes_grad, const Rounding& rounding, Visit&& visit) {
+  constexpr size_t kSlots = Update::kSlots;
+  if constexpr (std::is_same_v<scalar_t, opmath_t>) {
+    if (w.plain || !std::is_same_v<opmath_t, float>) {  // double state is always plain (check_call)
+      std::array<opmath_t*, kSlots> state{};
+      for (size_t k = 0; k < kSlots; ++k) state[k] = static_cast<opmath_t*>(w.state[k]);
+      visit(Buffers<opmath_t, kSlots>{w.param, w.grad, state}, begin, end);
+      return;
+    }
+  }
+  if constexpr (std::is_same_v<opmath_t, float>) {
+    constexpr bool kReducedParams = !std::is_same_v<scalar_t, float>;
+    float param_block[kReducedBlock], grad_block[kReducedBlock], old_block[kReducedBlock];
+    float state_block[kSlots > 0 ? kSlots : 1][kReducedBlock];
     for (int64_t start = begin; start < end; start += kReducedBlock) {
       const int64_t len = std::min(kReducedBlock, end - start);
-      std::copy(w.param + start, w.param + start + len, param_block);
-      std::copy(w.grad + start, w.grad + start + len, grad_block);
-      visit(Buffers<float, kSlots>{param_block, grad_block, state_at(start)}, 0, len);
-      if (writes_param) std::copy(param_block, param_block + len, w.param + start);
-      if (writes_grad) std::copy(grad_block, grad_block + len, w.grad + start);
+      float* param = reinterpret_cast<float*>(w.param) + start;
+      float* grad = reinterpret_cast<float*>(w.grad) + start;
+      if constexpr (kReducedParams) {
+        std::copy(w.param + start, w.param + start + len, param_block);
+        std::copy(w.grad + start, w.grad + start + len, grad_block);
+        if (writes && rounding.kahan) std::copy(param_block, param_block + len, old_block);
+        param = param_block;
+        grad = grad_block;
+      }
+      std::array<float*, kSlots> state{};
+      for (size_t k = 0; k < kSlots; ++k) {
+        if (w.state[k] == nullptr) continue;
+        if (w.format[k] == kernels::kOpmath) {
+          state[k] = static_cast<float*>(w.state[k]) + start;
+        } else {
+          decode_state(w.state[k], w.format[k], w.numel, start, len, state_block[k]);
+          state[k] = state_block[k];
+        }
+      }
+      visit(Buffers<float, kSlots>{param, grad, state}, 0, len);
+      if (!writes) continue;
+      if constexpr (kReducedParams) {
+        float* comp = rounding.kahan ? state[kSlots - 1] : nullptr;
+        write_reduced_params(param_block, old_block, comp, rounding, w.index, start, len, w.param);
+        if (writes_grad) std::copy(grad_block, grad_block + len, w.grad + start);
+      }
+      for (size_t k = 0; k < kSlots; ++k) {
+        if (w.state[k] != nullptr && w.format[k] != kernels::kOpmath) {
+          encode_state(state[k], w.format[k], w.numel, start, len, w.state[k]);
+        }
+      }
     }
   }
 }

@@ -91,6 +91,15 @@ constexpr std::array<const char*, sizeof...(Names)> names(std::nullptr_t, Names.
   return {{names...}};
 }
 
+// Whether Hyper takes the low-precision arguments every declaration adds
+// (GRADUS_ROUNDING_MEMBERS); the hand-written operators do not.
+template <class Hyper, class = void>
+struct HasRounding : std::false_type {};
+template <class Hyper>
+struct HasRounding<Hyper, std::void_t<decltype(&Hyper::stochastic_rounding)>> : std::true_type {};
+template <class Hyper>
+constexpr bool kHasRounding = HasRounding<Hyper>::value;
+
 // The names of Hyper's per-tensor scalar lists.
 template <class Hyper>
 constexpr auto scalar_names() {

@@ -87,6 +87,24 @@
 #define GRADUS_SLOT_USED(name, list, first, used) \
   if (slot == k++) return static_cast<bool>(used);
 #define GRADUS_NO_SCALARS(X)
+// Every declaration's last state entry: the Kahan buffer of a float16 or
+// bfloat16 param (Compensation::kahan), in the param's dtype.
+#define GRADUS_COMPENSATION_STATE(X) X(compensation, compensations, 0, h.kahan)
+// Every declaration's state: its own entries, then the Kahan buffer.
+#define GRADUS_ALL_STATE(STATE, X) STATE(X) GRADUS_COMPENSATION_STATE(X)
+// The operator arguments of low-precision params that every operator takes
+// after its own (gradus/optim/precision.h): the Kahan buffer is in use,
+// stochastic rounding, its seed and the group's step count that keys it.
+#define GRADUS_ROUNDING_MEMBERS \
+  bool kahan = false;           \
+  bool stochastic_rounding = false; \
+  double rounding_seed = 0;     \
+  double rounding_step = 0;
+#define GRADUS_ROUNDING_FIELDS                                                  \
+  , std::make_tuple(GRADUS_FIELD(kahan, "kahan", kAny),                         \
+                    GRADUS_FIELD(stochastic_rounding, "stochastic_rounding", kAny), \
+                    GRADUS_FIELD(rounding_seed, "rounding_seed", kNonNegative), \
+                    GRADUS_FIELD(rounding_step, "rounding_step", kNonNegative))
 
 // ops::NameHyper: every value the operator gradus::op takes, with the
 // declaration's defaults, and the description the library derives it from.
@@ -96,24 +114,27 @@
   struct Name##Hyper : Flags {                                                           \
     using Self = Name##Hyper;                                                            \
     OPTIONS(GRADUS_HYPER_MEMBER)                                                         \
+    GRADUS_ROUNDING_MEMBERS                                                              \
     static constexpr const char* kName = #op;                                            \
     static constexpr unsigned kFlags = flags;                                            \
     static constexpr StepCount kStepCount = step_count_of(flags);                        \
     struct Slot {                                                                        \
-      enum Index : int { STATE(GRADUS_SLOT_INDEX) };                                           \
+      enum Index : int { GRADUS_ALL_STATE(STATE, GRADUS_SLOT_INDEX) };                         \
     };                                                                                   \
     struct Scalar {                                                                      \
       enum Index : int { SCALARS(GRADUS_SLOT_INDEX) };                                         \
     };                                                                                   \
-    static constexpr auto slots() { return names(nullptr STATE(GRADUS_SLOT_NAME)); }     \
+    static constexpr auto slots() { return names(nullptr GRADUS_ALL_STATE(STATE, GRADUS_SLOT_NAME)); } \
     static constexpr auto scalars() { return names(nullptr SCALARS(GRADUS_SLOT_NAME)); } \
     static constexpr bool slot_used(const Self& h, size_t slot) {                        \
       size_t k = 0;                                                                      \
       (void)h;                                                                           \
-      STATE(GRADUS_SLOT_USED)                                                            \
+      GRADUS_ALL_STATE(STATE, GRADUS_SLOT_USED)                                          \
       return false;                                                                      \
     }                                                                                    \
-    static constexpr auto fields() { return std::tuple_cat(std::tuple<>() OPTIONS(GRADUS_HYPER_FIELD)); } \
+    static constexpr auto fields() {                                                     \
+      return std::tuple_cat(std::tuple<>() OPTIONS(GRADUS_HYPER_FIELD) GRADUS_ROUNDING_FIELDS); \
+    }                                                                                    \
   };                                                                                     \
   }                                                                                      \
   }

@@ -82,6 +82,9 @@ class ElementwiseOptimizer : public FusedOptimizer {
   std::unique_ptr<OptimizerParamState> make_empty_state() const override;
   void check_loaded_state(const OptimizerParamState& state, const at::Tensor& param,
                           const std::string& which) const override;
+  void check_bucket(const OptimizerOptions& options, const ParamBucket& bucket) const override;
+  bool takes_low_precision() const override { return true; }
+  static Hyper with_rounding(Hyper hyper, const OptimizerOptions& options);
 
  public:
   bool takes_grad_scale() const override { return true; }
@@ -220,14 +223,14 @@ class ElementwiseOptimizer : public FusedOptimizer {
                             public detail::StepState<Name##ParamState, ops::Name##Hyper::kStepCount != ops::StepCount::kNone> { \
     using Self = Name##ParamState;                                                          \
     using Hyper = ops::Name##Hyper;                                                         \
-    STATE(GRADUS_STATE_ARG)                                                                 \
+    GRADUS_ALL_STATE(STATE, GRADUS_STATE_ARG)                                               \
     SCALARS(GRADUS_STATE_ARG)                                                               \
                                                                                             \
    public:                                                                                  \
     template <class S, class Visitor>                                                       \
     static void visit(S& self, Visitor&& v) {                                               \
       if constexpr (Self::kHasSteps) v("step", self.step());                                \
-      STATE(GRADUS_STATE_VISIT)                                                             \
+      GRADUS_ALL_STATE(STATE, GRADUS_STATE_VISIT)                                           \
       SCALARS(GRADUS_STATE_VISIT)                                                           \
     }                                                                                       \
     at::Tensor& slot(size_t k) { return this->*slot_members()[k]; }                         \
@@ -239,7 +242,7 @@ class ElementwiseOptimizer : public FusedOptimizer {
       (void)h;                                                                              \
       (void)defaults;                                                                       \
       if (!scalar) {                                                                        \
-        STATE(GRADUS_STATE_FIRST)                                                           \
+        GRADUS_ALL_STATE(STATE, GRADUS_STATE_FIRST)                                         \
       } else {                                                                              \
         SCALARS(GRADUS_STATE_FIRST)                                                         \
       }                                                                                     \
@@ -247,7 +250,9 @@ class ElementwiseOptimizer : public FusedOptimizer {
     }                                                                                       \
                                                                                             \
    private:                                                                                 \
-    static std::array<at::Tensor Self::*, Hyper::slots().size()> slot_members() { return {{STATE(GRADUS_STATE_MEMBER)}}; } \
+    static std::array<at::Tensor Self::*, Hyper::slots().size()> slot_members() {           \
+      return {{GRADUS_ALL_STATE(STATE, GRADUS_STATE_MEMBER)}};                              \
+    }                                                                                       \
     static std::array<at::Tensor Self::*, Hyper::scalars().size()> scalar_members() {       \
       return {{SCALARS(GRADUS_STATE_MEMBER)}};                                              \
     }                                                                                       \
@@ -263,7 +268,7 @@ class ElementwiseOptimizer : public FusedOptimizer {
   class Name : public ElementwiseOptimizer<OptionsName, StateName> {           \
    public:                                                                     \
     using ElementwiseOptimizer::ElementwiseOptimizer;                          \
-    STATE(GRADUS_SLOT_ACCESSOR)                                                \
+    GRADUS_ALL_STATE(STATE, GRADUS_SLOT_ACCESSOR)                              \
     SCALARS(GRADUS_SCALAR_ACCESSOR)                                            \
   };
 

@@ -3,6 +3,7 @@
 // param group into per-(device, dtype) buckets for the fused operators,
 // option checks, and save/load tagged with the optimizer's name.
 #include <gradus/ops/fused_step.h>
+#include <gradus/optim/precision.h>
 #include <torch/optim/optimizer.h>
 // Archives are used by reference here; torch/optim/optimizer.h declares them.
 // (torch/serialize/archive.h costs ~20 s of compile time in every includer.)
@@ -131,6 +132,16 @@ class FusedOptionsBase {
   virtual CycledMomentum cycled_momentum() const { return CycledMomentum::kNone; }
   virtual double cycled_momentum_value() const { return 0; }
   virtual void set_cycled_momentum_value(double) {}
+  // Low-memory training (gradus/optim/precision.h); the elementwise
+  // optimizers take them, the others refuse all but the defaults.
+  StatePrecision state_precision() const { return state_precision_; }
+  int64_t state_precision_min_numel() const { return state_precision_min_numel_; }
+  Compensation compensation() const { return compensation_; }
+  int64_t rounding_seed() const { return rounding_seed_; }
+  // Steps the group has taken: with the seed, it keys stochastic rounding,
+  // so it is saved with the options and a resumed run rounds as the
+  // unbroken one.
+  int64_t rounding_step() const { return rounding_step_; }
   // The options in LibTorch's torch::optim layout (torch_optim_format.h).
   virtual void write_torch_optim(torch::serialize::OutputArchive& archive) const = 0;
   virtual void read_torch_optim(torch::serialize::InputArchive& archive, std::vector<std::string>& known) = 0;
@@ -140,6 +151,13 @@ class FusedOptionsBase {
   // a check in this header would put its path into every user's binary.
   static void check_device_lr(double lr);
   bool capturable_ = false;
+  StatePrecision state_precision_ = StatePrecision::float32;
+  int64_t state_precision_min_numel_ = kStatePrecisionMinNumel;
+  Compensation compensation_ = Compensation::none;
+  int64_t rounding_seed_ = 0;
+  int64_t rounding_step_ = 0;
+  void write_precision(torch::serialize::OutputArchive& archive) const;
+  void read_precision(torch::serialize::InputArchive& archive);
   at::Tensor device_lr_;
   c10::optional<double> initial_lr_;
   friend class FusedOptimizer;
@@ -157,6 +175,26 @@ struct FusedOptions : public torch::optim::OptimizerCloneableOptions<Derived>, p
   // tensors either way.
   Derived& capturable(bool on) {
     capturable_ = on;
+    return self();
+  }
+  using FusedOptionsBase::compensation;
+  using FusedOptionsBase::rounding_seed;
+  using FusedOptionsBase::state_precision;
+  using FusedOptionsBase::state_precision_min_numel;
+  Derived& state_precision(StatePrecision precision) {
+    state_precision_ = precision;
+    return self();
+  }
+  Derived& state_precision_min_numel(int64_t numel) {
+    state_precision_min_numel_ = numel;
+    return self();
+  }
+  Derived& compensation(Compensation compensation) {
+    compensation_ = compensation;
+    return self();
+  }
+  Derived& rounding_seed(int64_t seed) {
+    rounding_seed_ = seed;
     return self();
   }
   CycledMomentum cycled_momentum() const override {
@@ -202,12 +240,14 @@ struct FusedOptions : public torch::optim::OptimizerCloneableOptions<Derived>, p
     Derived::visit_group_state(self(), detail::ArchiveWriter{archive});
     detail::ArchiveWriter{archive}("capturable", capturable_);
     if (initial_lr_) detail::ArchiveWriter{archive}("initial_lr", *initial_lr_);
+    write_precision(archive);
   }
   void serialize(torch::serialize::InputArchive& archive) override {
     Derived::visit(self(), detail::ArchiveReader{archive});
     Derived::visit_group_state(self(), detail::ArchiveReader{archive});
     detail::ArchiveReader{archive}.optional("capturable", capturable_);
     detail::ArchiveReader{archive}.optional("initial_lr", initial_lr_);
+    read_precision(archive);
   }
 
  private:
@@ -263,6 +303,11 @@ class FusedOptimizer : public torch::optim::Optimizer {
   // SGD, Adam, AdamW, Adagrad and RMSprop also read the file their LibTorch
   // twin (torch::optim) writes (torch_optim_format.h).
   void load(torch::serialize::InputArchive& archive) override;
+  // load(), but state saved in another state_precision than this
+  // optimizer's is converted to it instead of refused (docs/low-memory.md
+  // says what each conversion loses). Both keep this optimizer's
+  // state_precision options: how state is stored is not the file's choice.
+  void load_converting(torch::serialize::InputArchive& archive);
   // The class name, e.g. "gradus::optim::Adam"; recorded in saved state.
   const std::string& name() const noexcept { return name_; }
   // Adds a group that keeps its own options (a clone), or a clone of the
@@ -303,11 +348,29 @@ class FusedOptimizer : public torch::optim::Optimizer {
   // (SparseAdam, Muon) check it here, so that load() refuses it whole.
   virtual void check_loaded_state(const OptimizerParamState& state, const at::Tensor& param,
                                   const std::string& which) const {}
+  // Whether state_precision and compensation other than the defaults are
+  // taken (the elementwise optimizers'); others refuse them.
+  virtual bool takes_low_precision() const { return false; }
+  // Throws, naming the param, if `bucket` cannot be stepped with `options`;
+  // called for every bucket of every group before any moves.
+  virtual void check_bucket(const OptimizerOptions& options, const ParamBucket& bucket) const {}
   // True for an optimizer of sparse gradients (SparseAdam): step() then
   // refuses dense ones, where every other refuses sparse ones.
   virtual bool takes_sparse_gradients() const { return false; }
 
   void check_all_options() const;
+  // check_options, and the low-precision options every optimizer has.
+  void check_group_options(const OptimizerOptions& options) const;
+  static void keep_state_precision(OptimizerOptions& loaded, const OptimizerOptions& current);
+  // Set while load_converting() runs.
+  bool converting_state_ = false;
+  // While load() checks a group's state: the options read for that group.
+  const OptimizerOptions* loaded_options_ = nullptr;
+  // Checks state tensor `t` (the `entry` of `which`) read from a file: in a
+  // precision, of its size for `param`, with finite int8 scales; converted
+  // to `want` by load_converting(), refused by load() if in another.
+  void check_state_precision(at::Tensor& t, const at::Tensor& param, const char* entry, const std::string& which,
+                             StatePrecision want) const;
   // The one param group of a (params, options) constructor. An empty list
   // is refused, as PyTorch refuses it; param groups without params are not
   // (ZeRO gives some ranks none).

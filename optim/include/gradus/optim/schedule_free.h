@@ -116,6 +116,9 @@ class ScheduleFree : public ElementwiseOptimizer<OptionsT, State>, public TrainE
   void eval() override;
   // Its group state advances on the host: a scaler skips its step there.
   bool takes_grad_scale() const override { return false; }
+  // train() and eval() move the params between y and z in place: z stays in
+  // the params' precision, and so does the rest.
+  bool takes_low_precision() const override { return false; }
 
  protected:
   typename Base::Hyper hyper_of(const OptionsT& options) const override;
