@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <sched.h>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -239,6 +240,18 @@ int main(int argc, char** argv) {
                  "mixed precision: none, bf16 (autocast) or fp16 (autocast and loss scaling; CUDA, or the CPU on "
                  "LibTorch 2.3 and later)")
       ->check(CLI::IsMember({"none", "bf16", "fp16"}));
+  app.add_option("--param-dtype", config.param_dtype,
+                 "the model's params: fp32, or bf16 (pure bfloat16 training; see --compensation)")
+      ->check(CLI::IsMember({"fp32", "bf16"}));
+  app.add_option("--state-precision", config.optimizer.state_precision,
+                 "the optimizer's state: float32, bfloat16 or int8 (8-bit blocks; tensors of 4096 elements and up)")
+      ->check(CLI::IsMember({"float32", "bfloat16", "int8"}));
+  app.add_option("--compensation", config.optimizer.compensation,
+                 "how --param-dtype bf16 params take their updates: none (round to nearest), kahan, or sr "
+                 "(stochastic rounding)")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, std::string>{
+          {"none", "none"}, {"kahan", "kahan"}, {"sr", "stochastic_rounding"},
+          {"stochastic_rounding", "stochastic_rounding"}}));
   app.add_option("--clip-grad-norm", config.clip_grad_norm, "clip the gradients' total 2-norm to this (0: off)")
       ->check(gradus::examples::non_negative_number());
   app.add_option("--threads", config.threads, "intra-op threads (default: all cores)")

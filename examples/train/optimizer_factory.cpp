@@ -64,6 +64,9 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerConfig& c
   if (impl == "gradus") return entry.make(std::move(params), c);
   TORCH_CHECK(entry.make_builtin, "--optimizer ", c.name, ": LibTorch has no built-in ", entry.class_name,
               "; use --impl gradus");
+  TORCH_CHECK(c.state_precision == "float32" && c.compensation == "none", "--state-precision ", c.state_precision,
+              " --compensation ", c.compensation, ": LibTorch's built-in ", entry.class_name,
+              " keeps float32 state and rounds to nearest; use --impl gradus");
   for (const auto& given : c.options) {
     const auto& shared = entry.builtin_options;
     TORCH_CHECK(std::find(shared.begin(), shared.end(), given.first) != shared.end(), flag_of(given.first),

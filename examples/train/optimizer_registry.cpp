@@ -88,6 +88,8 @@ Options options_from(const OptimizerConfig& config) {
     }
   }();
   Options::visit(options, ConfigApplier{config});
+  options.state_precision(optim::state_precision_from_string(config.state_precision))
+      .compensation(optim::compensation_from_string(config.compensation));
   return options;
 }
 

@@ -24,6 +24,11 @@ struct OptimizerConfig {
   // sparse embedding). A companion takes the rest: AdamW for Muon, Adam for
   // SparseAdam, as PyTorch's documentation advises, with this lr.
   double companion_lr = 1e-3;
+  // Low-memory training (gradus/optim/precision.h), for the elementwise
+  // optimizers: float32, bfloat16 or int8 state; none, kahan or
+  // stochastic_rounding for bf16 params (--param-dtype).
+  std::string state_precision = "float32";
+  std::string compensation = "none";
 };
 
 struct SchedulerConfig {
@@ -57,6 +62,9 @@ struct TrainConfig {
   // Mixed precision: none (float32), bf16 (autocast; the CPU or CUDA), fp16
   // (autocast and a GradScaler; CUDA, or the CPU where LibTorch autocasts it).
   std::string amp = "none";
+  // The model's params (and inputs): fp32, or bf16 (pure bfloat16 training,
+  // with the optimizer's --compensation).
+  std::string param_dtype = "fp32";
   double clip_grad_norm = 0;  // > 0: the gradients' total 2-norm is clipped to it
   std::string label;              // the run's name; default "<impl> <optimizer>"
   int64_t stop_after_epoch = 0;  // end this run after that epoch (to --resume later); 0: run all

@@ -38,6 +38,11 @@ at::ScalarType amp_dtype(const std::string& amp) {
   return amp == "bf16" ? at::kBFloat16 : amp == "fp16" ? at::kHalf : at::kFloat;
 }
 
+// --param-dtype's dtype: the model's params and the inputs.
+at::ScalarType param_dtype(const TrainConfig& config) {
+  return config.param_dtype == "bf16" ? at::kBFloat16 : at::kFloat;
+}
+
 // Enters autocast for the forward passes of an --amp run; Autocast can be
 // neither copied nor moved, so the caller owns the slot.
 void enter_autocast(std::optional<amp::Autocast>& scope, const TrainConfig& config) {
@@ -128,14 +133,14 @@ Setup set_up(const TrainConfig& config, const Dataset& data, const std::string& 
              const Ranks& ranks) {
   const at::Device device(config.device);
   TORCH_CHECK(!device.is_cuda() || torch::cuda::is_available(), "--device cuda: no CUDA device is available");
-  const at::Tensor train_x = first(data.train_images, config.train_limit).to(device);
-  const at::Tensor test_x = first(data.test_images, config.test_limit).to(device);
+  const at::Tensor train_x = first(data.train_images, config.train_limit).to(device, param_dtype(config));
+  const at::Tensor test_x = first(data.test_images, config.test_limit).to(device, param_dtype(config));
   const int64_t n = train_x.size(0);
   TORCH_CHECK(n > 0 && test_x.size(0) > 0, "the ", n > 0 ? "test" : "training", " set is empty");
   const int64_t steps_per_epoch = (n + config.batch_size - 1) / config.batch_size;
   torch::manual_seed(uint64_t(config.seed));
   auto model = make_model(config.model, train_x.size(1), train_x.size(2), train_x.size(3));
-  model->to(device);
+  model->to(device, param_dtype(config));
   TORCH_CHECK(config.amp == "none" || amp::Autocast::supported(device.type(), amp_dtype(config.amp)), "--amp ",
               config.amp, " on ", config.device, ": LibTorch ", TORCH_VERSION_MAJOR, ".", TORCH_VERSION_MINOR,
               " cannot autocast it (the CPU autocasts bf16, and fp16 from LibTorch 2.3 on)");
@@ -188,13 +193,25 @@ BatchLoss batch_loss(torch::nn::Sequential& model, const at::Tensor& x, const at
   return {mean[0]};
 }
 
+// The table's precision column: the params' and autocast's dtype, then
+// the optimizer's state precision and compensation where not the defaults,
+// e.g. "bf16+kahan", "fp32 int8-state".
+std::string precision_label(const TrainConfig& config) {
+  std::string label = config.param_dtype == "bf16" ? "bf16" : config.amp == "none" ? "fp32" : config.amp;
+  const std::string& c = config.optimizer.compensation;
+  if (c != "none") label += "+" + std::string(c == "stochastic_rounding" ? "sr" : c);
+  const std::string& s = config.optimizer.state_precision;
+  if (s != "float32") label += " " + std::string(s == "bfloat16" ? "bf16" : s) + "-state";
+  return label;
+}
+
 RunMetrics named(const TrainConfig& config, const std::string& impl) {
   RunMetrics metrics;
   metrics.label = config.label.empty() ? impl + " " + config.optimizer.name : config.label;
   metrics.impl = impl;
   metrics.optimizer = config.optimizer.name;
   metrics.scheduler = config.scheduler.name;
-  metrics.precision = config.amp == "none" ? "fp32" : config.amp;
+  metrics.precision = precision_label(config);
   return metrics;
 }
 
