@@ -6,9 +6,14 @@
 #include <c10/util/Half.h>
 #include <gradus/optim/state_codec.h>
 
-#include <array>
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
+
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
 
 #include "tensor_pointers.h"
 
@@ -16,14 +21,118 @@ namespace gradus {
 namespace cpu {
 namespace CPU_CAPABILITY {
 
-// The 256 values of the 8-bit map, for decoding by lookup.
-inline const std::array<float, 256>& q8_values() {
-  static const std::array<float, 256> values = [] {
-    std::array<float, 256> v{};
-    for (int c = 0; c < 256; ++c) v[c] = math::decode_q8(static_cast<int8_t>(static_cast<uint8_t>(c)));
-    return v;
-  }();
-  return values;
+// Loops over float bits that the compiler vectorizes: a float buffer read
+// as its 32-bit words, a bfloat16 one as 16-bit words.
+typedef uint32_t __attribute__((may_alias)) FloatBits;
+typedef uint16_t __attribute__((may_alias)) HalfBits;
+
+inline float float_of(uint32_t bits) {
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+// bfloat16 to float: the high half of the float (exact).
+inline void bf16_to_float(const void* in, float* out, int64_t n) {
+  const auto* from = static_cast<const HalfBits*>(in);
+  auto* to = reinterpret_cast<FloatBits*>(out);
+  for (int64_t j = 0; j < n; ++j) to[j] = uint32_t(from[j]) << 16;
+}
+
+// float to bfloat16, rounded to nearest even, NaN to 0x7fc0: c10::BFloat16's rounding.
+inline void float_to_bf16(const float* in, void* out, int64_t n) {
+  const auto* from = reinterpret_cast<const FloatBits*>(in);
+  auto* to = static_cast<HalfBits*>(out);
+  for (int64_t j = 0; j < n; ++j) {
+    const uint32_t u = from[j];
+    const uint16_t rounded = static_cast<uint16_t>((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+    to[j] = (u & 0x7fffffffu) > 0x7f800000u ? uint16_t(0x7fc0) : rounded;
+  }
+}
+
+inline uint32_t bits_of(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  return u;
+}
+
+// n int8 codes of one block, times its scale: math::decode_q8 in
+// branch-free bit operations, which the compiler vectorizes (a magnitude m
+// from 8 up is the float with bits (m << 20) + (112 << 23); below, m * 2^-17).
+inline void q8_to_float(const int8_t* codes, float scale, float* out, int64_t n) {
+  const auto* c8 = reinterpret_cast<const uint8_t*>(codes);
+  for (int64_t j = 0; j < n; ++j) {
+    const uint32_t c = c8[j], mag = c & 0x7fu;
+    const uint32_t normal = (mag << 20) + (112u << 23);
+    const uint32_t small = bits_of(static_cast<float>(static_cast<int32_t>(mag)) * 0x1p-17f);
+    const uint32_t is_normal = 0u - static_cast<uint32_t>(mag >= 8);
+    out[j] = float_of((normal & is_normal) | (small & ~is_normal) | ((c & 0x80u) << 24)) * scale;
+  }
+}
+
+#if defined(__AVX2__)
+// Eight codes of float_to_q8 at once (the compiler leaves that loop scalar).
+inline int64_t float_to_q8_avx2(const float* in, float inverse, uint8_t* c8, int64_t n) {
+  const __m256 scale = _mm256_set1_ps(inverse);
+  const __m256i magnitude = _mm256_set1_epi32(0x7fffffff), one = _mm256_set1_epi32(1);
+  const __m256i gather = _mm256_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,  //
+                                          0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8) {
+    const __m256i r = _mm256_castps_si256(_mm256_mul_ps(_mm256_loadu_ps(in + j), scale));
+    const __m256i sign = _mm256_and_si256(_mm256_srli_epi32(r, 24), _mm256_set1_epi32(0x80));
+    const __m256i u = _mm256_and_si256(r, magnitude);
+    const __m256 scaled = _mm256_min_ps(_mm256_mul_ps(_mm256_castsi256_ps(u), _mm256_set1_ps(0x1p17f)),
+                                        _mm256_set1_ps(16.0f));
+    const __m256i small = _mm256_cvttps_epi32(_mm256_add_ps(scaled, _mm256_set1_ps(0.5f)));
+    const __m256i carry = _mm256_and_si256(_mm256_srli_epi32(u, 20), one);
+    const __m256i large = _mm256_sub_epi32(
+        _mm256_srli_epi32(_mm256_add_epi32(_mm256_add_epi32(u, _mm256_set1_epi32(0x7ffff)), carry), 20),
+        _mm256_set1_epi32(112 << 3));
+    const __m256i is_small = _mm256_cmpgt_epi32(_mm256_set1_epi32(0x38800000), u);
+    const __m256i mag = _mm256_min_epi32(_mm256_blendv_epi8(large, small, is_small), _mm256_set1_epi32(120));
+    const __m256i packed = _mm256_shuffle_epi8(_mm256_or_si256(mag, sign), gather);
+    const uint32_t low = static_cast<uint32_t>(_mm256_extract_epi32(packed, 0));
+    const uint32_t high = static_cast<uint32_t>(_mm256_extract_epi32(packed, 4));
+    std::memcpy(c8 + j, &low, 4);
+    std::memcpy(c8 + j + 4, &high, 4);
+  }
+  return j;
+}
+#endif
+
+// n floats of one block as codes of x * inverse: math::encode_q8 in
+// branch-free bit operations.
+inline void float_to_q8(const float* in, float inverse, int8_t* codes, int64_t n) {
+  auto* c8 = reinterpret_cast<uint8_t*>(codes);
+  int64_t j = 0;
+#if defined(__AVX2__)
+  j = float_to_q8_avx2(in, inverse, c8, n);
+#endif
+  for (; j < n; ++j) {
+    const uint32_t r = bits_of(in[j] * inverse);
+    const uint32_t sign = (r >> 24) & 0x80u, u = r & 0x7fffffffu;
+    // Clamped, so that the conversion is defined for every lane (the
+    // compiler then computes both sides and selects, vectorized).
+    const int32_t small = static_cast<int32_t>(std::min(float_of(u) * 0x1p17f, 16.0f) + 0.5f);
+    const int32_t large = static_cast<int32_t>((u + 0x7ffffu + ((u >> 20) & 1u)) >> 20) - (112 << 3);
+    int32_t mag = u < 0x38800000u ? small : large;
+    mag = mag > 120 ? 120 : mag;
+    c8[j] = static_cast<uint8_t>(sign | static_cast<uint32_t>(mag));
+  }
+}
+
+// The largest |x| of a block; NaN if any element is NaN, so that a NaN
+// reaches the whole block instead of vanishing into a code. Non-negative
+// floats order as their bits, and NaNs' bits are above every number's.
+inline float absmax_of(const float* x, int64_t n) {
+  const auto* bits = reinterpret_cast<const FloatBits*>(x);
+  uint32_t m = 0;
+  for (int64_t j = 0; j < n; ++j) {
+    const uint32_t a = bits[j] & 0x7fffffffu;
+    m = a > m ? a : m;
+  }
+  return float_of(m);
 }
 
 // Elements [start, start + len) of state `raw` (in `format`, of a tensor of
@@ -31,11 +140,9 @@ inline const std::array<float, 256>& q8_values() {
 inline void decode_state(const void* raw, kernels::StateFormat format, int64_t numel, int64_t start, int64_t len,
                          float* out) {
   switch (format) {
-    case kernels::kBFloat16State: {
-      const auto* in = static_cast<const c10::BFloat16*>(raw) + start;
-      for (int64_t j = 0; j < len; ++j) out[j] = float(in[j]);
+    case kernels::kBFloat16State:
+      bf16_to_float(static_cast<const c10::BFloat16*>(raw) + start, out, len);
       break;
-    }
     case kernels::kHalfState: {
       const auto* in = static_cast<const c10::Half*>(raw) + start;
       for (int64_t j = 0; j < len; ++j) out[j] = float(in[j]);
@@ -44,10 +151,11 @@ inline void decode_state(const void* raw, kernels::StateFormat format, int64_t n
     case kernels::kQuant8State: {
       const auto* codes = static_cast<const int8_t*>(raw);
       const auto* scales = reinterpret_cast<const float*>(codes + math::quant_blocks(numel) * math::kQuantBlock);
-      const auto& values = q8_values();
-      for (int64_t j = 0; j < len; ++j) {
-        const int64_t i = start + j;
-        out[j] = values[static_cast<uint8_t>(codes[i])] * scales[i / math::kQuantBlock];
+      for (int64_t j = 0; j < len;) {  // block by block (the first may start inside one)
+        const int64_t i = start + j, block = i / math::kQuantBlock;
+        const int64_t n = std::min(len - j, (block + 1) * math::kQuantBlock - i);
+        q8_to_float(codes + i, scales[block], out + j, n);
+        j += n;
       }
       break;
     }
@@ -56,29 +164,15 @@ inline void decode_state(const void* raw, kernels::StateFormat format, int64_t n
   }
 }
 
-// The largest |x| of a block; NaN if any element is NaN, so that a NaN
-// reaches the whole block instead of vanishing into a code.
-inline float absmax_of(const float* x, int64_t len) {
-  float m = 0;
-  for (int64_t j = 0; j < len; ++j) {
-    const float a = std::fabs(x[j]);
-    m = (a > m || a != a) ? a : m;
-    if (m != m) return m;
-  }
-  return m;
-}
-
 // Writes `in` back as elements [start, start + len) of state `raw`; for int8
 // state, `start` is the first element of a block (the update pass aligns
 // its ranges), and each block gets its absmax as its scale.
 inline void encode_state(const float* in, kernels::StateFormat format, int64_t numel, int64_t start, int64_t len,
                          void* raw) {
   switch (format) {
-    case kernels::kBFloat16State: {
-      auto* out = static_cast<c10::BFloat16*>(raw) + start;
-      for (int64_t j = 0; j < len; ++j) out[j] = c10::BFloat16(in[j]);
+    case kernels::kBFloat16State:
+      float_to_bf16(in, static_cast<c10::BFloat16*>(raw) + start, len);
       break;
-    }
     case kernels::kHalfState: {
       auto* out = static_cast<c10::Half*>(raw) + start;
       for (int64_t j = 0; j < len; ++j) out[j] = c10::Half(in[j]);
@@ -90,14 +184,53 @@ inline void encode_state(const float* in, kernels::StateFormat format, int64_t n
       for (int64_t b = 0; b < len; b += math::kQuantBlock) {
         const int64_t n = std::min<int64_t>(math::kQuantBlock, len - b);
         const float scale = absmax_of(in + b, n);
-        const float inverse = scale > 0 ? 1.0f / scale : 0.0f;
         scales[(start + b) / math::kQuantBlock] = scale;
-        for (int64_t j = 0; j < n; ++j) codes[start + b + j] = math::encode_q8(in[b + j] * inverse);
+        float_to_q8(in + b, scale > 0 ? 1.0f / scale : 0.0f, codes + start + b, n);
       }
       break;
     }
     case kernels::kOpmath:
       break;
+  }
+}
+
+// Kahan summation into bfloat16 params (optimi's order: comp += u;
+// p += comp; comp += old - p), in float with p rounded to nearest even;
+// `comp` is the buffer's block, as floats, and takes the new residual.
+inline void kahan_bf16(const float* updated, const float* old, float* comp, int64_t n, void* out) {
+  auto* to = static_cast<HalfBits*>(out);
+  for (int64_t j = 0; j < n; ++j) {
+    const float y = comp[j] + (updated[j] - old[j]);
+    const float sum = old[j] + y;
+    uint32_t u;
+    std::memcpy(&u, &sum, 4);
+    const uint16_t rounded = (u & 0x7fffffffu) > 0x7f800000u ? uint16_t(0x7fc0)
+                                                              : static_cast<uint16_t>((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+    comp[j] = y - (float_of(uint32_t(rounded) << 16) - old[j]);
+    to[j] = rounded;
+  }
+}
+
+// Stochastic rounding to bfloat16 of elements [start, start + len) of
+// tensor `index`: 16 random bits added below the kept half, then cut off,
+// so that x rounds away from zero with probability (its low half) / 2^16.
+// Infinities and NaN round to nearest.
+inline void stochastic_bf16(const float* in, uint64_t seed, uint32_t step, uint32_t index, int64_t start, int64_t len,
+                            void* out) {
+  const auto* from = reinterpret_cast<const FloatBits*>(in);
+  auto* to = static_cast<HalfBits*>(out);
+  int64_t j = 0;
+  while (j < len) {
+    const uint64_t quad = static_cast<uint64_t>(start + j) >> 2;
+    const math::Philox4 r = math::philox4x32(
+        math::Philox4{{static_cast<uint32_t>(quad), static_cast<uint32_t>(quad >> 32), index, step}},
+        static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32));
+    for (int64_t lane = (start + j) & 3; lane < 4 && j < len; ++lane, ++j) {
+      const uint32_t u = from[j];
+      const bool special = (u & 0x7f800000u) == 0x7f800000u;
+      const uint16_t nearest = (u & 0x7fffffffu) > 0x7f800000u ? uint16_t(0x7fc0) : uint16_t(u >> 16);
+      to[j] = special ? nearest : static_cast<uint16_t>((u + (r.v[lane] >> 16)) >> 16);
+    }
   }
 }
 

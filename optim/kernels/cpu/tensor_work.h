@@ -99,18 +99,24 @@ struct Rounding {
 template <typename scalar_t>
 void write_reduced_params(const float* updated, const float* old, float* comp, const Rounding& rounding,
                           int64_t index, int64_t start, int64_t len, scalar_t* param) {
-  if (rounding.kahan) {
+  if (rounding.kahan && std::is_same_v<scalar_t, c10::BFloat16>) {
+    kahan_bf16(updated, old, comp, len, param + start);
+  } else if (rounding.kahan) {
     for (int64_t j = 0; j < len; ++j) {  // optimi's order: comp += u; p += comp; comp += old - p
       const float y = comp[j] + (updated[j] - old[j]);
       const scalar_t rounded(old[j] + y);
       comp[j] = y - (float(rounded) - old[j]);
       param[start + j] = rounded;
     }
+  } else if (rounding.stochastic && std::is_same_v<scalar_t, c10::BFloat16>) {
+    stochastic_bf16(updated, rounding.seed, rounding.step, static_cast<uint32_t>(index), start, len, param + start);
   } else if (rounding.stochastic) {
     for (int64_t j = 0; j < len; ++j) {
       const float u = math::rounding_uniform(rounding.seed, rounding.step, static_cast<uint32_t>(index), start + j);
       param[start + j] = stochastic_round<scalar_t>(updated[j], u);
     }
+  } else if constexpr (std::is_same_v<scalar_t, c10::BFloat16>) {
+    float_to_bf16(updated, param + start, len);
   } else {
     std::copy(updated, updated + len, param + start);
   }
@@ -140,9 +146,14 @@ void for_opmath_blocks(const TensorWork<Update, scalar_t, opmath_t>& w, int64_t 
       const int64_t len = std::min(kReducedBlock, end - start);
       float* param = reinterpret_cast<float*>(w.param) + start;
       float* grad = reinterpret_cast<float*>(w.grad) + start;
-      if constexpr (kReducedParams) {
+      if constexpr (std::is_same_v<scalar_t, c10::BFloat16>) {
+        bf16_to_float(w.param + start, param_block, len);
+        bf16_to_float(w.grad + start, grad_block, len);
+      } else if constexpr (kReducedParams) {
         std::copy(w.param + start, w.param + start + len, param_block);
         std::copy(w.grad + start, w.grad + start + len, grad_block);
+      }
+      if constexpr (kReducedParams) {
         if (writes && rounding.kahan) std::copy(param_block, param_block + len, old_block);
         param = param_block;
         grad = grad_block;
@@ -162,7 +173,13 @@ void for_opmath_blocks(const TensorWork<Update, scalar_t, opmath_t>& w, int64_t 
       if constexpr (kReducedParams) {
         float* comp = rounding.kahan ? state[kSlots - 1] : nullptr;
         write_reduced_params(param_block, old_block, comp, rounding, w.index, start, len, w.param);
-        if (writes_grad) std::copy(grad_block, grad_block + len, w.grad + start);
+        if (writes_grad) {
+          if constexpr (std::is_same_v<scalar_t, c10::BFloat16>) {
+            float_to_bf16(grad_block, w.grad + start, len);
+          } else {
+            std::copy(grad_block, grad_block + len, w.grad + start);
+          }
+        }
       }
       for (size_t k = 0; k < kSlots; ++k) {
         if (w.state[k] != nullptr && w.format[k] != kernels::kOpmath) {
