@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <torch/serialize.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <iostream>
@@ -170,36 +171,54 @@ TEST(LowMemory, StateBytesPerParam) {
 }
 
 
-// The int8 map: every code decodes and encodes back to itself, and a block
-// of values on the map (absmax a power of two, so x / absmax is exact)
-// round-trips exactly.
+// The int8 maps: every code decodes and encodes back to itself, and a
+// block of values on the map (absmax a power of two, so x / absmax is
+// exact) round-trips exactly: signed for a block with a negative value,
+// unsigned for one without.
 TEST(Int8Map, ValuesOnTheMapKeepTheirCode) {
-  for (int c = 0; c < 256; ++c) {
-    if ((c & 0x7f) > 120) continue;  // magnitudes above 1.0: no x / absmax reaches them
-    const float v = math::decode_q8(static_cast<int8_t>(static_cast<uint8_t>(c)));
-    EXPECT_EQ(math::decode_q8(math::encode_q8(v)), v) << "code " << c;
+  for (const math::Q8Map& map : {math::kSignedQ8, math::kUnsignedQ8}) {
+    for (int c = 0; c < 256; ++c) {
+      if (static_cast<int>(c & map.magnitude) > map.top) continue;  // above 1.0: no x / absmax reaches them
+      const auto code = static_cast<int8_t>(static_cast<uint8_t>(c));
+      const float v = math::decode_q8(code, map);
+      EXPECT_EQ(math::encode_q8(v, map), code) << "code " << c << " of the " << (map.top == 120 ? "signed" : "unsigned") << " map";
+    }
   }
+  const at::Tensor param = at::zeros({512});
   std::vector<float> values;
-  for (int c = 0; c <= 120; ++c) values.push_back(4.0f * math::decode_q8(static_cast<int8_t>(c)));
-  for (int c = 1; c <= 120; ++c) values.push_back(-4.0f * math::decode_q8(static_cast<int8_t>(c)));
+  for (int c = 0; c <= 120; ++c) values.push_back(4.0f * math::decode_q8(static_cast<int8_t>(c), math::kSignedQ8));
+  for (int c = 1; c <= 120; ++c) values.push_back(-4.0f * math::decode_q8(static_cast<int8_t>(c), math::kSignedQ8));
   values.resize(256, 0.0f);
-  const at::Tensor x = at::tensor(values), param = at::zeros({256});
-  EXPECT_TRUE(at::equal(optim::decode_state(optim::encode_state(x, StatePrecision::int8, param), param), x));
+  for (int c = 0; c < 256; ++c) {
+    values.push_back(0.5f * math::decode_q8(static_cast<int8_t>(static_cast<uint8_t>(std::min(c, 248))), math::kUnsignedQ8));
+  }
+  const at::Tensor x = at::tensor(values);
+  const at::Tensor packed = optim::encode_state(x, StatePrecision::int8, param);
+  EXPECT_TRUE(at::equal(optim::decode_state(packed, param), x));
+  // The second block, all >= 0, is marked unsigned by its negated scale.
+  const at::Tensor scales = packed.narrow(0, 512, 8).view(at::kFloat);
+  EXPECT_EQ(scales[0].item<float>(), 4.0f);
+  EXPECT_EQ(scales[1].item<float>(), -0.5f);
 }
 
-// Per element, the error is within the map's bound: 1/16 of |x| from 2^-14
-// of the block's absmax up, and 2^-18 of the absmax below it.
+// Per element, the error is within the map's bound: 1/16 of |x| from the
+// map's smallest normal up (2^-14 of the block's absmax signed, 2^-30
+// unsigned), half a step below it (2^-18 or 2^-34 of the absmax).
 TEST(Int8Map, ErrorWithinTheMapsBound) {
   at::manual_seed(3);
   // Values over eight orders of magnitude, as Adam's second moment has.
-  const at::Tensor x = at::randn({4096}) * at::pow(10.0, at::rand({4096}) * 8 - 6);
+  const at::Tensor spread = at::pow(10.0, at::rand({4096}) * 8 - 6);
   const at::Tensor param = at::zeros({4096});
-  const at::Tensor back = optim::decode_state(optim::encode_state(x, StatePrecision::int8, param), param);
-  const at::Tensor absmax = x.abs().reshape({16, 256}).amax(1, true).expand({16, 256}).reshape({4096});
-  // (1 + 1e-6): the float rounding of x / absmax.
-  const at::Tensor bound = at::maximum(x.abs() / 16, absmax * std::ldexp(1.0, -18)) * (1 + 1e-6);
-  EXPECT_EQ(((back - x).abs() > bound).sum().item<int64_t>(), 0);
-  EXPECT_GT(((back - x).abs() / bound).max().item<double>(), 0.5) << "the bound should be reached, not loose";
+  for (const bool is_signed : {true, false}) {
+    const at::Tensor x = is_signed ? at::randn({4096}) * spread : at::randn({4096}).square() * spread;
+    const at::Tensor back = optim::decode_state(optim::encode_state(x, StatePrecision::int8, param), param);
+    const at::Tensor absmax = x.abs().reshape({16, 256}).amax(1, true).expand({16, 256}).reshape({4096});
+    const double floor = std::ldexp(1.0, is_signed ? -18 : -34);
+    // (1 + 1e-6): the float rounding of x / absmax.
+    const at::Tensor bound = at::maximum(x.abs() / 16, absmax * floor) * (1 + 1e-6);
+    EXPECT_EQ(((back - x).abs() > bound).sum().item<int64_t>(), 0) << (is_signed ? "signed" : "unsigned");
+    EXPECT_GT(((back - x).abs() / bound).max().item<double>(), 0.5) << "the bound should be reached, not loose";
+  }
 }
 
 // Kahan summation: over 1,000 steps whose updates (about 1e-3) are below

@@ -25,7 +25,10 @@ at::Tensor int8_to_float(const at::Tensor& state, int64_t numel) {
   const auto* scales = reinterpret_cast<const float*>(codes + math::quant_blocks(numel) * math::kQuantBlock);
   at::Tensor out = at::empty({numel}, at::kFloat);
   float* values = out.data_ptr<float>();
-  for (int64_t i = 0; i < numel; ++i) values[i] = math::decode_q8(codes[i]) * scales[i / math::kQuantBlock];
+  for (int64_t i = 0; i < numel; ++i) {
+    const float scale = scales[i / math::kQuantBlock];  // negated: the unsigned map
+    values[i] = math::decode_q8(codes[i], std::signbit(scale) ? math::kUnsignedQ8 : math::kSignedQ8) * std::fabs(scale);
+  }
   return out;
 }
 
@@ -40,13 +43,16 @@ at::Tensor float_to_int8(const at::Tensor& values) {
   for (int64_t b = 0; b < blocks; ++b) {
     const int64_t begin = b * math::kQuantBlock, end = std::min(numel, begin + math::kQuantBlock);
     float absmax = 0;
+    bool any_negative = false;
     for (int64_t i = begin; i < end; ++i) {
       const float a = std::fabs(x[i]);
       absmax = (a > absmax || a != a) ? a : absmax;
+      any_negative = any_negative || std::signbit(x[i]);
     }
     const float inverse = absmax > 0 ? 1.0f / absmax : 0.0f;
-    scales[b] = absmax;
-    for (int64_t i = begin; i < end; ++i) codes[i] = math::encode_q8(x[i] * inverse);
+    scales[b] = any_negative ? absmax : -absmax;
+    const math::Q8Map& map = any_negative ? math::kSignedQ8 : math::kUnsignedQ8;
+    for (int64_t i = begin; i < end; ++i) codes[i] = math::encode_q8(x[i] * inverse, map);
   }
   return packed;
 }
@@ -99,8 +105,7 @@ void FusedOptimizer::check_state_precision(at::Tensor& t, const at::Tensor& para
     const at::Tensor scales = t.cpu().contiguous().narrow(0, blocks * math::kQuantBlock, blocks * 4).view(at::kFloat);
     const float* s = scales.data_ptr<float>();
     for (int64_t b = 0; b < blocks; ++b) {
-      TORCH_CHECK(std::isfinite(s[b]) && s[b] >= 0, what, ": the scale of block ", b, " is ", s[b],
-                  " (a finite number >= 0)");
+      TORCH_CHECK(std::isfinite(s[b]), what, ": the scale of block ", b, " is ", s[b], " (a finite number)");
     }
   } else {
     TORCH_CHECK(t.sizes() == param.sizes(), what, " is ", dtype, " ", t.sizes(), ", but this param needs ", dtype,

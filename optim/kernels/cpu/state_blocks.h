@@ -58,39 +58,45 @@ inline uint32_t bits_of(float f) {
 
 // n int8 codes of one block, times its scale: math::decode_q8 in
 // branch-free bit operations, which the compiler vectorizes (a magnitude m
-// from 8 up is the float with bits (m << 20) + (112 << 23); below, m * 2^-17).
+// from 8 up is the float with bits (m << 20) + (bias << 20); below, m times
+// the map's step). A negative scale marks the unsigned map.
 inline void q8_to_float(const int8_t* codes, float scale, float* out, int64_t n) {
   const auto* c8 = reinterpret_cast<const uint8_t*>(codes);
+  const bool is_unsigned = std::signbit(scale);
+  const math::Q8Map& map = is_unsigned ? math::kUnsignedQ8 : math::kSignedQ8;
+  const float step = 1.0f / map.small_scale, magnitude_scale = std::fabs(scale);
+  const uint32_t magnitude = map.magnitude, bias = map.bias << 20, sign_bit = is_unsigned ? 0u : 0x80u;
   for (int64_t j = 0; j < n; ++j) {
-    const uint32_t c = c8[j], mag = c & 0x7fu;
-    const uint32_t normal = (mag << 20) + (112u << 23);
-    const uint32_t small = bits_of(static_cast<float>(static_cast<int32_t>(mag)) * 0x1p-17f);
+    const uint32_t c = c8[j], mag = c & magnitude;
+    const uint32_t normal = (mag << 20) + bias;
+    const uint32_t small = bits_of(static_cast<float>(static_cast<int32_t>(mag)) * step);
     const uint32_t is_normal = 0u - static_cast<uint32_t>(mag >= 8);
-    out[j] = float_of((normal & is_normal) | (small & ~is_normal) | ((c & 0x80u) << 24)) * scale;
+    out[j] = float_of((normal & is_normal) | (small & ~is_normal) | ((c & sign_bit) << 24)) * magnitude_scale;
   }
 }
 
 #if defined(__AVX2__)
 // Eight codes of float_to_q8 at once (the compiler leaves that loop scalar).
-inline int64_t float_to_q8_avx2(const float* in, float inverse, uint8_t* c8, int64_t n) {
+inline int64_t float_to_q8_avx2(const float* in, float inverse, const math::Q8Map& map, uint8_t* c8, int64_t n) {
   const __m256 scale = _mm256_set1_ps(inverse);
   const __m256i magnitude = _mm256_set1_epi32(0x7fffffff), one = _mm256_set1_epi32(1);
+  const __m256i sign_bit = _mm256_set1_epi32(map.magnitude == 0x7fu ? 0x80 : 0);
   const __m256i gather = _mm256_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,  //
                                           0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
   int64_t j = 0;
   for (; j + 8 <= n; j += 8) {
     const __m256i r = _mm256_castps_si256(_mm256_mul_ps(_mm256_loadu_ps(in + j), scale));
-    const __m256i sign = _mm256_and_si256(_mm256_srli_epi32(r, 24), _mm256_set1_epi32(0x80));
+    const __m256i sign = _mm256_and_si256(_mm256_srli_epi32(r, 24), sign_bit);
     const __m256i u = _mm256_and_si256(r, magnitude);
-    const __m256 scaled = _mm256_min_ps(_mm256_mul_ps(_mm256_castsi256_ps(u), _mm256_set1_ps(0x1p17f)),
+    const __m256 scaled = _mm256_min_ps(_mm256_mul_ps(_mm256_castsi256_ps(u), _mm256_set1_ps(map.small_scale)),
                                         _mm256_set1_ps(16.0f));
     const __m256i small = _mm256_cvttps_epi32(_mm256_add_ps(scaled, _mm256_set1_ps(0.5f)));
     const __m256i carry = _mm256_and_si256(_mm256_srli_epi32(u, 20), one);
     const __m256i large = _mm256_sub_epi32(
         _mm256_srli_epi32(_mm256_add_epi32(_mm256_add_epi32(u, _mm256_set1_epi32(0x7ffff)), carry), 20),
-        _mm256_set1_epi32(112 << 3));
-    const __m256i is_small = _mm256_cmpgt_epi32(_mm256_set1_epi32(0x38800000), u);
-    const __m256i mag = _mm256_min_epi32(_mm256_blendv_epi8(large, small, is_small), _mm256_set1_epi32(120));
+        _mm256_set1_epi32(static_cast<int>(map.bias)));
+    const __m256i is_small = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(map.small_below)), u);
+    const __m256i mag = _mm256_min_epi32(_mm256_blendv_epi8(large, small, is_small), _mm256_set1_epi32(map.top));
     const __m256i packed = _mm256_shuffle_epi8(_mm256_or_si256(mag, sign), gather);
     const uint32_t low = static_cast<uint32_t>(_mm256_extract_epi32(packed, 0));
     const uint32_t high = static_cast<uint32_t>(_mm256_extract_epi32(packed, 4));
@@ -101,37 +107,40 @@ inline int64_t float_to_q8_avx2(const float* in, float inverse, uint8_t* c8, int
 }
 #endif
 
-// n floats of one block as codes of x * inverse: math::encode_q8 in
-// branch-free bit operations.
-inline void float_to_q8(const float* in, float inverse, int8_t* codes, int64_t n) {
+// n floats of one block as codes of x * inverse on `map`: math::encode_q8
+// in branch-free bit operations.
+inline void float_to_q8(const float* in, float inverse, const math::Q8Map& map, int8_t* codes, int64_t n) {
   auto* c8 = reinterpret_cast<uint8_t*>(codes);
   int64_t j = 0;
 #if defined(__AVX2__)
-  j = float_to_q8_avx2(in, inverse, c8, n);
+  j = float_to_q8_avx2(in, inverse, map, c8, n);
 #endif
+  const uint32_t sign_bit = map.magnitude == 0x7fu ? 0x80u : 0u;
   for (; j < n; ++j) {
     const uint32_t r = bits_of(in[j] * inverse);
-    const uint32_t sign = (r >> 24) & 0x80u, u = r & 0x7fffffffu;
-    // Clamped, so that the conversion is defined for every lane (the
-    // compiler then computes both sides and selects, vectorized).
-    const int32_t small = static_cast<int32_t>(std::min(float_of(u) * 0x1p17f, 16.0f) + 0.5f);
-    const int32_t large = static_cast<int32_t>((u + 0x7ffffu + ((u >> 20) & 1u)) >> 20) - (112 << 3);
-    int32_t mag = u < 0x38800000u ? small : large;
-    mag = mag > 120 ? 120 : mag;
+    const uint32_t sign = (r >> 24) & sign_bit, u = r & 0x7fffffffu;
+    // Clamped, so that the conversion is defined for every lane.
+    const int32_t small = static_cast<int32_t>(std::min(float_of(u) * map.small_scale, 16.0f) + 0.5f);
+    const int32_t large = static_cast<int32_t>((u + 0x7ffffu + ((u >> 20) & 1u)) >> 20) - static_cast<int32_t>(map.bias);
+    int32_t mag = u < map.small_below ? small : large;
+    mag = mag > map.top ? map.top : mag;
     c8[j] = static_cast<uint8_t>(sign | static_cast<uint32_t>(mag));
   }
 }
 
-// The largest |x| of a block; NaN if any element is NaN, so that a NaN
-// reaches the whole block instead of vanishing into a code. Non-negative
-// floats order as their bits, and NaNs' bits are above every number's.
-inline float absmax_of(const float* x, int64_t n) {
+// The largest |x| of a block, and whether any x has its sign bit set; the
+// absmax is NaN if any element is NaN, so that a NaN reaches the whole
+// block instead of vanishing into a code. Non-negative floats order as their
+// bits, and NaNs' bits are above every number's.
+inline float absmax_of(const float* x, int64_t n, bool* any_negative) {
   const auto* bits = reinterpret_cast<const FloatBits*>(x);
-  uint32_t m = 0;
+  uint32_t m = 0, signs = 0;
   for (int64_t j = 0; j < n; ++j) {
     const uint32_t a = bits[j] & 0x7fffffffu;
     m = a > m ? a : m;
+    signs |= bits[j];
   }
+  *any_negative = (signs >> 31) != 0;
   return float_of(m);
 }
 
@@ -183,9 +192,12 @@ inline void encode_state(const float* in, kernels::StateFormat format, int64_t n
       auto* scales = reinterpret_cast<float*>(codes + math::quant_blocks(numel) * math::kQuantBlock);
       for (int64_t b = 0; b < len; b += math::kQuantBlock) {
         const int64_t n = std::min<int64_t>(math::kQuantBlock, len - b);
-        const float scale = absmax_of(in + b, n);
-        scales[(start + b) / math::kQuantBlock] = scale;
-        float_to_q8(in + b, scale > 0 ? 1.0f / scale : 0.0f, codes + start + b, n);
+        bool any_negative;
+        const float scale = absmax_of(in + b, n, &any_negative);
+        // A block of values >= 0 takes the unsigned map, marked by its scale negated.
+        scales[(start + b) / math::kQuantBlock] = any_negative ? scale : -scale;
+        float_to_q8(in + b, scale > 0 ? 1.0f / scale : 0.0f, any_negative ? math::kSignedQ8 : math::kUnsignedQ8,
+                    codes + start + b, n);
       }
       break;
     }

@@ -18,38 +18,54 @@ GRADUS_MATH_FN int64_t quant_blocks(int64_t numel) { return (numel + kQuantBlock
 // Bytes of a packed int8 state of `numel` elements: 260 per 256 elements.
 GRADUS_MATH_FN int64_t quant_bytes(int64_t numel) { return quant_blocks(numel) * (kQuantBlock + 4); }
 
-// The 8-bit map: a sign bit and a 7-bit magnitude read as a float with a
-// 4-bit exponent and a 3-bit mantissa, scaled so that 1.0 is code 120:
-//   magnitude m = 8e + f:  e > 0: (1 + f/8) * 2^(e-15);  e = 0: f * 2^-17.
-// It is monotonic and keeps 1/16 relative precision from 2^-14 of the
-// block's absmax up (linear below that, in steps of 2^-17): Adam's second
-// moment spans orders of magnitude within a block, where a linear map would
-// round its small values to 0 (docs/low-memory.md compares the two).
-GRADUS_MATH_FN float decode_q8(int8_t code) {
-  const int c = static_cast<uint8_t>(code);
-  const int mag = c & 0x7f, e = mag >> 3, f = mag & 7;
-  const float v = e == 0 ? ::ldexpf(float(f), -17) : ::ldexpf(float(8 + f), e - 18);
-  return (c & 0x80) ? -v : v;
+// The 8-bit maps. A block with a negative value takes the signed map: a
+// sign bit and a 7-bit magnitude read as a float with a 4-bit exponent and
+// a 3-bit mantissa, 1.0 (the absmax) being magnitude 120:
+//   m = 8e + f:  e > 0: (1 + f/8) * 2^(e-15);  e = 0: f * 2^-17.
+// A block of values >= 0 (a second moment, a sum of squares) takes the
+// unsigned map, all 8 bits a magnitude with a 5-bit exponent, 1.0 being 248:
+//   m = 8e + f:  e > 0: (1 + f/8) * 2^(e-31);  e = 0: f * 2^-33,
+// and marks it by storing its scale negated. Both keep 1/16 relative
+// precision from 2^-14 (signed) or 2^-30 (unsigned) of the absmax up, and
+// round below that in steps of 2^-17 or 2^-33. Adam's second moment spans
+// many orders of magnitude within a block: a linear map, or the signed one,
+// rounds its small values to 0, and their steps become m / eps
+// (docs/low-memory.md measures it).
+struct Q8Map {
+  uint32_t bias;         // the float exponent of e = 0, shifted to the code's place: (127 - 15 or 31) << 3
+  uint32_t small_below;  // the bits of the float 2^-14 or 2^-30
+  float small_scale;     // 2^17 or 2^33: below small_below, m = r * small_scale
+  int32_t top;           // the magnitude of 1.0: 120 or 248
+  uint32_t magnitude;    // the code's magnitude bits: 0x7f or 0xff
+};
+constexpr Q8Map kSignedQ8{112u << 3, 0x38800000u, 0x1p17f, 120, 0x7fu};
+constexpr Q8Map kUnsignedQ8{96u << 3, 0x30800000u, 0x1p33f, 248, 0xffu};
+
+GRADUS_MATH_FN float decode_q8(int8_t code, const Q8Map& map) {
+  const uint32_t c = static_cast<uint8_t>(code), mag = c & map.magnitude;
+  const float v = mag >= 8 ? ::ldexpf(float(8 + (mag & 7)), int(mag >> 3) + int(map.bias >> 3) - 130)
+                           : float(mag) / map.small_scale;
+  return (c & ~map.magnitude & 0x80u) ? -v : v;
 }
 
-// The code nearest to r, for |r| <= 1: from 2^-14 up, the float's top
-// three mantissa bits rounded to nearest even (a carry moves the exponent);
-// below, the nearest multiple of 2^-17 (ties up). Values on the map keep
-// their code.
-GRADUS_MATH_FN int8_t encode_q8(float r) {
+// The code nearest to r, for |r| <= 1 (and r >= 0 on the unsigned map):
+// from the map's smallest normal up, the float's top three mantissa bits
+// rounded to nearest even (a carry moves the exponent); below, the nearest
+// step (ties up). Values on the map keep their code.
+GRADUS_MATH_FN int8_t encode_q8(float r, const Q8Map& map) {
   uint32_t u;
   ::memcpy(&u, &r, 4);
-  const uint32_t sign = (u >> 24) & 0x80u;
+  const uint32_t sign = map.magnitude == 0x7fu ? (u >> 24) & 0x80u : 0u;
   u &= 0x7fffffffu;
   int mag;
-  if (u < 0x38800000u) {  // below 2^-14
+  if (u < map.small_below) {
     float a;
     ::memcpy(&a, &u, 4);
-    mag = static_cast<int>(a * 0x1p17f + 0.5f);
-  } else {  // (biased exponent << 3 | 3 mantissa bits), rounded; exponent 112 is e = 0
-    mag = static_cast<int>((u + 0x7ffffu + ((u >> 20) & 1u)) >> 20) - (112 << 3);
+    mag = static_cast<int>(a * map.small_scale + 0.5f);
+  } else {  // (biased exponent << 3 | 3 mantissa bits), rounded
+    mag = static_cast<int>((u + 0x7ffffu + ((u >> 20) & 1u)) >> 20) - static_cast<int>(map.bias);
   }
-  if (mag > 120) mag = 120;  // 1.0, and NaN (whose block's scale is NaN)
+  if (mag > map.top) mag = map.top;  // 1.0, and NaN (whose block's scale is NaN)
   return static_cast<int8_t>(static_cast<uint8_t>(sign | static_cast<uint32_t>(mag)));
 }
 
