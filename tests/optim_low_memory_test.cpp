@@ -168,6 +168,16 @@ TEST(LowMemory, StateBytesPerParam) {
     const double per_param = double(adam.exp_avg(p).nbytes() + adam.exp_avg_sq(p).nbytes()) / double(p.numel());
     EXPECT_NEAR(per_param, bytes, 1e-9) << optim::to_string(precision);
   }
+  // The whole of a bfloat16 model with Kahan summation and int8 state: 2
+  // bytes of param, 2 of Kahan buffer and 2.03 of state, against float32's
+  // 4 + 8 (gradients: 2 against 4).
+  at::Tensor p = at::randn({1000, 1024}).to(at::kBFloat16).set_requires_grad(true);
+  optim::Adam adam({p}, optim::AdamOptions(1e-3).state_precision(StatePrecision::int8).compensation(Compensation::kahan));
+  p.mutable_grad() = at::randn({1000, 1024}).to(at::kBFloat16);
+  adam.step();
+  const double whole = double(p.nbytes() + adam.compensation(p).nbytes() + adam.exp_avg(p).nbytes() +
+                              adam.exp_avg_sq(p).nbytes()) / double(p.numel());
+  EXPECT_NEAR(whole, 2 + 2 + 2.03125, 1e-9);
 }
 
 
