@@ -144,6 +144,8 @@ Setup set_up(const TrainConfig& config, const Dataset& data, const std::string& 
   TORCH_CHECK(config.amp == "none" || amp::Autocast::supported(device.type(), amp_dtype(config.amp)), "--amp ",
               config.amp, " on ", config.device, ": LibTorch ", TORCH_VERSION_MAJOR, ".", TORCH_VERSION_MINOR,
               " cannot autocast it (the CPU autocasts bf16, and fp16 from LibTorch 2.3 on)");
+  TORCH_CHECK(config.optimizer.compensation == "none" || config.param_dtype == "bf16", "--compensation ",
+              config.optimizer.compensation, " is for --param-dtype bf16: float32 params are not rounded");
   Stepping stepping = make_stepping(config, impl, *model, steps_per_epoch, ranks);
   if (config.amp == "fp16") stepping.scaler = std::make_unique<amp::GradScaler>();
   stepping.clip_grad_norm = config.clip_grad_norm;

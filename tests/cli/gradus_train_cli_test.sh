@@ -126,6 +126,15 @@ expect 105 "--patience: must be a whole number from 0 to" patience_negative "${m
 expect 2 "--warmup-fraction 0.600000 and --decay-fraction 0.600000 take more than all the steps" wsd_past_one \
   "${mlp[@]}" --scheduler wsd --warmup-fraction 0.6 --decay-fraction 0.6
 expect 2 "eta_min 0.5 is above the lr of param group 0 (0.1)" eta_min_high "${mlp[@]}" --optimizer sgd --lr 0.1 --scheduler cosine --eta-min 0.5
+expect 2 "--compensation kahan is for --param-dtype bf16" kahan_fp32 "${mlp[@]}" --compensation kahan
+expect 2 "keeps float32 state and rounds to nearest; use --impl gradus" builtin_int8 "${mlp[@]}" --compare --state-precision int8
+expect 105 "--state-precision: int4 not in" state_int4 "${mlp[@]}" --state-precision int4
+expect 2 "state_precision int8 and compensation none are not available here" adafactor_int8 "${mlp[@]}" --optimizer adafactor --state-precision int8
+# Low-memory training trains, and the table says how.
+"$train" "${mlp[@]}" --param-dtype bf16 --compensation sr --state-precision int8 --lr 0.005 \
+  --metrics-out "$work/low_memory" >"$work/low_memory.txt" 2>&1 || { cat "$work/low_memory.txt"; fail "low-memory run"; }
+grep -q '"precision": "bf16+sr int8-state"' "$work/low_memory/summary.json" ||
+  { cat "$work/low_memory/summary.json"; fail "low-memory precision"; }
 expect 2 "dampening value: -5" dampening_negative "${mlp[@]}" --optimizer sgd --lr 0.1 --momentum 0.9 --dampening -5
 expect 2 "--optimizers names sgd twice" optimizers_twice "${mlp[@]}" --optimizers sgd,sgd --lr-of sgd=0.1
 expect 2 "--schedulers names constant twice" schedulers_twice "${mlp[@]}" --optimizers adam --schedulers constant,constant
