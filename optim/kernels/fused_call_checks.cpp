@@ -5,7 +5,6 @@
 #include <atomic>
 #include <cmath>
 #include <sstream>
-#include <string_view>
 
 #include <gradus/ops/fused_step.h>
 #include <gradus/optim/elementwise_optimizer.h>
@@ -172,7 +171,8 @@ bool check_tensor(FusedCall<Hyper>& call, size_t i, const at::Tensor& param0, st
   out.numels[i] = call.params[i].numel();
   for (size_t k = 0; k < kSlotCount<Hyper>; ++k) {
     if (call.state[k].empty()) continue;
-    const bool compensation = k + 1 == kSlotCount<Hyper> && std::string_view(Hyper::slots()[k]) == "compensations";
+    // A declared operator's last list is its Kahan buffers (GRADUS_ALL_STATE).
+    const bool compensation = ops::kHasRounding<Hyper> && k + 1 == kSlotCount<Hyper>;
     out.state_formats[k][i] = check_state(call.op, Hyper::slots()[k], i, call.state[k][i], call.params[i], param0,
                                           compensation);
     if (out.state_formats[k][i] != kOpmath) plain_state = false;

@@ -13,47 +13,29 @@
 #include <cmath>
 #include <string>
 
+#include "cpu/state_blocks.h"
 #include "fused_call.h"
 
 namespace gradus {
 namespace optim {
 namespace {
 
+// The CPU passes' own block codec (cpu/state_blocks.h, its portable copy),
+// over a whole tensor: the same codes and scales as a step writes.
+namespace blocks = ::gradus::cpu::CPU_CAPABILITY;
+
 at::Tensor int8_to_float(const at::Tensor& state, int64_t numel) {
   const at::Tensor packed = state.cpu().contiguous();
-  const auto* codes = packed.data_ptr<int8_t>();
-  const auto* scales = reinterpret_cast<const float*>(codes + math::quant_blocks(numel) * math::kQuantBlock);
   at::Tensor out = at::empty({numel}, at::kFloat);
-  float* values = out.data_ptr<float>();
-  for (int64_t i = 0; i < numel; ++i) {
-    const float scale = scales[i / math::kQuantBlock];  // negated: the unsigned map
-    values[i] = math::decode_q8(codes[i], std::signbit(scale) ? math::kUnsignedQ8 : math::kSignedQ8) * std::fabs(scale);
-  }
+  blocks::decode_state(packed.data_ptr<int8_t>(), kernels::kQuant8State, numel, 0, numel, out.data_ptr<float>());
   return out;
 }
 
-// As the kernels encode a block (cpu/state_blocks.h): codes of x / absmax.
 at::Tensor float_to_int8(const at::Tensor& values) {
   const at::Tensor in = values.detach().to(at::kFloat).cpu().contiguous().reshape({-1});
-  const int64_t numel = in.numel(), blocks = math::quant_blocks(numel);
+  const int64_t numel = in.numel();
   at::Tensor packed = at::zeros({math::quant_bytes(numel)}, at::kChar);
-  auto* codes = packed.data_ptr<int8_t>();
-  auto* scales = reinterpret_cast<float*>(codes + blocks * math::kQuantBlock);
-  const float* x = in.data_ptr<float>();
-  for (int64_t b = 0; b < blocks; ++b) {
-    const int64_t begin = b * math::kQuantBlock, end = std::min(numel, begin + math::kQuantBlock);
-    float absmax = 0;
-    bool any_negative = false;
-    for (int64_t i = begin; i < end; ++i) {
-      const float a = std::fabs(x[i]);
-      absmax = (a > absmax || a != a) ? a : absmax;
-      any_negative = any_negative || std::signbit(x[i]);
-    }
-    const float inverse = absmax > 0 ? 1.0f / absmax : 0.0f;
-    scales[b] = any_negative ? absmax : -absmax;
-    const math::Q8Map& map = any_negative ? math::kSignedQ8 : math::kUnsignedQ8;
-    for (int64_t i = begin; i < end; ++i) codes[i] = math::encode_q8(x[i] * inverse, map);
-  }
+  blocks::encode_state(in.data_ptr<float>(), kernels::kQuant8State, numel, 0, numel, packed.data_ptr<int8_t>());
   return packed;
 }
 
