@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <iostream>
 #include <memory>
@@ -209,6 +210,21 @@ TEST(Int8Map, ValuesOnTheMapKeepTheirCode) {
   const at::Tensor scales = packed.narrow(0, 512, 8).view(at::kFloat);
   EXPECT_EQ(scales[0].item<float>(), 4.0f);
   EXPECT_EQ(scales[1].item<float>(), -0.5f);
+}
+
+// The element decoder the CUDA kernels use (math::decode_q8_scaled) reads
+// every code of both maps as the library's decode does.
+TEST(Int8Map, ElementDecodeIsTheBlockDecode) {
+  const at::Tensor param = at::zeros({512});
+  at::Tensor packed = at::zeros({int64_t(math::quant_bytes(512))}, at::kChar);
+  for (int c = 0; c < 512; ++c) packed[c] = static_cast<int8_t>(static_cast<uint8_t>(c % 256));
+  const float scales[2] = {3.0f, -0.75f};  // signed map, then unsigned (negated scale)
+  std::memcpy(packed.data_ptr<int8_t>() + 512, scales, sizeof(scales));
+  const at::Tensor decoded = optim::decode_state(packed, param);
+  for (int c = 0; c < 512; ++c) {
+    const float want = decoded[c].item<float>();
+    EXPECT_EQ(math::decode_q8_scaled(packed[c].item<int8_t>(), scales[c / 256]), want) << "code " << c % 256 << ", block " << c / 256;
+  }
 }
 
 // Per element, the error is within the map's bound: 1/16 of |x| from the

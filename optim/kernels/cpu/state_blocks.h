@@ -43,11 +43,7 @@ inline void bf16_to_float(const void* in, float* out, int64_t n) {
 inline void float_to_bf16(const float* in, void* out, int64_t n) {
   const auto* from = reinterpret_cast<const FloatBits*>(in);
   auto* to = static_cast<HalfBits*>(out);
-  for (int64_t j = 0; j < n; ++j) {
-    const uint32_t u = from[j];
-    const uint16_t rounded = static_cast<uint16_t>((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
-    to[j] = (u & 0x7fffffffu) > 0x7f800000u ? uint16_t(0x7fc0) : rounded;
-  }
+  for (int64_t j = 0; j < n; ++j) to[j] = math::bf16_nearest_bits(from[j]);
 }
 
 inline uint32_t bits_of(float f) {
@@ -212,36 +208,23 @@ inline void encode_state(const float* in, kernels::StateFormat format, int64_t n
 inline void kahan_bf16(const float* updated, const float* old, float* comp, int64_t n, void* out) {
   auto* to = static_cast<HalfBits*>(out);
   for (int64_t j = 0; j < n; ++j) {
-    const float y = comp[j] + (updated[j] - old[j]);
-    const float sum = old[j] + y;
-    uint32_t u;
-    std::memcpy(&u, &sum, 4);
-    const uint16_t rounded = (u & 0x7fffffffu) > 0x7f800000u ? uint16_t(0x7fc0)
-                                                              : static_cast<uint16_t>((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
-    comp[j] = y - (float_of(uint32_t(rounded) << 16) - old[j]);
+    const uint16_t rounded = math::bf16_nearest_bits(bits_of(math::kahan_sum(updated[j], old[j], comp[j])));
+    comp[j] = math::kahan_residual(updated[j], old[j], comp[j], float_of(uint32_t(rounded) << 16));
     to[j] = rounded;
   }
 }
 
 // Stochastic rounding to bfloat16 of elements [start, start + len) of
-// tensor `index`: 16 random bits added below the kept half, then cut off,
-// so that x rounds away from zero with probability (its low half) / 2^16.
-// Infinities and NaN round to nearest.
+// tensor `index` (math::bf16_stochastic_bits).
 inline void stochastic_bf16(const float* in, uint64_t seed, uint32_t step, uint32_t index, int64_t start, int64_t len,
                             void* out) {
   const auto* from = reinterpret_cast<const FloatBits*>(in);
   auto* to = static_cast<HalfBits*>(out);
   int64_t j = 0;
   while (j < len) {
-    const uint64_t quad = static_cast<uint64_t>(start + j) >> 2;
-    const math::Philox4 r = math::philox4x32(
-        math::Philox4{{static_cast<uint32_t>(quad), static_cast<uint32_t>(quad >> 32), index, step}},
-        static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32));
+    const math::Philox4 r = math::rounding_words(seed, step, index, (start + j) & ~int64_t(3));
     for (int64_t lane = (start + j) & 3; lane < 4 && j < len; ++lane, ++j) {
-      const uint32_t u = from[j];
-      const bool special = (u & 0x7f800000u) == 0x7f800000u;
-      const uint16_t nearest = (u & 0x7fffffffu) > 0x7f800000u ? uint16_t(0x7fc0) : uint16_t(u >> 16);
-      to[j] = special ? nearest : static_cast<uint16_t>((u + (r.v[lane] >> 16)) >> 16);
+      to[j] = math::bf16_stochastic_bits(from[j], r.v[lane]);
     }
   }
 }

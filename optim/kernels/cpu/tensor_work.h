@@ -102,10 +102,9 @@ void write_reduced_params(const float* updated, const float* old, float* comp, c
   if (rounding.kahan && std::is_same_v<scalar_t, c10::BFloat16>) {
     kahan_bf16(updated, old, comp, len, param + start);
   } else if (rounding.kahan) {
-    for (int64_t j = 0; j < len; ++j) {  // optimi's order: comp += u; p += comp; comp += old - p
-      const float y = comp[j] + (updated[j] - old[j]);
-      const scalar_t rounded(old[j] + y);
-      comp[j] = y - (float(rounded) - old[j]);
+    for (int64_t j = 0; j < len; ++j) {
+      const scalar_t rounded(math::kahan_sum(updated[j], old[j], comp[j]));
+      comp[j] = math::kahan_residual(updated[j], old[j], comp[j], float(rounded));
       param[start + j] = rounded;
     }
   } else if (rounding.stochastic && std::is_same_v<scalar_t, c10::BFloat16>) {

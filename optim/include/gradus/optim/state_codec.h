@@ -38,14 +38,28 @@ struct Q8Map {
   int32_t top;           // the magnitude of 1.0: 120 or 248
   uint32_t magnitude;    // the code's magnitude bits: 0x7f or 0xff
 };
-constexpr Q8Map kSignedQ8{112u << 3, 0x38800000u, 0x1p17f, 120, 0x7fu};
-constexpr Q8Map kUnsignedQ8{96u << 3, 0x30800000u, 0x1p33f, 248, 0xffu};
+// A function as well as constants: CUDA device code may not read a
+// namespace-scope constant of class type.
+GRADUS_MATH_FN constexpr Q8Map q8_map(bool is_unsigned) {
+  return is_unsigned ? Q8Map{96u << 3, 0x30800000u, 0x1p33f, 248, 0xffu}
+                     : Q8Map{112u << 3, 0x38800000u, 0x1p17f, 120, 0x7fu};
+}
+constexpr Q8Map kSignedQ8 = q8_map(false);
+constexpr Q8Map kUnsignedQ8 = q8_map(true);
 
 GRADUS_MATH_FN float decode_q8(int8_t code, const Q8Map& map) {
   const uint32_t c = static_cast<uint8_t>(code), mag = c & map.magnitude;
   const float v = mag >= 8 ? ::ldexpf(float(8 + (mag & 7)), int(mag >> 3) + int(map.bias >> 3) - 130)
                            : float(mag) / map.small_scale;
   return (c & ~map.magnitude & 0x80u) ? -v : v;
+}
+
+// Element `code` of a block whose stored scale is `scale`: a negative
+// scale marks the unsigned map, its magnitude is the block's absmax.
+GRADUS_MATH_FN float decode_q8_scaled(int8_t code, float scale) {
+  uint32_t bits;
+  ::memcpy(&bits, &scale, 4);
+  return decode_q8(code, q8_map((bits >> 31) != 0u)) * ::fabsf(scale);
 }
 
 // The code nearest to r, for |r| <= 1 (and r >= 0 on the unsigned map):
@@ -91,14 +105,44 @@ GRADUS_MATH_FN Philox4 philox4x32(Philox4 c, uint32_t k0, uint32_t k1) {
   return c;
 }
 
-// Where stochastic rounding draws element `index` of tensor `tensor` in
-// step `step` of a run seeded `seed`: 24 random bits, a uniform in [0, 1).
-// Four consecutive elements share one Philox call.
-GRADUS_MATH_FN float rounding_uniform(uint64_t seed, uint32_t step, uint32_t tensor, int64_t index) {
+// The random words of stochastic rounding for the four elements from
+// `index` (a multiple of 4) of tensor `tensor` (its place in the call) in
+// step `step` of a run seeded `seed`: element index + j takes word j.
+GRADUS_MATH_FN Philox4 rounding_words(uint64_t seed, uint32_t step, uint32_t tensor, int64_t index) {
   const uint64_t quad = static_cast<uint64_t>(index) >> 2;
-  const Philox4 r = philox4x32(Philox4{{static_cast<uint32_t>(quad), static_cast<uint32_t>(quad >> 32), tensor, step}},
-                               static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32));
-  return float(r.v[index & 3] >> 8) * 0x1p-24f;
+  return philox4x32(Philox4{{static_cast<uint32_t>(quad), static_cast<uint32_t>(quad >> 32), tensor, step}},
+                    static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32));
+}
+
+// Element `index`'s draw as a uniform in [0, 1): 24 random bits.
+GRADUS_MATH_FN float rounding_uniform(uint64_t seed, uint32_t step, uint32_t tensor, int64_t index) {
+  return float(rounding_words(seed, step, tensor, index).v[index & 3] >> 8) * 0x1p-24f;
+}
+
+// The bfloat16 nearest to the float with bits u (ties to even), NaN as
+// 0x7fc0: c10::BFloat16's rounding.
+GRADUS_MATH_FN uint16_t bf16_nearest_bits(uint32_t u) {
+  const uint16_t rounded = static_cast<uint16_t>((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+  return (u & 0x7fffffffu) > 0x7f800000u ? uint16_t(0x7fc0) : rounded;
+}
+
+// Stochastic rounding of the float with bits u to bfloat16 with the random
+// word `random`: 16 random bits added below the kept half, then cut off, so
+// that u rounds away from zero with probability (its low half) / 2^16.
+// Infinities and NaN round to nearest.
+GRADUS_MATH_FN uint16_t bf16_stochastic_bits(uint32_t u, uint32_t random) {
+  const bool special = (u & 0x7f800000u) == 0x7f800000u;
+  const uint16_t nearest = (u & 0x7fffffffu) > 0x7f800000u ? uint16_t(0x7fc0) : uint16_t(u >> 16);
+  return special ? nearest : static_cast<uint16_t>((u + (random >> 16)) >> 16);
+}
+
+// optimi's Kahan step for a 16-bit float param, in float: the update
+// (updated - old) plus the carried error `comp` is added to old; `rounded`
+// is the sum rounded to the param's type, and `comp` becomes what that
+// rounding lost. Round(sum) is the caller's: it knows the type.
+GRADUS_MATH_FN float kahan_sum(float updated, float old, float comp) { return old + (comp + (updated - old)); }
+GRADUS_MATH_FN float kahan_residual(float updated, float old, float comp, float rounded) {
+  return (comp + (updated - old)) - (rounded - old);
 }
 
 // Stochastic rounding of x between its two neighbours in a 16-bit float
