@@ -184,6 +184,97 @@ TEST_F(Cuda, BadDeviceLrMovesNothing) {
   }
 }
 
+// Low-precision formats (gradus/optim/precision.h) on CUDA and on the CPU,
+// from the same params and gradients. SGD with momentum 0.5 and a
+// power-of-two lr: every product of its math is exact, so the float math
+// rounds alike with or without fused multiply-adds, and the formats must
+// store the same bits: int8 and bfloat16 state, Kahan summation, and
+// stochastic rounding (the same Philox words on both).
+struct FormatCase {
+  optim::StatePrecision precision;
+  at::ScalarType dtype;
+  optim::Compensation compensation;
+};
+
+std::string name_of(const FormatCase& c) {
+  return std::string(optim::to_string(c.precision)) + " state, " + c10::toString(c.dtype) + " params, " +
+         optim::to_string(c.compensation);
+}
+
+struct FormatRun {
+  std::vector<at::Tensor> params;
+  std::unique_ptr<optim::SGD> sgd;
+};
+
+// 70,000 elements (two CUDA chunks, a partial last int8 block), 10,000 and
+// 10 (under state_precision_min_numel: float32 state).
+FormatRun format_run(const FormatCase& c, at::Device device, int steps, const optim::SGDOptions& options) {
+  at::manual_seed(11);
+  FormatRun run;
+  for (int64_t n : {70000, 10000, 10}) run.params.push_back((at::randn({n}) * 4).to(device, c.dtype).set_requires_grad(true));
+  auto o = options;
+  o.state_precision(c.precision).compensation(c.compensation).rounding_seed(99);
+  run.sgd = std::make_unique<optim::SGD>(run.params, o);
+  for (int s = 0; s < steps; ++s) {
+    at::manual_seed(100 + s);  // the same gradients on both devices
+    for (auto& p : run.params) p.mutable_grad() = at::randn(p.sizes()).to(device, c.dtype);
+    run.sgd->step();
+  }
+  return run;
+}
+
+const std::vector<FormatCase>& format_cases() {
+  using optim::Compensation;
+  using optim::StatePrecision;
+  static const std::vector<FormatCase> all = {
+      {StatePrecision::int8, at::kFloat, Compensation::none},
+      {StatePrecision::bfloat16, at::kFloat, Compensation::none},
+      {StatePrecision::int8, at::kBFloat16, Compensation::kahan},
+      {StatePrecision::float32, at::kHalf, Compensation::kahan},
+      {StatePrecision::float32, at::kBFloat16, Compensation::stochastic_rounding},
+      {StatePrecision::int8, at::kHalf, Compensation::stochastic_rounding}};
+  return all;
+}
+
+TEST_F(Cuda, LowPrecisionFormatsGiveTheCpuBits) {
+  const auto options = optim::SGDOptions(1.0 / 64).momentum(0.5);
+  for (const FormatCase& c : format_cases()) {
+    const FormatRun gpu = format_run(c, at::kCUDA, 20, options), cpu = format_run(c, at::kCPU, 20, options);
+    for (size_t i = 0; i < cpu.params.size(); ++i) {
+      EXPECT_TRUE(at::equal(gpu.params[i].cpu(), cpu.params[i])) << name_of(c) << ": params[" << i << "]";
+      auto* gs = static_cast<optim::SGDParamState*>(gpu.sgd->state_of(gpu.params[i]));
+      auto* cs = static_cast<optim::SGDParamState*>(cpu.sgd->state_of(cpu.params[i]));
+      ASSERT_TRUE(gs != nullptr && cs != nullptr) << name_of(c);
+      for (size_t k = 0; k < optim::SGDParamState::Hyper::slots().size(); ++k) {
+        ASSERT_EQ(gs->slot(k).defined(), cs->slot(k).defined());
+        if (!cs->slot(k).defined()) continue;
+        EXPECT_TRUE(at::equal(gs->slot(k).cpu(), cs->slot(k))) << name_of(c) << ": params[" << i << "], slot " << k;
+      }
+    }
+  }
+}
+
+// Adam's sqrt and division: CUDA and the CPU may round its math a bit apart,
+// and an int8 code may then differ by one step (1/16), not more.
+TEST_F(Cuda, LowPrecisionStateFollowsTheCpuTrajectory) {
+  for (const auto precision : {optim::StatePrecision::bfloat16, optim::StatePrecision::int8}) {
+    auto run = [&](at::Device device) {
+      at::manual_seed(5);
+      std::vector<at::Tensor> params = {at::randn({70000}).to(device).set_requires_grad(true)};
+      optim::Adam adam(params, optim::AdamOptions(1e-3).state_precision(precision));
+      for (int s = 0; s < 50; ++s) {
+        at::manual_seed(200 + s);
+        params[0].mutable_grad() = at::randn({70000}).to(device);
+        adam.step();
+      }
+      return params[0].detach().cpu();
+    };
+    const at::Tensor gpu = run(at::kCUDA), cpu = run(at::kCPU);
+    // 50 steps of at most lr each; a one-step code difference moves a step by about 1/16 of it.
+    EXPECT_LE((gpu - cpu).abs().max().item<double>(), 50 * 1e-3 / 8) << optim::to_string(precision);
+  }
+}
+
 }  // namespace
 }  // namespace testing
 }  // namespace gradus

@@ -10,7 +10,9 @@
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
+#include "cuda/formatted_update.cuh"
 #include "cuda/fused_launch.h"
+#include "cuda/lanes.cuh"
 #include "cuda/launch_plan.h"
 #include "math/update_interface.h"
 
@@ -18,7 +20,6 @@ namespace gradus {
 namespace cuda {
 
 constexpr int kBlockSize = 512;
-constexpr int kILP = 4;
 // Kernel arguments: CUDA 12.1 raised their limit from 4 KiB to 32 KiB on
 // Volta and newer (cmake/GradusCuda.cmake defines GRADUS_CUDA_SMALL_ARGUMENTS
 // when an older architecture is built). At 4 KiB a launch covered
@@ -27,7 +28,8 @@ constexpr int kILP = 4;
 // bandwidth, against 86% on large tensors). 256 bytes go to the Hyper values
 // and pointers, 6 bytes per block to the block tables, and per tensor 8 bytes
 // for each address (param, grad, state slots, step, per-tensor scalars), its
-// size and, for updates with reductions, its first partial sum.
+// size and, for updates with reductions, its first partial sum, then its
+// place in the call and a byte per slot for the state's format.
 #if defined(CUDART_VERSION) && CUDART_VERSION >= 12010 && !defined(GRADUS_CUDA_SMALL_ARGUMENTS)
 constexpr int kArgumentBytes = 32764;
 constexpr int kMaxBlocks = 2048;
@@ -37,7 +39,7 @@ constexpr int kMaxBlocks = 320;
 #endif
 template <int kSlots, int kScalars, int kReductions>
 constexpr int kMaxTensors =
-    (kArgumentBytes - 256 - kMaxBlocks * 6) / (8 * (kSlots + kScalars + 4 + (kReductions > 0 ? 1 : 0)));
+    (kArgumentBytes - 256 - kMaxBlocks * 6) / (8 * (kSlots + kScalars + 4 + (kReductions > 0 ? 1 : 0)) + 4 + kSlots);
 
 // Per-tensor scalar addresses, for the updates that have such scalars.
 template <int kScalars, int kTensors>
@@ -65,67 +67,13 @@ struct TensorListMeta : ScalarPointers<kScalars, kMaxTensors<kSlots, kScalars, k
   void* state[kSlots][kTensors];
   float* steps[kTensors];
   int64_t numel[kTensors];
+  int32_t index[kTensors];           // the tensor's place in the call (keys stochastic rounding)
+  uint8_t format[kSlots][kTensors];  // kernels::StateFormat
   int16_t block_tensor[kMaxBlocks];
   int32_t block_chunk[kMaxBlocks];
 };
 template <class Update>
 using MetaFor = TensorListMeta<Update::kSlots, math::kScalarsOf<Update>, math::kReductionsOf<Update>>;
-
-template <typename T>
-__device__ __forceinline__ float to_opmath(T v) { return static_cast<float>(v); }
-__device__ __forceinline__ double to_opmath(double v) { return v; }
-__device__ __forceinline__ float to_opmath(__half v) { return __half2float(v); }
-__device__ __forceinline__ float to_opmath(__nv_bfloat16 v) { return __bfloat162float(v); }
-
-template <typename T>
-__device__ __forceinline__ T from_opmath(float v);
-template <>
-__device__ __forceinline__ float from_opmath<float>(float v) { return v; }
-template <>
-__device__ __forceinline__ __half from_opmath<__half>(float v) { return __float2half_rn(v); }
-template <>
-__device__ __forceinline__ __nv_bfloat16 from_opmath<__nv_bfloat16>(float v) { return __float2bfloat16_rn(v); }
-
-template <typename T>
-__device__ __forceinline__ T narrow(typename std::conditional<std::is_same<T, double>::value, double, float>::type v) {
-  if constexpr (std::is_same<T, double>::value) return v;
-  else return from_opmath<T>(v);
-}
-
-template <typename T, int N>
-struct alignas(sizeof(T) * N) Pack {
-  T v[N];
-};
-
-__device__ __forceinline__ bool aligned16(const void* p) { return (reinterpret_cast<uintptr_t>(p) % 16) == 0; }
-
-// kILP elements at `offset` of `src` (an opmath_t buffer in registers gets them).
-template <typename T, typename opmath_t>
-__device__ __forceinline__ void load_lane(opmath_t* dst, const T* src, int64_t offset, int64_t len, bool vector) {
-  if (vector) {
-    const Pack<T, kILP> pack = *reinterpret_cast<const Pack<T, kILP>*>(src + offset);
-#pragma unroll
-    for (int i = 0; i < kILP; ++i) dst[i] = to_opmath(pack.v[i]);
-  } else {
-#pragma unroll
-    for (int i = 0; i < kILP; ++i) dst[i] = offset + i < len ? to_opmath(src[offset + i]) : opmath_t(0);
-  }
-}
-
-template <typename T, typename opmath_t>
-__device__ __forceinline__ void store_lane(T* dst, const opmath_t* src, int64_t offset, int64_t len, bool vector) {
-  if (vector) {
-    Pack<T, kILP> pack;
-#pragma unroll
-    for (int i = 0; i < kILP; ++i) pack.v[i] = narrow<T>(src[i]);
-    *reinterpret_cast<Pack<T, kILP>*>(dst + offset) = pack;
-  } else {
-#pragma unroll
-    for (int i = 0; i < kILP; ++i) {
-      if (offset + i < len) dst[offset + i] = narrow<T>(src[i]);
-    }
-  }
-}
 
 // A step that moves nothing: one GradScaler found inf or NaN in, or whose
 // device lr is NaN, infinite or negative. Reading the device lr on the host
@@ -144,9 +92,16 @@ struct BlockChunk {
   int64_t chunk, len;
   param_t* param;
   param_t* grad;
-  opmath_t* state[Update::kSlots];
-  bool vector;  // every buffer 16-byte aligned and len a multiple of kILP
+  opmath_t* state[Update::kSlots];  // state in the math type, from the chunk's start; else null
+  bool vector;  // param, grad and those states 16-byte aligned, and len a multiple of kILP
   typename Update::template Coeffs<opmath_t> coeffs;
+  // The low-precision formats (cuda/formatted_update.cuh): each used state
+  // tensor from its first element, in its format; the chunk's first element.
+  void* raw[Update::kSlots];
+  uint8_t format[Update::kSlots];
+  int64_t start, numel;
+  int32_t index;
+  bool formatted;  // some state in another format, or stochastic rounding
 };
 
 template <typename Update, typename param_t, typename opmath_t>
@@ -170,25 +125,40 @@ __device__ __forceinline__ BlockChunk<Update, param_t, opmath_t> block_chunk(con
                                          static_cast<param_t*>(meta.grads[t]) + start, {}, false,
                                          math::coeffs_for<Update, opmath_t>(hyper, step, before)};
   b.vector = aligned16(b.param) && aligned16(b.grad) && b.len % kILP == 0;
+  b.start = start;
+  b.numel = meta.numel[t];
+  b.index = meta.index[t];
+  b.formatted = !std::is_same<param_t, opmath_t>::value && rounding_of(hyper).stochastic;
 #pragma unroll
   for (int k = 0; k < Update::kSlots; ++k) {
-    b.state[k] = meta.state[k][t] ? static_cast<opmath_t*>(meta.state[k][t]) + start : nullptr;
+    b.raw[k] = meta.state[k][t];
+    b.format[k] = meta.format[k][t];
+    b.formatted = b.formatted || b.format[k] != kernels::kOpmath;
+    const bool plain = b.raw[k] != nullptr && b.format[k] == kernels::kOpmath;
+    b.state[k] = plain ? static_cast<opmath_t*>(b.raw[k]) + start : nullptr;
     b.vector = b.vector && (b.state[k] == nullptr || aligned16(b.state[k]));
   }
   return b;
 }
 
-// The kILP elements at `offset` of a block's chunk, unscaled (AMP).
+// The kILP elements at `offset` of a block's chunk, unscaled (AMP); state
+// in another format as floats. `vector`: b.vector, and offset < b.len.
 template <typename Update, typename param_t, typename opmath_t>
 __device__ __forceinline__ void load_elements(const BlockChunk<Update, param_t, opmath_t>& b, int64_t offset,
                                               const float* grad_scale, opmath_t* p, opmath_t* g,
-                                              opmath_t (*s)[kILP]) {
-  load_lane(p, b.param, offset, b.len, b.vector);
-  load_lane(g, b.grad, offset, b.len, b.vector);
+                                              opmath_t (*s)[kILP], bool vector) {
+  load_lane(p, b.param, offset, b.len, vector);
+  load_lane(g, b.grad, offset, b.len, vector);
 #pragma unroll
   for (int k = 0; k < Update::kSlots; ++k) {
-    if (b.state[k]) load_lane(s[k], b.state[k], offset, b.len, b.vector);
-    else for (int i = 0; i < kILP; ++i) s[k][i] = opmath_t(0);
+    if (b.state[k]) {
+      load_lane(s[k], b.state[k], offset, b.len, vector);
+    } else if constexpr (std::is_same<opmath_t, float>::value) {
+      load_state(s[k], b.raw[k], b.raw[k] ? b.format[k] : kernels::kOpmath, b.numel, b.start + offset,
+                 b.raw[k] ? valid_of(offset, b.len) : 0);
+    } else {
+      for (int i = 0; i < kILP; ++i) s[k][i] = opmath_t(0);
+    }
   }
   if (grad_scale != nullptr) {
 #pragma unroll
@@ -212,7 +182,7 @@ __global__ void __launch_bounds__(kBlockSize)
     for (int k = 0; k < kReductions; ++k) sums[k] = opmath_t(0);
     for (int64_t offset = int64_t(threadIdx.x) * kILP; offset < b.len; offset += int64_t(blockDim.x) * kILP) {
       opmath_t p[kILP], g[kILP], s[Update::kSlots][kILP];
-      load_elements(b, offset, grad_scale, p, g, s);
+      load_elements(b, offset, grad_scale, p, g, s, b.vector);
 #pragma unroll
       for (int i = 0; i < kILP; ++i) {
         if (offset + i >= b.len) break;  // padding lanes add nothing
@@ -257,6 +227,62 @@ __device__ __forceinline__ void finish_block_coeffs(const MetaFor<Update>& meta,
   }
 }
 
+static_assert(kChunkSize % math::kQuantBlock == 0, "a chunk is whole int8 blocks");
+
+// The update of a chunk with state in low-precision formats or params
+// rounded stochastically: each warp takes whole int8 blocks (kSpans spans
+// of kWarpSpan elements), so that it can encode them after the update.
+template <typename Update, typename param_t>
+__device__ void update_formatted(BlockChunk<Update, param_t, float>& b, const Rounding& r, const float* grad_scale) {
+  constexpr int kSlots = Update::kSlots;
+  const int lane = static_cast<int>(threadIdx.x % kWarpSize);
+  const int64_t warps = blockDim.x / kWarpSize;
+  // The loop's bound is the same for a warp's lanes: all of them reach the shuffles.
+  for (int64_t base = int64_t(threadIdx.x / kWarpSize) * math::kQuantBlock; base < b.len;
+       base += warps * math::kQuantBlock) {
+    float s[kSpans][kSlots][kILP];
+    int valid[kSpans];
+#pragma unroll
+    for (int h = 0; h < kSpans; ++h) {
+      const int64_t offset = base + h * kWarpSpan + lane * kILP;
+      const bool vector = b.vector && offset < b.len;
+      valid[h] = valid_of(offset, b.len);
+      float p[kILP], g[kILP], old[kILP];
+      load_elements(b, offset, grad_scale, p, g, s[h], vector);
+      if (grad_scale != nullptr) store_lane(b.grad, g, offset, b.len, vector);
+#pragma unroll
+      for (int i = 0; i < kILP; ++i) {
+        old[i] = p[i];
+        float lane_state[kSlots];
+#pragma unroll
+        for (int k = 0; k < kSlots; ++k) lane_state[k] = s[h][k][i];
+        Update::apply(p[i], g[i], lane_state, b.coeffs);
+#pragma unroll
+        for (int k = 0; k < kSlots; ++k) s[h][k][i] = lane_state[k];
+      }
+      float* comp = r.kahan && b.raw[kSlots - 1] != nullptr ? s[h][kSlots - 1] : nullptr;
+      store_params(b.param, offset, b.len, vector, p, old, comp, r, b.index, b.start + offset);
+#pragma unroll
+      for (int k = 0; k < kSlots; ++k) {
+        if (b.raw[k] != nullptr && b.format[k] != kernels::kQuant8State) {
+          store_state(s[h][k], b.raw[k], b.format[k], b.start + offset, valid[h]);
+        }
+      }
+    }
+#pragma unroll
+    for (int k = 0; k < kSlots; ++k) {
+      if (b.raw[k] == nullptr || b.format[k] != kernels::kQuant8State) continue;
+      float x[kSpans][kILP];
+#pragma unroll
+      for (int h = 0; h < kSpans; ++h) {
+#pragma unroll
+        for (int i = 0; i < kILP; ++i) x[h][i] = s[h][k][i];
+      }
+      store_q8_block(x, valid, b.raw[k], b.numel, (b.start + base) / math::kQuantBlock);
+    }
+  }
+}
+
 // Update: struct { using Hyper; template <class T> using Coeffs; static constexpr int kSlots;
 //   __device__ static void apply(T& p, T& g, T* state, const Coeffs<T>&); } (math/<name>_math.h)
 template <typename Update, typename param_t, typename opmath_t>
@@ -266,9 +292,12 @@ __global__ void __launch_bounds__(kBlockSize)
   if (skips_step(lr, found_inf)) return;
   auto b = block_chunk<Update, param_t, opmath_t>(meta, hyper, lr);
   finish_block_coeffs(meta, partials, b);
+  if constexpr (std::is_same<opmath_t, float>::value) {
+    if (b.formatted) return update_formatted(b, rounding_of(hyper), grad_scale);
+  }
   for (int64_t offset = int64_t(threadIdx.x) * kILP; offset < b.len; offset += int64_t(blockDim.x) * kILP) {
     opmath_t p[kILP], g[kILP], s[Update::kSlots][kILP];
-    load_elements(b, offset, grad_scale, p, g, s);
+    load_elements(b, offset, grad_scale, p, g, s, b.vector);
     if (grad_scale != nullptr) store_lane(b.grad, g, offset, b.len, b.vector);
 #pragma unroll
     for (int i = 0; i < kILP; ++i) {
@@ -353,6 +382,8 @@ const char* launch_typed(const FusedLists& lists, const typename Update::Hyper& 
       }
       if constexpr (kReductions > 0) meta.chunk_base[i] = chunk_base[t];
       meta.numel[i] = lists.numels[t];
+      meta.index[i] = t;
+      for (int k = 0; k < kSlots; ++k) meta.format[k][i] = lists.state[k].empty() ? 0 : lists.state_formats[k][t];
     }
     for (size_t b = 0; b < work.blocks.size(); ++b) {
       meta.block_tensor[b] = int16_t(work.blocks[b].slot);

@@ -42,16 +42,6 @@ template <class Hyper>
 void cuda_kernel(kernels::FusedCall<Hyper>& call) {
   kernels::check_call(call);
   if (call.params.empty()) return;
-  // The CUDA kernels read and write state in the math type, and round params
-  // to nearest: the low-precision formats (gradus/optim/precision.h) are the
-  // CPU kernels' so far, and are refused here before anything moves.
-  TORCH_CHECK(call.pointers.plain_state, call.op,
-              ": bfloat16 and int8 optimizer state and Kahan compensation are not available on CUDA yet; "
-              "use state_precision(float32) and compensation(none) for CUDA params");
-  if constexpr (ops::kHasRounding<Hyper>) {
-    TORCH_CHECK(!call.hyper.stochastic_rounding, call.op,
-                ": stochastic rounding is not available on CUDA yet; use compensation(none) for CUDA params");
-  }
   c10::cuda::CUDAGuard guard(call.params[0].device());
   kernels::ContiguousCopies copies(call.params, call.grads, /*grads_written=*/call.grad_scale.defined(),
                                    call.pointers);
