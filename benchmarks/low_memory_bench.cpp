@@ -3,10 +3,13 @@
 // in the same run (paired, alternating), and its effective bandwidth
 // against the bytes the format moves, next to the copy bandwidth.
 //
-//   gradus_low_memory_bench [--threads N] [--numel N] [--pairs N] [--busy]
+// On CUDA (--device cuda) each timed step ends with a device sync.
+//
+//   gradus_low_memory_bench [--device cpu|cuda] [--threads N] [--numel N] [--pairs N] [--busy]
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <gradus/gradus.h>
+#include <torch/cuda.h>
 
 #include <algorithm>
 #include <chrono>
@@ -53,16 +56,26 @@ std::vector<Format> formats() {
   };
 }
 
+at::Device device = at::kCPU;
+
+// Waits for the device's queued work (nothing on the CPU).
+void finish() {
+  if (device.is_cuda()) torch::cuda::synchronize();
+}
+
 struct Run {
   at::Tensor param;
   std::unique_ptr<optim::Adam> adam;
-  void step() { adam->step(); }
+  void step() {
+    adam->step();
+    finish();
+  }
 };
 
 Run make_run(const Format& f, int64_t numel) {
   Run r;
-  r.param = at::randn({numel}).to(f.param_dtype).set_requires_grad(true);
-  r.param.mutable_grad() = at::randn({numel}).mul(1e-2).to(f.param_dtype);
+  r.param = at::randn({numel}).to(device, f.param_dtype).set_requires_grad(true);
+  r.param.mutable_grad() = at::randn({numel}).mul(1e-2).to(device, f.param_dtype);
   r.adam = std::make_unique<optim::Adam>(
       std::vector<at::Tensor>{r.param},
       optim::AdamOptions(1e-3).state_precision(f.state).compensation(f.compensation));
@@ -82,10 +95,13 @@ double median_ms(const std::function<void()>& fn, int reps) {
 }
 
 int run(int64_t numel, int pairs) {
-  at::Tensor src = at::randn({numel}), dst = at::empty({numel});
-  const double copy_ms = median_ms([&] { dst.copy_(src); }, 21);
+  at::Tensor src = at::randn({numel}).to(device), dst = at::empty({numel}, src.options());
+  const double copy_ms = median_ms([&] {
+    dst.copy_(src);
+    finish();
+  }, 21);
   const double copy_gbs = 8.0 * double(numel) / copy_ms / 1e6;  // read and write
-  std::printf("%lld elements, %d threads; copy: %.2f ms, %.1f GB/s (read + write)\n", (long long)numel,
+  std::printf("%s: %lld elements, %d threads; copy: %.2f ms, %.1f GB/s (read + write)\n", device.str().c_str(), (long long)numel,
               at::get_num_threads(), copy_ms, copy_gbs);
   std::printf("%-34s %8s %8s %9s %8s %8s  %s\n", "format", "B/param", "ms", "GB/s", "of copy", "time /", "[quartiles]");
   std::printf("%-34s %8s %8s %9s %8s %8s\n", "", "", "", "", "", "fp32");
@@ -112,7 +128,9 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     const bool has_value = i + 1 < argc;
-    if (arg == "--threads" && has_value) {
+    if (arg == "--device" && has_value) {
+      gradus::bench::device = at::Device(argv[++i]);
+    } else if (arg == "--threads" && has_value) {
       at::set_num_threads(std::max(1, std::atoi(argv[++i])));
     } else if (arg == "--numel" && has_value) {
       numel = std::max<int64_t>(1, std::atoll(argv[++i]));
@@ -121,7 +139,7 @@ int main(int argc, char** argv) {
     } else if (arg == "--busy") {
       busy = true;
     } else {
-      std::fprintf(stderr, "usage: %s [--threads N] [--numel N] [--pairs N] [--busy]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--device cpu|cuda] [--threads N] [--numel N] [--pairs N] [--busy]\n", argv[0]);
       return 2;
     }
   }

@@ -3,7 +3,7 @@
 # (torch.utils.cmake_prefix_path), runs the CUDA tests and the unit tests,
 # runs the CUDA tests again under compute-sanitizer memcheck, runs the CUDA
 # benchmark and PyTorch's fused optimizers on the same lists, and prints one
-# table. The logs go to OUTDIR (default build-gpu/logs). docs/cuda.md.
+# table, then Adam's step in each low-memory format. The logs go to OUTDIR (default build-gpu/logs). docs/cuda.md.
 #   scripts/gpu-check.sh [--deps DIR] [OUTDIR]
 # --deps DIR (or GRADUS_DEPS_DIR): where a machine without Debian's
 # GoogleTest finds its sources, DIR/googletest (scripts/copy-deps.sh).
@@ -49,7 +49,7 @@ if [[ -z "${GRADUS_GPU_SKIP_UNIT:-}" ]]; then
 fi
 sanitizer=$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)
 stage memcheck
-timeout 180 "$sanitizer" --tool memcheck --error-exitcode 1 "$build/tests/cuda_optim_test" --gtest_filter='Cuda.Every*:Cuda.Reduced*:Cuda.FoundInf*:Cuda.BadDeviceLr*' \
+timeout 180 "$sanitizer" --tool memcheck --error-exitcode 1 "$build/tests/cuda_optim_test" --gtest_filter='Cuda.Every*:Cuda.Reduced*:Cuda.FoundInf*:Cuda.BadDeviceLr*:Cuda.LowPrecision*' \
   >"$out/memcheck.log" 2>&1 || status=1
 grep -E "ERROR SUMMARY" "$out/memcheck.log" | tail -1
 
@@ -71,5 +71,10 @@ for l in bench:
     print(f"{lst:9} {opt:9} {g:10.3f} {b:11.3f} {b / g if b else 0:9.2f}x {p if p else float('nan'):12.3f} "
           f"{(p / g) if p else float('nan'):8.2f}x {gbps:>7} {pct:>7}% {graph:9.3f} {graph_pct:>7}%")
 PY
+# Adam's step in each low-memory format (docs/low-memory.md), 100M params.
+stage low-memory
+timeout 120 "$build/benchmarks/gradus_low_memory_bench" --device cuda --numel 100000000 --pairs 9 \
+  >"$out/low_memory.txt" 2>&1 || status=1
+cat "$out/low_memory.txt"
 stage done
 exit $status
