@@ -167,6 +167,17 @@ std::string shootout_flag_problem(const CLI::App& app, const std::vector<std::st
   if (!shootout.schedulers.empty() && app.count("--scheduler")) {
     return "--scheduler does nothing with --schedulers: name every schedule of the shoot-out in --schedulers";
   }
+  if (!shootout.precisions.empty()) {
+    for (const char* flag : {"--param-dtype", "--state-precision", "--compensation"}) {
+      if (app.count(flag)) {
+        return std::string(flag) + " does nothing with --precisions: name every precision of the shoot-out in "
+               "--precisions (e.g. fp32,int8-state,bf16+kahan)";
+      }
+    }
+    if (config.impl == "builtin" && !config.compare) {
+      return "--precisions compares gradus's low-memory formats; --impl builtin keeps float32";
+    }
+  }
   const auto& s = config.scheduler;
   const bool wsd = s.name == "wsd" || std::count(shootout.schedulers.begin(), shootout.schedulers.end(), "wsd");
   if (wsd && s.warmup_fraction + s.decay_fraction > 1) {
@@ -218,6 +229,10 @@ int main(int argc, char** argv) {
       ->delimiter(',')->check(CLI::IsMember(kSchedulers));
   app.add_option("--builtin", shootout.builtin, "also LibTorch's built-in of these optimizers, with the first schedule")
       ->delimiter(',')->check(CLI::IsMember(gradus::examples::optimizer_names(/*with_builtin_only=*/true)));
+  app.add_option("--precisions", shootout.precisions,
+                 "a shoot-out: these precisions (comma-separated), each fp32 or bf16 params, +kahan or +sr, "
+                 "+bf16-state or +int8-state, e.g. fp32,int8-state,bf16+kahan")
+      ->delimiter(',');
   app.add_option("--lr-of", lr_of, "NAME=LR: the lr of one optimizer of a shoot-out (repeatable)");
   app.add_option("--target-accuracy", config.target_accuracy, "the table's steps and seconds to this test accuracy")
       ->check(gradus::examples::fraction());

@@ -97,19 +97,22 @@ std::string ranked_table(const std::vector<RunMetrics>& runs, double target_accu
   for (const auto& r : runs) order.push_back(&r);
   std::stable_sort(order.begin(), order.end(),
                    [](const RunMetrics* a, const RunMetrics* b) { return final_accuracy(*a) > final_accuracy(*b); });
-  size_t width = 4;
-  for (const auto* r : order) width = std::max(width, r->label.size());
+  size_t width = 4, precision_width = 6;  // the precision: fp32, or e.g. "bf16+kahan int8-state"
+  for (const auto* r : order) {
+    width = std::max(width, r->label.size());
+    precision_width = std::max(precision_width, r->precision.size() + 2);
+  }
   std::ostringstream pct;
   pct << std::setprecision(3) << 100 * target_accuracy << "%";
   std::ostringstream out;
   out << std::fixed << std::left << std::setw(4) << "#" << std::setw(int(width) + 2) << "run" << std::right
-      << std::setw(6) << "prec" << std::setw(12) << "test acc %" << std::setw(11) << "test loss" << std::setw(14) << ("steps to " + pct.str())
+      << std::setw(int(precision_width)) << "prec" << std::setw(12) << "test acc %" << std::setw(11) << "test loss" << std::setw(14) << ("steps to " + pct.str())
       << std::setw(10) << ("s to " + pct.str()) << std::setw(9) << "wall s" << std::setw(12) << "step() ms" << "\n";
   for (size_t i = 0; i < order.size(); ++i) {
     const RunMetrics& r = *order[i];
     const auto reached = r.first_reaching(target_accuracy);
-    out << std::left << std::setw(4) << (i + 1) << std::setw(int(width) + 2) << r.label << std::right << std::setw(6)
-        << r.precision;
+    out << std::left << std::setw(4) << (i + 1) << std::setw(int(width) + 2) << r.label << std::right
+        << std::setw(int(precision_width)) << r.precision;
     if (!r.diverged.empty() || r.epochs.empty()) {
       out << std::setw(23) << "diverged";
     } else {

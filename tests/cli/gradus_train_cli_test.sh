@@ -135,6 +135,22 @@ expect 2 "state_precision int8 and compensation none are not available here" ada
   --metrics-out "$work/low_memory" >"$work/low_memory.txt" 2>&1 || { cat "$work/low_memory.txt"; fail "low-memory run"; }
 grep -q '"precision": "bf16+sr int8-state"' "$work/low_memory/summary.json" ||
   { cat "$work/low_memory/summary.json"; fail "low-memory precision"; }
+# A shoot-out of precisions: one row each, the built-in in float32.
+"$train" "${mlp[@]}" --optimizers adam --precisions fp32,int8-state,bf16+kahan --compare --lr 0.005 \
+  --metrics-out "$work/precisions" >"$work/precisions.txt" 2>&1 || { cat "$work/precisions.txt"; fail "precisions run"; }
+python3 - "$work/precisions/summary.json" <<'PY' || { cat "$work/precisions.txt"; fail "precisions summary.json"; }
+import json, sys
+runs = {r["run"]: r["precision"] for r in json.load(open(sys.argv[1]))["runs"]}
+assert runs == {"gradus adam, none, fp32": "fp32", "gradus adam, none, int8-state": "fp32 int8-state",
+                "gradus adam, none, bf16+kahan": "bf16+kahan", "builtin adam, none": "fp32"}, runs
+PY
+grep -qE '^[1-4] +gradus adam, none, bf16\+kahan +bf16\+kahan +[0-9]' "$work/precisions.txt" ||
+  { cat "$work/precisions.txt"; fail "precisions table row"; }
+expect 2 "--precisions names int8-state+bf16 (bf16+int8-state) twice" precisions_twice "${mlp[@]}" --precisions int8-state+bf16,bf16+int8-state
+expect 2 "--precisions bf16+kahn: 'kahn' is not one of" precisions_word "${mlp[@]}" --precisions fp32,bf16+kahn
+expect 2 "--precisions kahan+sr+bf16: two words for the rounding" precisions_two "${mlp[@]}" --precisions kahan+sr+bf16
+expect 2 "--state-precision does nothing with --precisions" precisions_and_state "${mlp[@]}" --precisions fp32,bf16 --state-precision int8
+expect 2 "--compensation kahan is for --param-dtype bf16" precisions_kahan_fp32 "${mlp[@]}" --precisions fp32,kahan
 expect 2 "dampening value: -5" dampening_negative "${mlp[@]}" --optimizer sgd --lr 0.1 --momentum 0.9 --dampening -5
 expect 2 "--optimizers names sgd twice" optimizers_twice "${mlp[@]}" --optimizers sgd,sgd --lr-of sgd=0.1
 expect 2 "--schedulers names constant twice" schedulers_twice "${mlp[@]}" --optimizers adam --schedulers constant,constant
