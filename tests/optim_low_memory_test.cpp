@@ -305,6 +305,44 @@ TEST(StochasticRounding, MeanIsTheFloatValue) {
   EXPECT_GT((values == lo).sum().item<int64_t>(), n / 4);
 }
 
+// Bit for bit the rule of gradus/optim/state_codec.h, which the CUDA
+// kernels follow too: element i of the param at place t in the step, at the
+// group's step s, takes word i % 4 of math::rounding_words(seed, s, t, i - i % 4)
+// and math::bf16_stochastic_bits. On 2 threads, so that a thread's range
+// starts inside a quad; 77 elements end inside one.
+TEST(StochasticRounding, BitsFollowThePhiloxRule) {
+  const int before = at::get_num_threads();
+  at::set_num_threads(2);
+  at::manual_seed(2);
+  const int64_t seed = 0x123456789;
+  std::vector<at::Tensor> params = {at::randn({600003}).to(at::kBFloat16).set_requires_grad(true),
+                                    at::randn({77}).to(at::kBFloat16).set_requires_grad(true)};
+  optim::SGD sgd(params, optim::SGDOptions(1.0).compensation(Compensation::stochastic_rounding).rounding_seed(seed));
+  for (uint32_t step = 0; step < 2; ++step) {
+    std::vector<at::Tensor> want;
+    for (size_t t = 0; t < params.size(); ++t) {
+      params[t].mutable_grad() = (at::randn(params[t].sizes()) * 1e-2).to(at::kBFloat16);
+      // lr 1: the float step p - g, rounded once however it is computed.
+      const at::Tensor x = (params[t].detach().to(at::kFloat) - params[t].grad().to(at::kFloat)).contiguous();
+      at::Tensor w = at::empty(x.sizes(), at::kBFloat16);
+      auto* bits = reinterpret_cast<uint16_t*>(w.data_ptr<at::BFloat16>());
+      const float* xs = x.data_ptr<float>();
+      for (int64_t i = 0; i < x.numel(); ++i) {
+        uint32_t u;
+        std::memcpy(&u, xs + i, 4);
+        const math::Philox4 words = math::rounding_words(uint64_t(seed), step, uint32_t(t), i - i % 4);
+        bits[i] = math::bf16_stochastic_bits(u, words.v[i % 4]);
+      }
+      want.push_back(w);
+    }
+    sgd.step();
+    for (size_t t = 0; t < params.size(); ++t) {
+      EXPECT_TRUE(at::equal(params[t].detach(), want[t])) << "step " << step << ", params[" << t << "]";
+    }
+  }
+  at::set_num_threads(before);
+}
+
 // The random bits are a function of the seed, the group's step, the
 // param's place in the step and the element: the same on 1 and 2 threads,
 // other bits with another seed.

@@ -214,19 +214,91 @@ inline void kahan_bf16(const float* updated, const float* old, float* comp, int6
   }
 }
 
+#if defined(__AVX2__)
+// Eight 32 x 32-bit products at once: their low and high halves, lane by lane.
+inline __m256i mulhilo8(__m256i a, uint32_t m, __m256i* hi) {
+  const __m256i factor = _mm256_set1_epi32(static_cast<int>(m));
+  const __m256i even = _mm256_mul_epu32(a, factor);                        // lanes 0, 2, 4, 6
+  const __m256i odd = _mm256_mul_epu32(_mm256_srli_epi64(a, 32), factor);  // lanes 1, 3, 5, 7
+  *hi = _mm256_blend_epi32(_mm256_srli_epi64(even, 32), odd, 0xaa);
+  return _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xaa);
+}
+
+// math::bf16_stochastic_bits of eight floats' bits with eight words.
+inline __m256i stochastic_bits8(__m256i u, __m256i word) {
+  const __m256i special = _mm256_cmpeq_epi32(_mm256_and_si256(u, _mm256_set1_epi32(0x7f800000)),
+                                             _mm256_set1_epi32(0x7f800000));
+  const __m256i is_nan = _mm256_cmpgt_epi32(_mm256_and_si256(u, _mm256_set1_epi32(0x7fffffff)),
+                                            _mm256_set1_epi32(0x7f800000));
+  const __m256i nearest = _mm256_blendv_epi8(_mm256_srli_epi32(u, 16), _mm256_set1_epi32(0x7fc0), is_nan);
+  const __m256i rounded = _mm256_srli_epi32(_mm256_add_epi32(u, _mm256_srli_epi32(word, 16)), 16);
+  return _mm256_blendv_epi8(rounded, nearest, special);
+}
+
+// Stochastic rounding to bfloat16 of 32 elements from `first` (a multiple
+// of 4): math::rounding_words for their eight quads, eight Philox4x32-10
+// calls side by side (one per 32-bit lane), then transposed to the
+// elements' order.
+inline void stochastic_bf16_32(const float* in, uint64_t seed, uint32_t step, uint32_t index, int64_t first,
+                               uint16_t* out) {
+  const uint64_t quad = static_cast<uint64_t>(first) >> 2;
+  uint32_t low[8], high[8];
+  for (int q = 0; q < 8; ++q) {
+    low[q] = static_cast<uint32_t>(quad + q);
+    high[q] = static_cast<uint32_t>((quad + q) >> 32);
+  }
+  __m256i c0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(low));
+  __m256i c1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(high));
+  __m256i c2 = _mm256_set1_epi32(static_cast<int>(index)), c3 = _mm256_set1_epi32(static_cast<int>(step));
+  uint32_t k0 = static_cast<uint32_t>(seed), k1 = static_cast<uint32_t>(seed >> 32);
+  for (int round = 0; round < 10; ++round) {  // math::philox4x32's rounds
+    __m256i hi0, hi1;
+    const __m256i lo0 = mulhilo8(c0, 0xD2511F53u, &hi0), lo1 = mulhilo8(c2, 0xCD9E8D57u, &hi1);
+    c0 = _mm256_xor_si256(_mm256_xor_si256(hi1, c1), _mm256_set1_epi32(static_cast<int>(k0)));
+    c2 = _mm256_xor_si256(_mm256_xor_si256(hi0, c3), _mm256_set1_epi32(static_cast<int>(k1)));
+    c1 = lo1;
+    c3 = lo0;
+    k0 += 0x9E3779B9u;
+    k1 += 0xBB67AE85u;
+  }
+  // Quad q's words c0[q] c1[q] c2[q] c3[q] are elements 4q to 4q + 3.
+  const __m256i t0 = _mm256_unpacklo_epi32(c0, c1), t1 = _mm256_unpackhi_epi32(c0, c1);
+  const __m256i t2 = _mm256_unpacklo_epi32(c2, c3), t3 = _mm256_unpackhi_epi32(c2, c3);
+  const __m256i q04 = _mm256_unpacklo_epi64(t0, t2), q15 = _mm256_unpackhi_epi64(t0, t2);
+  const __m256i q26 = _mm256_unpacklo_epi64(t1, t3), q37 = _mm256_unpackhi_epi64(t1, t3);
+  const __m256i words[4] = {_mm256_permute2x128_si256(q04, q15, 0x20), _mm256_permute2x128_si256(q26, q37, 0x20),
+                            _mm256_permute2x128_si256(q04, q15, 0x31), _mm256_permute2x128_si256(q26, q37, 0x31)};
+  for (int half = 0; half < 2; ++half) {
+    const __m256i a = stochastic_bits8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + 16 * half)), words[2 * half]);
+    const __m256i b = stochastic_bits8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + 16 * half + 8)),
+                                       words[2 * half + 1]);
+    // Both hold values below 2^16: packing saturates nothing; the permute undoes its lane order.
+    const __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi32(a, b), 0xd8);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 16 * half), packed);
+  }
+}
+#endif
+
 // Stochastic rounding to bfloat16 of elements [start, start + len) of
-// tensor `index` (math::bf16_stochastic_bits).
+// tensor `index` (math::bf16_stochastic_bits): 32 elements at a time with
+// AVX2, the ends (and all without AVX2) a quad at a time.
 inline void stochastic_bf16(const float* in, uint64_t seed, uint32_t step, uint32_t index, int64_t start, int64_t len,
                             void* out) {
   const auto* from = reinterpret_cast<const FloatBits*>(in);
   auto* to = static_cast<HalfBits*>(out);
-  int64_t j = 0;
-  while (j < len) {
+  auto one_quad = [&](int64_t& j, int64_t end) {
     const math::Philox4 r = math::rounding_words(seed, step, index, (start + j) & ~int64_t(3));
-    for (int64_t lane = (start + j) & 3; lane < 4 && j < len; ++lane, ++j) {
+    for (int64_t lane = (start + j) & 3; lane < 4 && j < end; ++lane, ++j) {
       to[j] = math::bf16_stochastic_bits(from[j], r.v[lane]);
     }
-  }
+  };
+  int64_t j = 0;
+  const int64_t aligned = std::min(len, (4 - (start & 3)) & 3);
+  while (j < aligned) one_quad(j, aligned);
+#if defined(__AVX2__)
+  for (; j + 32 <= len; j += 32) stochastic_bf16_32(in + j, seed, step, index, start + j, to + j);
+#endif
+  while (j < len) one_quad(j, len);
 }
 
 // x rounded stochastically to T (c10::Half or c10::BFloat16) with the
