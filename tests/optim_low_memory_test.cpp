@@ -305,39 +305,60 @@ TEST(StochasticRounding, MeanIsTheFloatValue) {
   EXPECT_GT((values == lo).sum().item<int64_t>(), n / 4);
 }
 
-// Bit for bit the rule of gradus/optim/state_codec.h, which the CUDA
-// kernels follow too: element i of the param at place t in the step, at the
-// group's step s, takes word i % 4 of math::rounding_words(seed, s, t, i - i % 4)
-// and math::bf16_stochastic_bits. On 2 threads, so that a thread's range
-// starts inside a quad; 77 elements end inside one.
+// Element i of the param at place t in the step, at the group's step s,
+// takes word i % 4 of math::rounding_words(seed, s, t, i - i % 4): for
+// bfloat16, math::bf16_stochastic_bits; for float16, the neighbour
+// math::stochastic_choice picks with that word's uniform.
+uint16_t stochastic_reference(float x, uint32_t word, at::ScalarType dtype) {
+  uint32_t u;
+  std::memcpy(&u, &x, 4);
+  if (dtype == at::kBFloat16) return math::bf16_stochastic_bits(u, word);
+  const c10::Half nearest(x);
+  const float n = float(nearest);
+  if (n == x || !std::isfinite(n)) return nearest.x;
+  c10::Half other;
+  other.x = static_cast<uint16_t>(std::fabs(n) > std::fabs(x) ? nearest.x - 1 : nearest.x + 1);
+  const float o = float(other);
+  const bool inward = std::fabs(n) < std::fabs(x);
+  const float chosen = math::stochastic_choice(x, inward ? n : o, inward ? o : n, float(word >> 8) * 0x1p-24f);
+  return chosen == n ? nearest.x : other.x;
+}
+
+// Bit for bit that rule of gradus/optim/state_codec.h, which the CUDA
+// kernels follow too. On 2 threads, so that a thread's range starts inside
+// a quad; 77 elements end inside one. Some steps are exact (grad 0), and
+// some float16 ones near and past the largest finite value.
 TEST(StochasticRounding, BitsFollowThePhiloxRule) {
   const int before = at::get_num_threads();
   at::set_num_threads(2);
-  at::manual_seed(2);
-  const int64_t seed = 0x123456789;
-  std::vector<at::Tensor> params = {at::randn({600003}).to(at::kBFloat16).set_requires_grad(true),
-                                    at::randn({77}).to(at::kBFloat16).set_requires_grad(true)};
-  optim::SGD sgd(params, optim::SGDOptions(1.0).compensation(Compensation::stochastic_rounding).rounding_seed(seed));
-  for (uint32_t step = 0; step < 2; ++step) {
-    std::vector<at::Tensor> want;
-    for (size_t t = 0; t < params.size(); ++t) {
-      params[t].mutable_grad() = (at::randn(params[t].sizes()) * 1e-2).to(at::kBFloat16);
-      // lr 1: the float step p - g, rounded once however it is computed.
-      const at::Tensor x = (params[t].detach().to(at::kFloat) - params[t].grad().to(at::kFloat)).contiguous();
-      at::Tensor w = at::empty(x.sizes(), at::kBFloat16);
-      auto* bits = reinterpret_cast<uint16_t*>(w.data_ptr<at::BFloat16>());
-      const float* xs = x.data_ptr<float>();
-      for (int64_t i = 0; i < x.numel(); ++i) {
-        uint32_t u;
-        std::memcpy(&u, xs + i, 4);
-        const math::Philox4 words = math::rounding_words(uint64_t(seed), step, uint32_t(t), i - i % 4);
-        bits[i] = math::bf16_stochastic_bits(u, words.v[i % 4]);
+  for (const auto dtype : {at::kBFloat16, at::kHalf}) {
+    at::manual_seed(2);
+    const int64_t seed = 0x123456789;
+    std::vector<at::Tensor> params = {at::randn({600003}).to(dtype).set_requires_grad(true),
+                                      at::randn({77}).to(dtype).set_requires_grad(true)};
+    params[1].detach().narrow(0, 0, 8).fill_(dtype == at::kHalf ? 65504.0 : 1e38);
+    optim::SGD sgd(params, optim::SGDOptions(1.0).compensation(Compensation::stochastic_rounding).rounding_seed(seed));
+    for (uint32_t step = 0; step < 2; ++step) {
+      std::vector<at::Tensor> want;
+      for (size_t t = 0; t < params.size(); ++t) {
+        at::Tensor g = at::randn(params[t].sizes()) * 1e-2;
+        g.narrow(0, 0, 16).copy_(at::tensor({-10.f, -20.f, 0.f, 10.f, -1.f, -40.f, 0.f, 1e-3f, 0.f, 0.f, 1.f, -1.f, 5.f, 0.f, -5.f, 0.f}));
+        params[t].mutable_grad() = g.to(dtype);
+        // lr 1: the float step p - g, rounded once however it is computed.
+        const at::Tensor x = (params[t].detach().to(at::kFloat) - params[t].grad().to(at::kFloat)).contiguous();
+        at::Tensor w = at::empty(x.sizes(), dtype);
+        auto* bits = static_cast<uint16_t*>(w.data_ptr());
+        const float* xs = x.data_ptr<float>();
+        for (int64_t i = 0; i < x.numel(); ++i) {
+          const math::Philox4 words = math::rounding_words(uint64_t(seed), step, uint32_t(t), i - i % 4);
+          bits[i] = stochastic_reference(xs[i], words.v[i % 4], dtype);
+        }
+        want.push_back(w);
       }
-      want.push_back(w);
-    }
-    sgd.step();
-    for (size_t t = 0; t < params.size(); ++t) {
-      EXPECT_TRUE(at::equal(params[t].detach(), want[t])) << "step " << step << ", params[" << t << "]";
+      sgd.step();
+      for (size_t t = 0; t < params.size(); ++t) {
+        EXPECT_TRUE(at::equal(params[t].detach(), want[t])) << dtype << ", step " << step << ", params[" << t << "]";
+      }
     }
   }
   at::set_num_threads(before);

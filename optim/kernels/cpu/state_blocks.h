@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <cstring>
 
-#if defined(__AVX2__)
+#if defined(__AVX2__) || defined(__F16C__)
 #include <immintrin.h>
 #endif
 
@@ -44,6 +44,31 @@ inline void float_to_bf16(const float* in, void* out, int64_t n) {
   const auto* from = reinterpret_cast<const FloatBits*>(in);
   auto* to = static_cast<HalfBits*>(out);
   for (int64_t j = 0; j < n; ++j) to[j] = math::bf16_nearest_bits(from[j]);
+}
+
+// float16 to float and back, rounded to nearest even as c10::Half rounds
+// (F16C: eight at a time).
+inline void half_to_float(const void* in, float* out, int64_t n) {
+  const auto* from = static_cast<const c10::Half*>(in);
+  int64_t j = 0;
+#if defined(__F16C__)
+  for (; j + 8 <= n; j += 8) {
+    _mm256_storeu_ps(out + j, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(from + j))));
+  }
+#endif
+  for (; j < n; ++j) out[j] = float(from[j]);
+}
+
+inline void float_to_half(const float* in, void* out, int64_t n) {
+  auto* to = static_cast<c10::Half*>(out);
+  int64_t j = 0;
+#if defined(__F16C__)
+  for (; j + 8 <= n; j += 8) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(to + j),
+                     _mm256_cvtps_ph(_mm256_loadu_ps(in + j), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+  }
+#endif
+  for (; j < n; ++j) to[j] = c10::Half(in[j]);
 }
 
 inline uint32_t bits_of(float f) {
@@ -148,11 +173,9 @@ inline void decode_state(const void* raw, kernels::StateFormat format, int64_t n
     case kernels::kBFloat16State:
       bf16_to_float(static_cast<const c10::BFloat16*>(raw) + start, out, len);
       break;
-    case kernels::kHalfState: {
-      const auto* in = static_cast<const c10::Half*>(raw) + start;
-      for (int64_t j = 0; j < len; ++j) out[j] = float(in[j]);
+    case kernels::kHalfState:
+      half_to_float(static_cast<const c10::Half*>(raw) + start, out, len);
       break;
-    }
     case kernels::kQuant8State: {
       const auto* codes = static_cast<const int8_t*>(raw);
       const auto* scales = reinterpret_cast<const float*>(codes + math::quant_blocks(numel) * math::kQuantBlock);
@@ -178,11 +201,9 @@ inline void encode_state(const float* in, kernels::StateFormat format, int64_t n
     case kernels::kBFloat16State:
       float_to_bf16(in, static_cast<c10::BFloat16*>(raw) + start, len);
       break;
-    case kernels::kHalfState: {
-      auto* out = static_cast<c10::Half*>(raw) + start;
-      for (int64_t j = 0; j < len; ++j) out[j] = c10::Half(in[j]);
+    case kernels::kHalfState:
+      float_to_half(in, static_cast<c10::Half*>(raw) + start, len);
       break;
-    }
     case kernels::kQuant8State: {
       auto* codes = static_cast<int8_t*>(raw);
       auto* scales = reinterpret_cast<float*>(codes + math::quant_blocks(numel) * math::kQuantBlock);
@@ -235,12 +256,10 @@ inline __m256i stochastic_bits8(__m256i u, __m256i word) {
   return _mm256_blendv_epi8(rounded, nearest, special);
 }
 
-// Stochastic rounding to bfloat16 of 32 elements from `first` (a multiple
-// of 4): math::rounding_words for their eight quads, eight Philox4x32-10
-// calls side by side (one per 32-bit lane), then transposed to the
-// elements' order.
-inline void stochastic_bf16_32(const float* in, uint64_t seed, uint32_t step, uint32_t index, int64_t first,
-                               uint16_t* out) {
+// math::rounding_words for the 32 elements from `first` (a multiple of 4),
+// in their order (words[k] for elements 8k to 8k + 7): eight Philox4x32-10
+// calls side by side, one per 32-bit lane, then transposed.
+inline void rounding_words_32(uint64_t seed, uint32_t step, uint32_t index, int64_t first, __m256i (&words)[4]) {
   const uint64_t quad = static_cast<uint64_t>(first) >> 2;
   uint32_t low[8], high[8];
   for (int q = 0; q < 8; ++q) {
@@ -266,8 +285,17 @@ inline void stochastic_bf16_32(const float* in, uint64_t seed, uint32_t step, ui
   const __m256i t2 = _mm256_unpacklo_epi32(c2, c3), t3 = _mm256_unpackhi_epi32(c2, c3);
   const __m256i q04 = _mm256_unpacklo_epi64(t0, t2), q15 = _mm256_unpackhi_epi64(t0, t2);
   const __m256i q26 = _mm256_unpacklo_epi64(t1, t3), q37 = _mm256_unpackhi_epi64(t1, t3);
-  const __m256i words[4] = {_mm256_permute2x128_si256(q04, q15, 0x20), _mm256_permute2x128_si256(q26, q37, 0x20),
-                            _mm256_permute2x128_si256(q04, q15, 0x31), _mm256_permute2x128_si256(q26, q37, 0x31)};
+  words[0] = _mm256_permute2x128_si256(q04, q15, 0x20);
+  words[1] = _mm256_permute2x128_si256(q26, q37, 0x20);
+  words[2] = _mm256_permute2x128_si256(q04, q15, 0x31);
+  words[3] = _mm256_permute2x128_si256(q26, q37, 0x31);
+}
+
+// Stochastic rounding to bfloat16 of 32 elements from `first` (a multiple of 4).
+inline void stochastic_bf16_32(const float* in, uint64_t seed, uint32_t step, uint32_t index, int64_t first,
+                               uint16_t* out) {
+  __m256i words[4];
+  rounding_words_32(seed, step, index, first, words);
   for (int half = 0; half < 2; ++half) {
     const __m256i a = stochastic_bits8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + 16 * half)), words[2 * half]);
     const __m256i b = stochastic_bits8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + 16 * half + 8)),
@@ -277,6 +305,46 @@ inline void stochastic_bf16_32(const float* in, uint64_t seed, uint32_t step, ui
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 16 * half), packed);
   }
 }
+
+#if defined(__F16C__)
+// stochastic_round<c10::Half> of eight floats with eight words, lane by
+// lane the same operations: the nearest float16 n and its neighbour o on
+// x's other side, then math::stochastic_choice between them.
+inline __m128i stochastic_half8(__m256 x, __m256i word) {
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  const __m128i nearest = _mm256_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  const __m256 n = _mm256_cvtph_ps(nearest), abs_n = _mm256_andnot_ps(sign, n), abs_x = _mm256_andnot_ps(sign, x);
+  const __m256i n_bits = _mm256_cvtepu16_epi32(nearest);
+  // One step of magnitude toward x: -1 where |n| > |x| (the mask is all ones), else +1.
+  const __m256i outward = _mm256_castps_si256(_mm256_cmp_ps(abs_n, abs_x, _CMP_GT_OQ));
+  const __m256i other_bits = _mm256_add_epi32(n_bits, _mm256_or_si256(outward, _mm256_set1_epi32(1)));
+  const __m128i other = _mm_packus_epi32(_mm256_castsi256_si128(other_bits), _mm256_extracti128_si256(other_bits, 1));
+  const __m256 o = _mm256_cvtph_ps(other);
+  const __m256 inward = _mm256_cmp_ps(abs_n, abs_x, _CMP_LT_OQ);
+  const __m256 toward_zero = _mm256_blendv_ps(o, n, inward), away = _mm256_blendv_ps(n, o, inward);
+  const __m256 p = _mm256_div_ps(_mm256_sub_ps(x, toward_zero), _mm256_sub_ps(away, toward_zero));
+  const __m256 u = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_srli_epi32(word, 8)), _mm256_set1_ps(0x1p-24f));
+  const __m256 stays = _mm256_or_ps(_mm256_cmp_ps(x, toward_zero, _CMP_EQ_OQ), _mm256_cmp_ps(away, away, _CMP_UNORD_Q));
+  const __m256 chosen = _mm256_blendv_ps(toward_zero, away, _mm256_andnot_ps(stays, _mm256_cmp_ps(u, p, _CMP_LT_OQ)));
+  // x itself, and a nearest that is infinite or NaN, keep the nearest.
+  const __m256i n_special = _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_castps_si256(n), _mm256_set1_epi32(0x7f800000)),
+                                               _mm256_set1_epi32(0x7f800000));
+  const __m256i keep = _mm256_or_si256(_mm256_or_si256(_mm256_castps_si256(_mm256_cmp_ps(n, x, _CMP_EQ_OQ)), n_special),
+                                       _mm256_castps_si256(_mm256_cmp_ps(chosen, n, _CMP_EQ_OQ)));
+  const __m256i result = _mm256_blendv_epi8(other_bits, n_bits, keep);
+  return _mm_packus_epi32(_mm256_castsi256_si128(result), _mm256_extracti128_si256(result, 1));
+}
+
+// Stochastic rounding to float16 of 32 elements from `first` (a multiple of 4).
+inline void stochastic_half_32(const float* in, uint64_t seed, uint32_t step, uint32_t index, int64_t first,
+                               c10::Half* out) {
+  __m256i words[4];
+  rounding_words_32(seed, step, index, first, words);
+  for (int k = 0; k < 4; ++k) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 8 * k), stochastic_half8(_mm256_loadu_ps(in + 8 * k), words[k]));
+  }
+}
+#endif
 #endif
 
 // Stochastic rounding to bfloat16 of elements [start, start + len) of
@@ -314,6 +382,27 @@ inline T stochastic_round(float x, float u) {
   const bool nearest_inward = std::fabs(n) < std::fabs(x);
   const float chosen = math::stochastic_choice(x, nearest_inward ? n : o, nearest_inward ? o : n, u);
   return chosen == n ? nearest : other;
+}
+
+// Stochastic rounding to float16 of elements [start, start + len) of
+// tensor `index` (stochastic_round with math::rounding_words): 32 elements
+// at a time with AVX2 and F16C, the ends a quad at a time.
+inline void stochastic_half(const float* in, uint64_t seed, uint32_t step, uint32_t index, int64_t start, int64_t len,
+                            void* out) {
+  auto* to = static_cast<c10::Half*>(out);
+  auto one_quad = [&](int64_t& j, int64_t end) {
+    const math::Philox4 r = math::rounding_words(seed, step, index, (start + j) & ~int64_t(3));
+    for (int64_t lane = (start + j) & 3; lane < 4 && j < end; ++lane, ++j) {
+      to[j] = stochastic_round<c10::Half>(in[j], float(r.v[lane] >> 8) * 0x1p-24f);
+    }
+  };
+  int64_t j = 0;
+  const int64_t aligned = std::min(len, (4 - (start & 3)) & 3);
+  while (j < aligned) one_quad(j, aligned);
+#if defined(__AVX2__) && defined(__F16C__)
+  for (; j + 32 <= len; j += 32) stochastic_half_32(in + j, seed, step, index, start + j, to + j);
+#endif
+  while (j < len) one_quad(j, len);
 }
 
 }  // namespace CPU_CAPABILITY

@@ -101,23 +101,20 @@ void write_reduced_params(const float* updated, const float* old, float* comp, c
                           int64_t index, int64_t start, int64_t len, scalar_t* param) {
   if (rounding.kahan && std::is_same_v<scalar_t, c10::BFloat16>) {
     kahan_bf16(updated, old, comp, len, param + start);
-  } else if (rounding.kahan) {
-    for (int64_t j = 0; j < len; ++j) {
-      const scalar_t rounded(math::kahan_sum(updated[j], old[j], comp[j]));
-      comp[j] = math::kahan_residual(updated[j], old[j], comp[j], float(rounded));
-      param[start + j] = rounded;
-    }
+  } else if (rounding.kahan) {  // float16: the sums rounded in one pass, read back in another
+    float sum[kReducedBlock], rounded[kReducedBlock];
+    for (int64_t j = 0; j < len; ++j) sum[j] = math::kahan_sum(updated[j], old[j], comp[j]);
+    float_to_half(sum, param + start, len);
+    half_to_float(param + start, rounded, len);
+    for (int64_t j = 0; j < len; ++j) comp[j] = math::kahan_residual(updated[j], old[j], comp[j], rounded[j]);
   } else if (rounding.stochastic && std::is_same_v<scalar_t, c10::BFloat16>) {
     stochastic_bf16(updated, rounding.seed, rounding.step, static_cast<uint32_t>(index), start, len, param + start);
   } else if (rounding.stochastic) {
-    for (int64_t j = 0; j < len; ++j) {
-      const float u = math::rounding_uniform(rounding.seed, rounding.step, static_cast<uint32_t>(index), start + j);
-      param[start + j] = stochastic_round<scalar_t>(updated[j], u);
-    }
+    stochastic_half(updated, rounding.seed, rounding.step, static_cast<uint32_t>(index), start, len, param + start);
   } else if constexpr (std::is_same_v<scalar_t, c10::BFloat16>) {
     float_to_bf16(updated, param + start, len);
   } else {
-    std::copy(updated, updated + len, param + start);
+    float_to_half(updated, param + start, len);
   }
 }
 
@@ -149,8 +146,8 @@ void for_opmath_blocks(const TensorWork<Update, scalar_t, opmath_t>& w, int64_t 
         bf16_to_float(w.param + start, param_block, len);
         bf16_to_float(w.grad + start, grad_block, len);
       } else if constexpr (kReducedParams) {
-        std::copy(w.param + start, w.param + start + len, param_block);
-        std::copy(w.grad + start, w.grad + start + len, grad_block);
+        half_to_float(w.param + start, param_block, len);
+        half_to_float(w.grad + start, grad_block, len);
       }
       if constexpr (kReducedParams) {
         if (writes && rounding.kahan) std::copy(param_block, param_block + len, old_block);
@@ -176,7 +173,7 @@ void for_opmath_blocks(const TensorWork<Update, scalar_t, opmath_t>& w, int64_t 
           if constexpr (std::is_same_v<scalar_t, c10::BFloat16>) {
             float_to_bf16(grad_block, w.grad + start, len);
           } else {
-            std::copy(grad_block, grad_block + len, w.grad + start);
+            float_to_half(grad_block, w.grad + start, len);
           }
         }
       }
