@@ -53,6 +53,8 @@ std::vector<Format> formats() {
        6 + 16},
       {"bf16 params + kahan, int8 state", at::kBFloat16, StatePrecision::int8, Compensation::kahan,
        6 + 2 * 2 * kInt8 + 4},
+      {"fp16 params + kahan, fp32 state", at::kHalf, StatePrecision::float32, Compensation::kahan, 6 + 16 + 4},
+      {"fp16 params + sr, fp32 state", at::kHalf, StatePrecision::float32, Compensation::stochastic_rounding, 6 + 16},
   };
 }
 
