@@ -97,32 +97,55 @@ inline void q8_to_float(const int8_t* codes, float scale, float* out, int64_t n)
 }
 
 #if defined(__AVX2__)
-// Eight codes of float_to_q8 at once (the compiler leaves that loop scalar).
-inline int64_t float_to_q8_avx2(const float* in, float inverse, const math::Q8Map& map, uint8_t* c8, int64_t n) {
-  const __m256 scale = _mm256_set1_ps(inverse);
-  const __m256i magnitude = _mm256_set1_epi32(0x7fffffff), one = _mm256_set1_epi32(1);
-  const __m256i sign_bit = _mm256_set1_epi32(map.magnitude == 0x7fu ? 0x80 : 0);
-  const __m256i gather = _mm256_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,  //
-                                          0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
-  int64_t j = 0;
-  for (; j + 8 <= n; j += 8) {
-    const __m256i r = _mm256_castps_si256(_mm256_mul_ps(_mm256_loadu_ps(in + j), scale));
+// The codes of eight floats times `scale` on a map (float_to_q8), as 32-bit lanes.
+struct Q8Encoder {
+  __m256 scale, small_scale, sixteen, half;
+  __m256i magnitude, one, sign_bit, rounding, bias, small_below, top;
+  Q8Encoder(float inverse, const math::Q8Map& map)
+      : scale(_mm256_set1_ps(inverse)),
+        small_scale(_mm256_set1_ps(map.small_scale)),
+        sixteen(_mm256_set1_ps(16.0f)),
+        half(_mm256_set1_ps(0.5f)),
+        magnitude(_mm256_set1_epi32(0x7fffffff)),
+        one(_mm256_set1_epi32(1)),
+        sign_bit(_mm256_set1_epi32(map.magnitude == 0x7fu ? 0x80 : 0)),
+        rounding(_mm256_set1_epi32(0x7ffff)),
+        bias(_mm256_set1_epi32(static_cast<int>(map.bias))),
+        small_below(_mm256_set1_epi32(static_cast<int>(map.small_below))),
+        top(_mm256_set1_epi32(map.top)) {}
+
+  __m256i codes(const float* in) const {
+    const __m256i r = _mm256_castps_si256(_mm256_mul_ps(_mm256_loadu_ps(in), scale));
     const __m256i sign = _mm256_and_si256(_mm256_srli_epi32(r, 24), sign_bit);
     const __m256i u = _mm256_and_si256(r, magnitude);
-    const __m256 scaled = _mm256_min_ps(_mm256_mul_ps(_mm256_castsi256_ps(u), _mm256_set1_ps(map.small_scale)),
-                                        _mm256_set1_ps(16.0f));
-    const __m256i small = _mm256_cvttps_epi32(_mm256_add_ps(scaled, _mm256_set1_ps(0.5f)));
+    const __m256 scaled = _mm256_min_ps(_mm256_mul_ps(_mm256_castsi256_ps(u), small_scale), sixteen);
+    const __m256i small = _mm256_cvttps_epi32(_mm256_add_ps(scaled, half));
     const __m256i carry = _mm256_and_si256(_mm256_srli_epi32(u, 20), one);
-    const __m256i large = _mm256_sub_epi32(
-        _mm256_srli_epi32(_mm256_add_epi32(_mm256_add_epi32(u, _mm256_set1_epi32(0x7ffff)), carry), 20),
-        _mm256_set1_epi32(static_cast<int>(map.bias)));
-    const __m256i is_small = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(map.small_below)), u);
-    const __m256i mag = _mm256_min_epi32(_mm256_blendv_epi8(large, small, is_small), _mm256_set1_epi32(map.top));
-    const __m256i packed = _mm256_shuffle_epi8(_mm256_or_si256(mag, sign), gather);
-    const uint32_t low = static_cast<uint32_t>(_mm256_extract_epi32(packed, 0));
-    const uint32_t high = static_cast<uint32_t>(_mm256_extract_epi32(packed, 4));
-    std::memcpy(c8 + j, &low, 4);
-    std::memcpy(c8 + j + 4, &high, 4);
+    const __m256i large =
+        _mm256_sub_epi32(_mm256_srli_epi32(_mm256_add_epi32(_mm256_add_epi32(u, rounding), carry), 20), bias);
+    const __m256i is_small = _mm256_cmpgt_epi32(small_below, u);
+    const __m256i mag = _mm256_min_epi32(_mm256_blendv_epi8(large, small, is_small), top);
+    return _mm256_or_si256(mag, sign);
+  }
+};
+
+// float_to_q8, 32 codes at a time, then 8 (the compiler leaves that loop
+// scalar). The constants live in registers: a store through the uint8_t
+// codes could alias `map`, so the compiler would reload its fields.
+inline int64_t float_to_q8_avx2(const float* in, float inverse, const math::Q8Map& map, uint8_t* c8, int64_t n) {
+  const Q8Encoder encoder(inverse, map);
+  const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+  int64_t j = 0;
+  for (; j + 32 <= n; j += 32) {  // codes are 0..255: the packs saturate nothing
+    const __m256i ab = _mm256_packus_epi32(encoder.codes(in + j), encoder.codes(in + j + 8));
+    const __m256i cd = _mm256_packus_epi32(encoder.codes(in + j + 16), encoder.codes(in + j + 24));
+    const __m256i bytes = _mm256_permutevar8x32_epi32(_mm256_packus_epi16(ab, cd), order);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(c8 + j), bytes);
+  }
+  for (; j + 8 <= n; j += 8) {
+    const __m256i c = encoder.codes(in + j);
+    const __m128i words = _mm_packus_epi32(_mm256_castsi256_si128(c), _mm256_extracti128_si256(c, 1));
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(c8 + j), _mm_packus_epi16(words, words));
   }
   return j;
 }
