@@ -31,13 +31,19 @@ std::string settings_of(const TrainConfig& c) {
 }  // namespace
 
 void apply_precision(const std::string& precision, TrainConfig& config) {
-  const std::map<std::string, std::pair<std::string TrainConfig::*, std::string>> params = {
-      {"fp32", {&TrainConfig::param_dtype, "fp32"}}, {"bf16", {&TrainConfig::param_dtype, "bf16"}}};
-  const std::map<std::string, std::pair<std::string OptimizerConfig::*, std::string>> optimizer = {
-      {"kahan", {&OptimizerConfig::compensation, "kahan"}},
-      {"sr", {&OptimizerConfig::compensation, "stochastic_rounding"}},
-      {"bf16-state", {&OptimizerConfig::state_precision, "bfloat16"}},
-      {"int8-state", {&OptimizerConfig::state_precision, "int8"}}};
+  // Each word: the setting it is for, the flag's value it stands for.
+  struct Word {
+    const char* setting;
+    std::string* field;
+    const char* value;
+  };
+  const std::map<std::string, Word> words = {
+      {"fp32", {"params", &config.param_dtype, "fp32"}},
+      {"bf16", {"params", &config.param_dtype, "bf16"}},
+      {"kahan", {"rounding", &config.optimizer.compensation, "kahan"}},
+      {"sr", {"rounding", &config.optimizer.compensation, "stochastic_rounding"}},
+      {"bf16-state", {"state", &config.optimizer.state_precision, "bfloat16"}},
+      {"int8-state", {"state", &config.optimizer.state_precision, "int8"}}};
   config.param_dtype = "fp32";
   config.optimizer.compensation = "none";
   config.optimizer.state_precision = "float32";
@@ -47,17 +53,15 @@ void apply_precision(const std::string& precision, TrainConfig& config) {
     const size_t end = std::min(precision.find('+', start), precision.size());
     const std::string word = precision.substr(start, end - start);
     start = end + 1;
-    const auto p = params.find(word);
-    const auto o = optimizer.find(word);
-    TORCH_CHECK(p != params.end() || o != optimizer.end(), "--precisions ", precision, ": '", word,
+    const auto w = words.find(word);
+    TORCH_CHECK(w != words.end(), "--precisions ", precision, ": '", word,
                 "' is not one of fp32, bf16, kahan, sr, bf16-state, int8-state (joined by +)");
     // Two words for one setting (bf16+fp32, kahan+sr) would leave one unused.
-    const std::string setting = p != params.end() ? "params" : o->first.find("state") != std::string::npos ? "state" : "rounding";
+    const std::string setting = w->second.setting;
     TORCH_CHECK(std::count(seen.begin(), seen.end(), setting) == 0, "--precisions ", precision,
                 ": two words for the ", setting, " (one of each: fp32 or bf16, kahan or sr, bf16-state or int8-state)");
     seen.push_back(setting);
-    if (p != params.end()) config.*(p->second.first) = p->second.second;
-    else config.optimizer.*(o->second.first) = o->second.second;
+    *w->second.field = w->second.value;
   }
 }
 

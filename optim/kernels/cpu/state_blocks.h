@@ -330,7 +330,7 @@ inline void stochastic_bf16_32(const float* in, uint64_t seed, uint32_t step, ui
 }
 
 #if defined(__F16C__)
-// stochastic_round<c10::Half> of eight floats with eight words, lane by
+// math::half_stochastic_bits of eight floats with eight words, lane by
 // lane the same operations: the nearest float16 n and its neighbour o on
 // x's other side, then math::stochastic_choice between them.
 inline __m128i stochastic_half8(__m256 x, __m256i word) {
@@ -370,63 +370,74 @@ inline void stochastic_half_32(const float* in, uint64_t seed, uint32_t step, ui
 #endif
 #endif
 
-// Stochastic rounding to bfloat16 of elements [start, start + len) of
-// tensor `index` (math::bf16_stochastic_bits): 32 elements at a time with
-// AVX2, the ends (and all without AVX2) a quad at a time.
-inline void stochastic_bf16(const float* in, uint64_t seed, uint32_t step, uint32_t index, int64_t start, int64_t len,
-                            void* out) {
-  const auto* from = reinterpret_cast<const FloatBits*>(in);
-  auto* to = static_cast<HalfBits*>(out);
-  auto one_quad = [&](int64_t& j, int64_t end) {
+// Stochastic rounding of elements [start, start + len) of tensor `index`:
+// element(j, word) rounds in[j] with its word of math::rounding_words, a
+// quad at a time at the ends; batch(j) rounds the 32 elements from j (whose
+// first element is a multiple of 4) at once, where kBatches.
+template <bool kBatches, class Element, class Batch>
+inline void round_by_quads(uint64_t seed, uint32_t step, uint32_t index, int64_t start, int64_t len,
+                           Element&& element, Batch&& batch) {
+  auto quad = [&](int64_t& j, int64_t end) {
     const math::Philox4 r = math::rounding_words(seed, step, index, (start + j) & ~int64_t(3));
-    for (int64_t lane = (start + j) & 3; lane < 4 && j < end; ++lane, ++j) {
-      to[j] = math::bf16_stochastic_bits(from[j], r.v[lane]);
-    }
+    for (int64_t lane = (start + j) & 3; lane < 4 && j < end; ++lane, ++j) element(j, r.v[lane]);
   };
   int64_t j = 0;
   const int64_t aligned = std::min(len, (4 - (start & 3)) & 3);
-  while (j < aligned) one_quad(j, aligned);
+  while (j < aligned) quad(j, aligned);
+  if constexpr (kBatches) {
+    for (; j + 32 <= len; j += 32) batch(j);
+  }
+  while (j < len) quad(j, len);
+}
+
 #if defined(__AVX2__)
-  for (; j + 32 <= len; j += 32) stochastic_bf16_32(in + j, seed, step, index, start + j, to + j);
+constexpr bool kBatchBFloat16 = true;
+#else
+constexpr bool kBatchBFloat16 = false;
 #endif
-  while (j < len) one_quad(j, len);
-}
-
-// x rounded stochastically to T (c10::Half or c10::BFloat16) with the
-// uniform u: to one of its two neighbours in T (math::stochastic_choice).
-template <typename T>
-inline T stochastic_round(float x, float u) {
-  const T nearest(x);
-  const float n = float(nearest);
-  if (n == x || !std::isfinite(n)) return nearest;
-  T other;  // the neighbour on x's other side: one step of magnitude (sign and magnitude bits)
-  other.x = static_cast<uint16_t>(std::fabs(n) > std::fabs(x) ? nearest.x - 1 : nearest.x + 1);
-  const float o = float(other);
-  const bool nearest_inward = std::fabs(n) < std::fabs(x);
-  const float chosen = math::stochastic_choice(x, nearest_inward ? n : o, nearest_inward ? o : n, u);
-  return chosen == n ? nearest : other;
-}
-
-// Stochastic rounding to float16 of elements [start, start + len) of
-// tensor `index` (stochastic_round with math::rounding_words): 32 elements
-// at a time with AVX2 and F16C, the ends a quad at a time.
-inline void stochastic_half(const float* in, uint64_t seed, uint32_t step, uint32_t index, int64_t start, int64_t len,
-                            void* out) {
-  auto* to = static_cast<c10::Half*>(out);
-  auto one_quad = [&](int64_t& j, int64_t end) {
-    const math::Philox4 r = math::rounding_words(seed, step, index, (start + j) & ~int64_t(3));
-    for (int64_t lane = (start + j) & 3; lane < 4 && j < end; ++lane, ++j) {
-      to[j] = stochastic_round<c10::Half>(in[j], float(r.v[lane] >> 8) * 0x1p-24f);
-    }
-  };
-  int64_t j = 0;
-  const int64_t aligned = std::min(len, (4 - (start & 3)) & 3);
-  while (j < aligned) one_quad(j, aligned);
 #if defined(__AVX2__) && defined(__F16C__)
-  for (; j + 32 <= len; j += 32) stochastic_half_32(in + j, seed, step, index, start + j, to + j);
+constexpr bool kBatchHalf = true;
+#else
+constexpr bool kBatchHalf = false;
 #endif
-  while (j < len) one_quad(j, len);
+
+// Stochastic rounding to bfloat16 (math::bf16_stochastic_bits) and to
+// float16 (math::half_stochastic_bits) of elements [start, start + len) of
+// tensor `index`.
+inline void stochastic_round(const float* in, uint64_t seed, uint32_t step, uint32_t index, int64_t start,
+                             int64_t len, c10::BFloat16* out) {
+  const auto* from = reinterpret_cast<const FloatBits*>(in);
+  auto* to = reinterpret_cast<HalfBits*>(out);
+  round_by_quads<kBatchBFloat16>(
+      seed, step, index, start, len, [&](int64_t j, uint32_t word) { to[j] = math::bf16_stochastic_bits(from[j], word); },
+      [&](int64_t j) {
+#if defined(__AVX2__)
+        stochastic_bf16_32(in + j, seed, step, index, start + j, to + j);
+#endif
+        (void)j;
+      });
 }
+
+inline void stochastic_round(const float* in, uint64_t seed, uint32_t step, uint32_t index, int64_t start,
+                             int64_t len, c10::Half* out) {
+  auto nearest = [](float x) { return c10::Half(x).x; };
+  auto widen = [](uint16_t bits) { return float(c10::Half(bits, c10::Half::from_bits())); };
+  round_by_quads<kBatchHalf>(
+      seed, step, index, start, len,
+      [&](int64_t j, uint32_t word) { out[j].x = math::half_stochastic_bits(in[j], word, nearest, widen); },
+      [&](int64_t j) {
+#if defined(__AVX2__) && defined(__F16C__)
+        stochastic_half_32(in + j, seed, step, index, start + j, out + j);
+#endif
+        (void)j;
+      });
+}
+
+// The 16-bit float types as floats and back (to nearest even), by type.
+inline void widen(const c10::BFloat16* in, float* out, int64_t n) { bf16_to_float(in, out, n); }
+inline void widen(const c10::Half* in, float* out, int64_t n) { half_to_float(in, out, n); }
+inline void narrow(const float* in, c10::BFloat16* out, int64_t n) { float_to_bf16(in, out, n); }
+inline void narrow(const float* in, c10::Half* out, int64_t n) { float_to_half(in, out, n); }
 
 }  // namespace CPU_CAPABILITY
 }  // namespace cpu

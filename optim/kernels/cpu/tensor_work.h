@@ -101,20 +101,16 @@ void write_reduced_params(const float* updated, const float* old, float* comp, c
                           int64_t index, int64_t start, int64_t len, scalar_t* param) {
   if (rounding.kahan && std::is_same_v<scalar_t, c10::BFloat16>) {
     kahan_bf16(updated, old, comp, len, param + start);
-  } else if (rounding.kahan) {  // float16: the sums rounded in one pass, read back in another
+  } else if (rounding.kahan) {  // float16: the sums rounded in one pass (F16C), read back in another
     float sum[kReducedBlock], rounded[kReducedBlock];
     for (int64_t j = 0; j < len; ++j) sum[j] = math::kahan_sum(updated[j], old[j], comp[j]);
     float_to_half(sum, param + start, len);
     half_to_float(param + start, rounded, len);
     for (int64_t j = 0; j < len; ++j) comp[j] = math::kahan_residual(updated[j], old[j], comp[j], rounded[j]);
-  } else if (rounding.stochastic && std::is_same_v<scalar_t, c10::BFloat16>) {
-    stochastic_bf16(updated, rounding.seed, rounding.step, static_cast<uint32_t>(index), start, len, param + start);
   } else if (rounding.stochastic) {
-    stochastic_half(updated, rounding.seed, rounding.step, static_cast<uint32_t>(index), start, len, param + start);
-  } else if constexpr (std::is_same_v<scalar_t, c10::BFloat16>) {
-    float_to_bf16(updated, param + start, len);
+    stochastic_round(updated, rounding.seed, rounding.step, static_cast<uint32_t>(index), start, len, param + start);
   } else {
-    float_to_half(updated, param + start, len);
+    narrow(updated, param + start, len);
   }
 }
 
@@ -142,14 +138,9 @@ void for_opmath_blocks(const TensorWork<Update, scalar_t, opmath_t>& w, int64_t 
       const int64_t len = std::min(kReducedBlock, end - start);
       float* param = reinterpret_cast<float*>(w.param) + start;
       float* grad = reinterpret_cast<float*>(w.grad) + start;
-      if constexpr (std::is_same_v<scalar_t, c10::BFloat16>) {
-        bf16_to_float(w.param + start, param_block, len);
-        bf16_to_float(w.grad + start, grad_block, len);
-      } else if constexpr (kReducedParams) {
-        half_to_float(w.param + start, param_block, len);
-        half_to_float(w.grad + start, grad_block, len);
-      }
       if constexpr (kReducedParams) {
+        widen(w.param + start, param_block, len);
+        widen(w.grad + start, grad_block, len);
         if (writes && rounding.kahan) std::copy(param_block, param_block + len, old_block);
         param = param_block;
         grad = grad_block;
@@ -169,13 +160,7 @@ void for_opmath_blocks(const TensorWork<Update, scalar_t, opmath_t>& w, int64_t 
       if constexpr (kReducedParams) {
         float* comp = rounding.kahan ? state[kSlots - 1] : nullptr;
         write_reduced_params(param_block, old_block, comp, rounding, w.index, start, len, w.param);
-        if (writes_grad) {
-          if constexpr (std::is_same_v<scalar_t, c10::BFloat16>) {
-            float_to_bf16(grad_block, w.grad + start, len);
-          } else {
-            float_to_half(grad_block, w.grad + start, len);
-          }
-        }
+        if (writes_grad) narrow(grad_block, w.grad + start, len);
       }
       for (size_t k = 0; k < kSlots; ++k) {
         if (w.state[k] != nullptr && w.format[k] != kernels::kOpmath) {

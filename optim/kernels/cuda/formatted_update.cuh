@@ -146,9 +146,8 @@ __device__ __forceinline__ __nv_bfloat16 nearest_of<__nv_bfloat16>(float x) {
   return __ushort_as_bfloat16(math::bf16_nearest_bits(__float_as_uint(x)));
 }
 
-// x rounded stochastically with the random word `word`: bfloat16 by
-// math::bf16_stochastic_bits, float16 to one of its two neighbours by
-// math::stochastic_choice, as the CPU's stochastic_round does.
+// x rounded stochastically with the random word `word`, as the CPU rounds:
+// math::bf16_stochastic_bits and math::half_stochastic_bits.
 template <typename T>
 __device__ __forceinline__ T stochastic_of(float x, uint32_t word);
 template <>
@@ -157,16 +156,9 @@ __device__ __forceinline__ __nv_bfloat16 stochastic_of<__nv_bfloat16>(float x, u
 }
 template <>
 __device__ __forceinline__ __half stochastic_of<__half>(float x, uint32_t word) {
-  const float u = float(word >> 8) * 0x1p-24f;
-  const __half nearest = __float2half_rn(x);
-  const float n = __half2float(nearest);
-  if (n == x || !isfinite(n)) return nearest;
-  const unsigned short bits = __half_as_ushort(nearest);  // one step of magnitude to x's other side
-  const __half other = __ushort_as_half(static_cast<unsigned short>(fabsf(n) > fabsf(x) ? bits - 1 : bits + 1));
-  const float o = __half2float(other);
-  const bool nearest_inward = fabsf(n) < fabsf(x);
-  const float chosen = math::stochastic_choice(x, nearest_inward ? n : o, nearest_inward ? o : n, u);
-  return chosen == n ? nearest : other;
+  auto nearest = [](float v) { return __half_as_ushort(__float2half_rn(v)); };
+  auto widen = [](uint16_t bits) { return __half2float(__ushort_as_half(bits)); };
+  return __ushort_as_half(math::half_stochastic_bits(x, word, nearest, widen));
 }
 
 // Writes kILP updated params `p` (from `old`) at `offset` of a chunk of

@@ -114,10 +114,8 @@ GRADUS_MATH_FN Philox4 rounding_words(uint64_t seed, uint32_t step, uint32_t ten
                     static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32));
 }
 
-// Element `index`'s draw as a uniform in [0, 1): 24 random bits.
-GRADUS_MATH_FN float rounding_uniform(uint64_t seed, uint32_t step, uint32_t tensor, int64_t index) {
-  return float(rounding_words(seed, step, tensor, index).v[index & 3] >> 8) * 0x1p-24f;
-}
+// A random word as a uniform in [0, 1): its top 24 bits.
+GRADUS_MATH_FN float uniform_of(uint32_t word) { return float(word >> 8) * 0x1p-24f; }
 
 // The bfloat16 nearest to the float with bits u (ties to even), NaN as
 // 0x7fc0: c10::BFloat16's rounding.
@@ -153,6 +151,23 @@ GRADUS_MATH_FN float stochastic_choice(float x, float toward_zero, float away, f
   if (x == toward_zero || !(away == away)) return toward_zero;
   const float p = (x - toward_zero) / (away - toward_zero);
   return u < p ? away : toward_zero;
+}
+
+// Stochastic rounding of x to float16 with the random word `word`: the
+// bits `nearest(x)` gives (float16 rounded to nearest even) or their
+// neighbour on x's other side, by stochastic_choice; `widen(bits)` is a
+// float16's value. x itself, infinities and NaN round to nearest.
+template <class Nearest, class Widen>
+GRADUS_MATH_FN uint16_t half_stochastic_bits(float x, uint32_t word, Nearest nearest, Widen widen) {
+  const uint16_t near_bits = nearest(x);
+  const float n = widen(near_bits);
+  if (n == x || !(::fabsf(n) <= 0x1.fffffep127f)) return near_bits;  // the second: n infinite or NaN
+  // One step of magnitude (sign and magnitude bits) toward x.
+  const uint16_t other_bits = static_cast<uint16_t>(::fabsf(n) > ::fabsf(x) ? near_bits - 1 : near_bits + 1);
+  const float o = widen(other_bits);
+  const bool nearest_inward = ::fabsf(n) < ::fabsf(x);
+  const float chosen = stochastic_choice(x, nearest_inward ? n : o, nearest_inward ? o : n, uniform_of(word));
+  return chosen == n ? near_bits : other_bits;
 }
 
 GRADUS_MATH_NAMESPACE_END
