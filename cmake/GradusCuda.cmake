@@ -7,7 +7,7 @@
 # nvcc on PATH), with /usr/local/cuda/bin only as a last hint. Architectures
 # come from CMAKE_CUDA_ARCHITECTURES, else TORCH_CUDA_ARCH_LIST (PyTorch's
 # spelling, e.g. "8.0;9.0+PTX"), else sm_80 and sm_90 code plus sm_90 PTX,
-# which later GPUs JIT-compile.
+# which later GPUs JIT-compile (sm_80 code alone where Torch has no CUDA).
 include(CheckLanguage)
 
 set(GRADUS_CUDA_KERNELS OFF)
@@ -67,8 +67,13 @@ if(GRADUS_CUDA_KERNELS)
     gradus_cuda_architectures_from_torch(torch_archs)
     if(torch_archs)
       set(CMAKE_CUDA_ARCHITECTURES "${torch_archs}")
-    else()
+    elseif(GRADUS_TORCH_HAS_CUDA)
       set(CMAKE_CUDA_ARCHITECTURES 80-real 90)
+    else()
+      # Without Torch's CUDA nothing links the kernels: building them only
+      # checks that they compile, which one architecture shows (nvcc takes
+      # 150 s for the two above, 80 s for one).
+      set(CMAKE_CUDA_ARCHITECTURES 80-real)
     endif()
   endif()
   # The libcudart that LibTorch itself loads, not a static copy of our own.
