@@ -89,9 +89,10 @@ void Muon::step_bucket(const OptimizerOptions& options, ParamBucket& bucket) {
   const auto states = states_for<MuonParamState>(bucket.params(), [](MuonParamState& fresh, const at::Tensor& p) {
     fresh.momentum_buffer(at::zeros_like(p));
   });
+  const at::TensorList grads = bucket.grads();  // a view: the bucket holds the tensors
   for (size_t i = 0; i < bucket.size(); ++i) {
     at::Tensor param = bucket.params()[i];
-    const at::Tensor& grad = bucket.grads()[i];
+    const at::Tensor& grad = grads[i];
     at::Tensor& buf = states[i]->momentum_buffer();
     buf.lerp_(grad, 1 - o.momentum());
     const at::Tensor update = orthogonalised(o.nesterov() ? grad.lerp(buf, o.momentum()) : buf, o);
