@@ -227,6 +227,34 @@ TEST(Int8Map, ElementDecodeIsTheBlockDecode) {
   }
 }
 
+// The update pass decodes int8 state with vector code of its own. SGD with
+// momentum 1 and lr 1, from zero params and zero grads, moves each param
+// by exactly minus its decoded momentum: the params show what the pass
+// read, for every code of both maps, small and normal codes side by side.
+TEST(Int8Map, UpdatePassDecodesEveryCodeAsTheElementDecode) {
+  const int64_t numel = optim::kStatePrecisionMinNumel, blocks = numel / math::kQuantBlock;
+  at::Tensor param = at::zeros({numel}).set_requires_grad(true);
+  param.mutable_grad() = at::zeros({numel});
+  optim::SGD sgd({param}, optim::SGDOptions(1.0).momentum(1.0).state_precision(StatePrecision::int8));
+  sgd.step();  // the momentum buffer exists from here on
+  at::Tensor& buffer = static_cast<optim::SGDParamState*>(sgd.state_of(param))->slot(0);
+  ASSERT_EQ(buffer.numel(), math::quant_bytes(numel));
+  std::vector<int8_t> codes(numel);
+  std::vector<float> scales(blocks);
+  for (int64_t i = 0; i < numel; ++i) {  // 37 is odd: each block holds every code once
+    codes[i] = static_cast<int8_t>(static_cast<uint8_t>((i * 37 + i / math::kQuantBlock) % 256));
+  }
+  for (int64_t b = 0; b < blocks; ++b) scales[b] = (b % 2 ? -1.0f : 1.0f) * std::ldexp(1.5f, int(b) - 8);
+  std::memcpy(buffer.data_ptr<int8_t>(), codes.data(), numel);
+  std::memcpy(buffer.data_ptr<int8_t>() + numel, scales.data(), blocks * sizeof(float));
+  sgd.step();
+  const float* p = param.data_ptr<float>();
+  for (int64_t i = 0; i < numel; ++i) {
+    ASSERT_EQ(p[i], -math::decode_q8_scaled(codes[i], scales[i / math::kQuantBlock]))
+        << "code " << int(static_cast<uint8_t>(codes[i])) << ", block " << i / math::kQuantBlock;
+  }
+}
+
 // Per element, the error is within the map's bound: 1/16 of |x| from the
 // map's smallest normal up (2^-14 of the block's absmax signed, 2^-30
 // unsigned), half a step below it (2^-18 or 2^-34 of the absmax).

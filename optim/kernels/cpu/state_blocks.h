@@ -78,16 +78,33 @@ inline uint32_t bits_of(float f) {
 }
 
 // n int8 codes of one block, times its scale: math::decode_q8 in
-// branch-free bit operations, which the compiler vectorizes (a magnitude m
-// from 8 up is the float with bits (m << 20) + (bias << 20); below, m times
-// the map's step). A negative scale marks the unsigned map.
+// branch-free bit operations (a magnitude m from 8 up is the float with
+// bits (m << 20) + (bias << 20); below, m times the map's step). A
+// negative scale marks the unsigned map.
 inline void q8_to_float(const int8_t* codes, float scale, float* out, int64_t n) {
   const auto* c8 = reinterpret_cast<const uint8_t*>(codes);
   const bool is_unsigned = std::signbit(scale);
   const math::Q8Map& map = is_unsigned ? math::kUnsignedQ8 : math::kSignedQ8;
   const float step = 1.0f / map.small_scale, magnitude_scale = std::fabs(scale);
   const uint32_t magnitude = map.magnitude, bias = map.bias << 20, sign_bit = is_unsigned ? 0u : 0x80u;
-  for (int64_t j = 0; j < n; ++j) {
+  int64_t j = 0;
+#if defined(__AVX2__)
+  // By hand, eight at a time: the compiler's own loop of 32 spilled
+  // registers (it took about a fifth of an int8-state Adam step).
+  const __m256i magnitude8 = _mm256_set1_epi32(static_cast<int>(magnitude)), seven = _mm256_set1_epi32(7);
+  const __m256i bias8 = _mm256_set1_epi32(static_cast<int>(bias)), sign8 = _mm256_set1_epi32(static_cast<int>(sign_bit));
+  const __m256 step8 = _mm256_set1_ps(step), scale8 = _mm256_set1_ps(magnitude_scale);
+  for (; j + 8 <= n; j += 8) {
+    const __m256i c = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(c8 + j)));
+    const __m256i mag = _mm256_and_si256(c, magnitude8);
+    const __m256i normal = _mm256_add_epi32(_mm256_slli_epi32(mag, 20), bias8);
+    const __m256i small = _mm256_castps_si256(_mm256_mul_ps(_mm256_cvtepi32_ps(mag), step8));
+    const __m256i value = _mm256_blendv_epi8(small, normal, _mm256_cmpgt_epi32(mag, seven));
+    const __m256i sign = _mm256_slli_epi32(_mm256_and_si256(c, sign8), 24);
+    _mm256_storeu_ps(out + j, _mm256_mul_ps(_mm256_castsi256_ps(_mm256_or_si256(value, sign)), scale8));
+  }
+#endif
+  for (; j < n; ++j) {
     const uint32_t c = c8[j], mag = c & magnitude;
     const uint32_t normal = (mag << 20) + bias;
     const uint32_t small = bits_of(static_cast<float>(static_cast<int32_t>(mag)) * step);
