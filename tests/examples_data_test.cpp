@@ -82,9 +82,17 @@ TEST(Cifar10Dataset, LoadsFiveTrainingBatchesAndTheTestBatch) {
   EXPECT_EQ(data.train_images.sizes(), (std::vector<int64_t>{20, 3, 32, 32}));
   EXPECT_EQ(data.test_labels.size(0), 6);
   EXPECT_EQ(data.train_images.scalar_type(), at::kFloat);
+  // Limits keep the first records, across batch files, as the same floats.
+  const auto some = examples::load_dataset("cifar10", dir.string(), {7, 2});
+  EXPECT_TRUE(at::equal(some.train_images, data.train_images.slice(0, 0, 7)));
+  EXPECT_TRUE(at::equal(some.train_labels, data.train_labels.slice(0, 0, 7)));
+  EXPECT_TRUE(at::equal(some.test_images, data.test_images.slice(0, 0, 2)));
+  EXPECT_TRUE(at::equal(some.test_labels, data.test_labels.slice(0, 0, 2)));
   write_bytes(dir / "data_batch_4.bin", cifar_records(3));  // cut at a record boundary
-  expect_error([&] { examples::load_dataset("cifar10", dir.string()); },
-               {"data_batch_4.bin", "3 records", "data_batch_1.bin has 4", "truncated"});
+  for (examples::Limits limits : {examples::Limits{}, examples::Limits{1, 1}}) {  // every file is checked whole
+    expect_error([&] { examples::load_dataset("cifar10", dir.string(), limits); },
+                 {"data_batch_4.bin", "3 records", "data_batch_1.bin has 4", "truncated"});
+  }
   fs::remove(dir / "data_batch_3.bin");
   expect_error([&] { examples::load_dataset("cifar10", dir.string()); }, {"data_batch_3.bin"});
 }
@@ -184,6 +192,20 @@ TEST(RealData, MnistFromTheProjectsFetchStep) {
   EXPECT_NEAR(data.train_images.mean().item<double>(), 0.0, 0.01);  // normalized with MNIST's mean/std
 }
 
+// --train-limit and --test-limit: only the records kept are converted, and
+// they are the whole set's first records; a limit past the end keeps all.
+TEST(RealData, LimitsKeepTheFirstRecordsOfMnist) {
+  const auto all = examples::load_dataset("mnist", GRADUS_MNIST_DIR);
+  const auto some = examples::load_dataset("mnist", GRADUS_MNIST_DIR, {500, 200});
+  EXPECT_TRUE(at::equal(some.train_images, all.train_images.slice(0, 0, 500)));
+  EXPECT_TRUE(at::equal(some.train_labels, all.train_labels.slice(0, 0, 500)));
+  EXPECT_TRUE(at::equal(some.test_images, all.test_images.slice(0, 0, 200)));
+  EXPECT_TRUE(at::equal(some.test_labels, all.test_labels.slice(0, 0, 200)));
+  const auto past = examples::load_dataset("mnist", GRADUS_MNIST_DIR, {100000, 0});
+  EXPECT_EQ(past.train_images.size(0), 60000);
+  EXPECT_EQ(past.test_images.size(0), 10000);
+}
+
 // Real MNIST with one label changed to 12: refused, naming the file and record.
 TEST(RealData, ALabelOutOfRangeNamesTheFileAndTheRecord) {
   const fs::path dir = scratch("mnist-bad-label");
@@ -194,8 +216,10 @@ TEST(RealData, ALabelOutOfRangeNamesTheFileAndTheRecord) {
   std::string labels = read_whole(fs::path(GRADUS_MNIST_DIR) / "t10k-labels-idx1-ubyte");
   labels[8 + 3] = 12;  // after the 8-byte header: record 3
   write_bytes(dir / "t10k-labels-idx1-ubyte", labels);
-  expect_error([&] { examples::load_dataset("mnist", dir.string()); },
-               {(dir / "t10k-labels-idx1-ubyte").string(), "record 3 has label 12", "expected 0 to 9"});
+  for (examples::Limits limits : {examples::Limits{}, examples::Limits{1, 1}}) {  // checked whole
+    expect_error([&] { examples::load_dataset("mnist", dir.string(), limits); },
+                 {(dir / "t10k-labels-idx1-ubyte").string(), "record 3 has label 12", "expected 0 to 9"});
+  }
 }
 
 TEST(RealData, FashionMnistFromDebiansPackage) {

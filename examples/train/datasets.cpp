@@ -26,11 +26,14 @@ at::Tensor normalized(const at::Tensor& bytes, at::ArrayRef<double> mean, at::Ar
   return x.sub_(m).div_(s);
 }
 
-Dataset load_idx_dataset(const std::string& name, const std::string& dir, double mean, double std) {
+// The first `limit` records of t (all for 0).
+at::Tensor first_records(const at::Tensor& t, int64_t limit) { return limit > 0 ? t.slice(0, 0, limit) : t; }
+
+Dataset load_idx_dataset(const std::string& name, const std::string& dir, double mean, double std, Limits limits) {
   auto images = [&](const std::string& stem) {
     at::Tensor raw = read_idx(idx_path(dir, stem));
     TORCH_CHECK(raw.dim() == 3, stem, ": expected images [N, rows, cols], got shape ", raw.sizes());
-    return normalized(raw.unsqueeze(1), {mean}, {std});
+    return raw.unsqueeze(1);
   };
   auto labels = [&](const std::string& stem) {
     const std::string path = idx_path(dir, stem);
@@ -47,10 +50,12 @@ Dataset load_idx_dataset(const std::string& name, const std::string& dir, double
               " training images but ", d.train_labels.size(0), " labels");
   TORCH_CHECK(d.test_images.size(0) == d.test_labels.size(0), dir, ": ", d.test_images.size(0),
               " test images but ", d.test_labels.size(0), " labels");
-  return d;
+  return {name, normalized(first_records(d.train_images, limits.train), {mean}, {std}),
+          first_records(d.train_labels, limits.train), normalized(first_records(d.test_images, limits.test), {mean}, {std}),
+          first_records(d.test_labels, limits.test)};
 }
 
-Dataset load_cifar10(const std::string& dir_given) {
+Dataset load_cifar10(const std::string& dir_given, Limits limits) {
   std::string dir = dir_given;
   if (fs::exists(fs::path(dir) / "cifar-10-batches-bin")) dir = (fs::path(dir) / "cifar-10-batches-bin").string();
   std::vector<at::Tensor> images, labels;
@@ -67,8 +72,9 @@ Dataset load_cifar10(const std::string& dir_given) {
   }
   auto test = read_cifar10_batch((fs::path(dir) / "test_batch.bin").string());
   const std::vector<double> mean = {0.4914, 0.4822, 0.4465}, std = {0.2470, 0.2435, 0.2616};
-  return {"cifar10", normalized(at::cat(images), mean, std), at::cat(labels), normalized(test.images, mean, std),
-          test.labels};
+  return {"cifar10", normalized(first_records(at::cat(images), limits.train), mean, std),
+          first_records(at::cat(labels), limits.train), normalized(first_records(test.images, limits.test), mean, std),
+          first_records(test.labels, limits.test)};
 }
 
 }  // namespace
@@ -79,10 +85,10 @@ std::string default_data_dir(const std::string& name) {
   return "data/mnist";
 }
 
-Dataset load_dataset(const std::string& name, const std::string& dir) {
-  if (name == "mnist") return load_idx_dataset(name, dir, 0.1307, 0.3081);
-  if (name == "fashion-mnist") return load_idx_dataset(name, dir, 0.2860, 0.3530);
-  if (name == "cifar10") return load_cifar10(dir);
+Dataset load_dataset(const std::string& name, const std::string& dir, Limits limits) {
+  if (name == "mnist") return load_idx_dataset(name, dir, 0.1307, 0.3081, limits);
+  if (name == "fashion-mnist") return load_idx_dataset(name, dir, 0.2860, 0.3530, limits);
+  if (name == "cifar10") return load_cifar10(dir, limits);
   TORCH_CHECK(false, "unknown dataset '", name, "' (mnist, fashion-mnist or cifar10)");
 }
 

@@ -100,7 +100,7 @@ std::string plot_title(const TrainConfig& c, const std::vector<gradus::examples:
 int run(const TrainConfig& config, const gradus::examples::Shootout& shootout, const gradus::examples::Ranks& ranks) {
   at::set_num_threads(int(config.threads));
   const std::string dir = config.data_dir.empty() ? gradus::examples::default_data_dir(config.dataset) : config.data_dir;
-  const auto data = gradus::examples::load_dataset(config.dataset, dir);
+  const auto data = gradus::examples::load_dataset(config.dataset, dir, {config.train_limit, config.test_limit});
   std::vector<gradus::examples::PlannedRun> planned;
   try {
     planned = gradus::examples::plan_runs(config, shootout);
