@@ -26,14 +26,11 @@ at::Tensor normalized(const at::Tensor& bytes, at::ArrayRef<double> mean, at::Ar
   return x.sub_(m).div_(s);
 }
 
-// The first `limit` records of t (all for 0).
-at::Tensor first_records(const at::Tensor& t, int64_t limit) { return limit > 0 ? t.slice(0, 0, limit) : t; }
-
 Dataset load_idx_dataset(const std::string& name, const std::string& dir, double mean, double std, Limits limits) {
   auto images = [&](const std::string& stem) {
     at::Tensor raw = read_idx(idx_path(dir, stem));
     TORCH_CHECK(raw.dim() == 3, stem, ": expected images [N, rows, cols], got shape ", raw.sizes());
-    return raw.unsqueeze(1);
+    return raw.unsqueeze(1);  // bytes: normalized once the limit has cut them
   };
   auto labels = [&](const std::string& stem) {
     const std::string path = idx_path(dir, stem);
@@ -44,15 +41,15 @@ Dataset load_idx_dataset(const std::string& name, const std::string& dir, double
                 bad.numel() ? int(raw[bad[0][0]].item<uint8_t>()) : 0, ", expected 0 to 9");
     return raw.to(at::kLong);
   };
-  Dataset d{name, images("train-images-idx3-ubyte"), labels("train-labels-idx1-ubyte"),
-            images("t10k-images-idx3-ubyte"), labels("t10k-labels-idx1-ubyte")};
-  TORCH_CHECK(d.train_images.size(0) == d.train_labels.size(0), dir, ": ", d.train_images.size(0),
-              " training images but ", d.train_labels.size(0), " labels");
-  TORCH_CHECK(d.test_images.size(0) == d.test_labels.size(0), dir, ": ", d.test_images.size(0),
-              " test images but ", d.test_labels.size(0), " labels");
-  return {name, normalized(first_records(d.train_images, limits.train), {mean}, {std}),
-          first_records(d.train_labels, limits.train), normalized(first_records(d.test_images, limits.test), {mean}, {std}),
-          first_records(d.test_labels, limits.test)};
+  const at::Tensor train_images = images("train-images-idx3-ubyte"), train_labels = labels("train-labels-idx1-ubyte");
+  const at::Tensor test_images = images("t10k-images-idx3-ubyte"), test_labels = labels("t10k-labels-idx1-ubyte");
+  TORCH_CHECK(train_images.size(0) == train_labels.size(0), dir, ": ", train_images.size(0), " training images but ",
+              train_labels.size(0), " labels");
+  TORCH_CHECK(test_images.size(0) == test_labels.size(0), dir, ": ", test_images.size(0), " test images but ",
+              test_labels.size(0), " labels");
+  return {name, normalized(first_records(train_images, limits.train), {mean}, {std}),
+          first_records(train_labels, limits.train), normalized(first_records(test_images, limits.test), {mean}, {std}),
+          first_records(test_labels, limits.test)};
 }
 
 Dataset load_cifar10(const std::string& dir_given, Limits limits) {

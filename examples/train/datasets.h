@@ -18,6 +18,9 @@ struct Limits {
   int64_t train = 0, test = 0;
 };
 
+// The first `limit` records of t (all for 0).
+inline at::Tensor first_records(const at::Tensor& t, int64_t limit) { return limit > 0 ? t.slice(0, 0, limit) : t; }
+
 // "mnist" (raw or .gz IDX files in `dir`), "fashion-mnist" (same format;
 // Debian ships it gzipped in /usr/share/datasets/fashion-mnist) or "cifar10"
 // (data_batch_1..5.bin and test_batch.bin in `dir` or its

@@ -83,8 +83,6 @@ Evaluation evaluate(torch::nn::Sequential& model, const at::Tensor& images, cons
   return {sums[0] / double(n), sums[1] / double(n)};
 }
 
-at::Tensor first(const at::Tensor& t, int64_t limit) { return limit > 0 ? t.slice(0, 0, limit) : t; }
-
 // BatchNorm's running statistics, recomputed at the params a Schedule-Free
 // optimizer evaluates (x): forward passes in training mode, without
 // gradients, over the first batches of the training set, as the reference
@@ -133,8 +131,8 @@ Setup set_up(const TrainConfig& config, const Dataset& data, const std::string& 
              const Ranks& ranks) {
   const at::Device device(config.device);
   TORCH_CHECK(!device.is_cuda() || torch::cuda::is_available(), "--device cuda: no CUDA device is available");
-  const at::Tensor train_x = first(data.train_images, config.train_limit).to(device, param_dtype(config));
-  const at::Tensor test_x = first(data.test_images, config.test_limit).to(device, param_dtype(config));
+  const at::Tensor train_x = first_records(data.train_images, config.train_limit).to(device, param_dtype(config));
+  const at::Tensor test_x = first_records(data.test_images, config.test_limit).to(device, param_dtype(config));
   const int64_t n = train_x.size(0);
   TORCH_CHECK(n > 0 && test_x.size(0) > 0, "the ", n > 0 ? "test" : "training", " set is empty");
   const int64_t steps_per_epoch = (n + config.batch_size - 1) / config.batch_size;
@@ -158,8 +156,8 @@ Setup set_up(const TrainConfig& config, const Dataset& data, const std::string& 
                 config.stop_after_epoch ? std::min(config.stop_after_epoch, config.epochs) : config.epochs,
                 " would train no step");
   }
-  return {train_x, first(data.train_labels, config.train_limit).to(device), test_x,
-          first(data.test_labels, config.test_limit).to(device), steps_per_epoch, model, std::move(stepping)};
+  return {train_x, first_records(data.train_labels, config.train_limit).to(device), test_x,
+          first_records(data.test_labels, config.test_limit).to(device), steps_per_epoch, model, std::move(stepping)};
 }
 
 struct BatchLoss {
