@@ -18,10 +18,19 @@ namespace fs = std::filesystem;
 using examples::read_cifar10_batch;
 using examples::read_idx;
 
-fs::path scratch(const std::string& name) {
+// This process's folder of generated files, removed when it exits.
+struct ScratchFolder {
   fs::path dir = fs::temp_directory_path() / ("gradus_data_test_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  return dir / name;
+  ~ScratchFolder() {
+    std::error_code ignored;
+    fs::remove_all(dir, ignored);
+  }
+};
+
+fs::path scratch(const std::string& name) {
+  static const ScratchFolder folder;
+  fs::create_directories(folder.dir);
+  return folder.dir / name;
 }
 
 void write_bytes(const fs::path& path, const std::string& bytes) {

@@ -28,6 +28,21 @@ std::string read_file(const std::string& path) {
   return text.str();
 }
 
+// The folders scratch_dir made, removed when this process exits: each run
+// of the suite would otherwise leave some five hundred in the temp folder.
+struct MadeFolders {
+  std::vector<std::filesystem::path> paths;
+  ~MadeFolders() {
+    std::error_code ignored;
+    for (const auto& path : paths) std::filesystem::remove_all(path, ignored);
+  }
+};
+
+MadeFolders& made_folders() {
+  static MadeFolders folders;
+  return folders;
+}
+
 }  // namespace
 
 std::string scratch_dir(const std::string& name) {
@@ -36,6 +51,7 @@ std::string scratch_dir(const std::string& name) {
                    ("gradus-dist-" + std::to_string(getpid()) + "-" + std::to_string(counter++) + "-" + name);
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
+  made_folders().paths.push_back(dir);
   return dir.string();
 }
 
