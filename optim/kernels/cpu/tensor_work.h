@@ -102,6 +102,12 @@ struct Rounding {
   uint32_t step = 0;
 };
 
+// The float blocks below live on the stack, and each pass writes their first
+// `len` elements before it reads them; GCC cannot follow that through the
+// conversions and warns once per instantiation that they may be read unset.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
 // Writes the updated float params `updated` (from `old`) into elements
 // [start, start + len) of a float16/bfloat16 param, rounded as `rounding`
 // says; Kahan's buffer (`comp`, as floats) takes the rounding error.
@@ -180,6 +186,8 @@ void for_opmath_blocks(const TensorWork<Update, scalar_t, opmath_t>& w, int64_t 
     }
   }
 }
+
+#pragma GCC diagnostic pop
 
 // The update's coefficients for one step count (and per-tensor scalars),
 // for vectors and scalars; with `totals`, finished for apply().
