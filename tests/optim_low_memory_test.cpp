@@ -13,6 +13,7 @@
 #include <functional>
 #include <iostream>
 #include <memory>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -252,6 +253,61 @@ TEST(Int8Map, UpdatePassDecodesEveryCodeAsTheElementDecode) {
   for (int64_t i = 0; i < numel; ++i) {
     ASSERT_EQ(p[i], -math::decode_q8_scaled(codes[i], scales[i / math::kQuantBlock]))
         << "code " << int(static_cast<uint8_t>(codes[i])) << ", block " << i / math::kQuantBlock;
+  }
+}
+
+// The update pass encodes int8 state with vector code of its own (sixteen,
+// eight and one at a time). SGD with momentum 1 from a zero buffer stores
+// the grads themselves: each block's scale is its absmax, negated where no
+// value is negative, and each code is math::encode_q8 of x / absmax. The
+// values cover the map's small and normal codes, the halfway points between
+// codes (exact where the absmax is a power of two), and values just beside
+// them; the last block is cut short, so the narrower loops run too.
+TEST(Int8Map, UpdatePassEncodesAsTheElementEncode) {
+  const int64_t numel = optim::kStatePrecisionMinNumel + 200, blocks = math::quant_blocks(numel);
+  std::vector<float> grads(numel);
+  std::mt19937 random(5);
+  for (int64_t b = 0; b < blocks; ++b) {
+    const math::Q8Map& map = b % 2 ? math::kUnsignedQ8 : math::kSignedQ8;
+    const float absmax = b % 4 < 2 ? std::ldexp(1.0f, int(b) - 8) : 0.37f * float(b + 1);
+    const int64_t first = b * math::kQuantBlock, end = std::min(numel, first + math::kQuantBlock);
+    for (int64_t i = first; i < end; ++i) {
+      const int code = int(random() % uint32_t(map.top));  // a magnitude below 1.0, and its next one up
+      const float low = math::decode_q8(static_cast<int8_t>(code), map);
+      const float high = math::decode_q8(static_cast<int8_t>(code + 1), map);
+      float r = 0.5f * (low + high);
+      if (i % 3 == 1) r = std::nextafter(r, 0.0f);
+      if (i % 3 == 2) r = std::nextafter(r, 2.0f);
+      if (i % 7 == 0) r = std::ldexp(float(random() % 1000 + 1) / 1000.0f, -int(random() % 40));
+      grads[i] = (map.top == 120 && b % 4 == 0 && random() % 2 ? -r : r) * absmax;
+    }
+    // The absmax, and in the other signed blocks one negative value, each
+    // somewhere else in each block: the vector loops keep lanes apart.
+    grads[first + (b * 53) % (end - first)] = (b % 4 == 0 ? -1.0f : 1.0f) * absmax;
+    if (b % 4 == 2) grads[first + (b * 29 + 16) % (end - first)] *= -1.0f;
+  }
+  at::Tensor param = at::zeros({numel}).set_requires_grad(true);
+  param.mutable_grad() = at::zeros({numel});
+  optim::SGD sgd({param}, optim::SGDOptions(1.0).momentum(1.0).state_precision(StatePrecision::int8));
+  sgd.step();  // a zero momentum buffer
+  param.mutable_grad() = at::tensor(grads);
+  sgd.step();
+  const at::Tensor& buffer = static_cast<optim::SGDParamState*>(sgd.state_of(param))->slot(0);
+  const auto* codes = buffer.data_ptr<int8_t>();
+  const auto* scales = reinterpret_cast<const float*>(codes + blocks * math::kQuantBlock);
+  for (int64_t b = 0; b < blocks; ++b) {
+    const int64_t first = b * math::kQuantBlock, end = std::min(numel, first + math::kQuantBlock);
+    float absmax = 0;
+    bool any_negative = false;
+    for (int64_t i = first; i < end; ++i) {
+      absmax = std::max(absmax, std::fabs(grads[i]));
+      any_negative = any_negative || std::signbit(grads[i]);
+    }
+    ASSERT_EQ(scales[b], any_negative ? absmax : -absmax) << "block " << b;
+    const math::Q8Map& map = any_negative ? math::kSignedQ8 : math::kUnsignedQ8;
+    for (int64_t i = first; i < end; ++i) {
+      ASSERT_EQ(codes[i], math::encode_q8(grads[i] * (1.0f / absmax), map)) << "element " << i << ", x " << grads[i];
+    }
   }
 }
 

@@ -9,7 +9,9 @@
 #include <type_traits>
 #include <vector>
 
+#include "cpu/capability_select.h"
 #include "cpu/state_blocks.h"
+#include "cpu/state_codecs.h"
 #include "math/update_interface.h"
 #include "tensor_pointers.h"
 
@@ -94,6 +96,32 @@ struct TensorWork {
   }
 };
 
+// decode_state and encode_state, in this copy's code or, from the AVX2
+// copy on a CPU with AVX-512, in the AVX-512 codecs (cpu/state_codecs.h).
+// Both give the same bits.
+#if defined(CPU_CAPABILITY_AVX2) && defined(GRADUS_HAVE_AVX512_CODECS)
+#define GRADUS_AVX512_STATE_CODECS 1
+#endif
+struct StateCodec {
+#if defined(GRADUS_AVX512_STATE_CODECS)
+  bool wide = avx512_state_codecs();
+#endif
+  void decode(const void* raw, kernels::StateFormat format, int64_t numel, int64_t start, int64_t len,
+              float* out) const {
+#if defined(GRADUS_AVX512_STATE_CODECS)
+    if (wide) return decode_state_avx512(raw, format, numel, start, len, out);
+#endif
+    decode_state(raw, format, numel, start, len, out);
+  }
+  void encode(const float* in, kernels::StateFormat format, int64_t numel, int64_t start, int64_t len,
+              void* raw) const {
+#if defined(GRADUS_AVX512_STATE_CODECS)
+    if (wide) return encode_state_avx512(in, format, numel, start, len, raw);
+#endif
+    encode_state(in, format, numel, start, len, raw);
+  }
+};
+
 // How an update pass writes float16 and bfloat16 params (precision.h).
 struct Rounding {
   bool kahan = false;  // the last state slot is the Kahan buffer
@@ -150,6 +178,7 @@ void for_opmath_blocks(const TensorWork<Update, scalar_t, opmath_t>& w, int64_t 
     float param_block[kReducedBlock], grad_block[kReducedBlock], old_block[kReducedBlock];
     float state_block[kSlots > 0 ? kSlots : 1][kReducedBlock];
     const int64_t block = writes ? kUpdateBlock : kReducedBlock;
+    const StateCodec codec;
     for (int64_t start = begin; start < end; start += block) {
       const int64_t len = std::min(block, end - start);
       float* param = reinterpret_cast<float*>(w.param) + start;
@@ -167,7 +196,7 @@ void for_opmath_blocks(const TensorWork<Update, scalar_t, opmath_t>& w, int64_t 
         if (w.format[k] == kernels::kOpmath) {
           state[k] = static_cast<float*>(w.state[k]) + start;
         } else {
-          decode_state(w.state[k], w.format[k], w.numel, start, len, state_block[k]);
+          codec.decode(w.state[k], w.format[k], w.numel, start, len, state_block[k]);
           state[k] = state_block[k];
         }
       }
@@ -180,7 +209,7 @@ void for_opmath_blocks(const TensorWork<Update, scalar_t, opmath_t>& w, int64_t 
       }
       for (size_t k = 0; k < kSlots; ++k) {
         if (w.state[k] != nullptr && w.format[k] != kernels::kOpmath) {
-          encode_state(state[k], w.format[k], w.numel, start, len, w.state[k]);
+          codec.encode(state[k], w.format[k], w.numel, start, len, w.state[k]);
         }
       }
     }
