@@ -154,7 +154,10 @@ any_alive() {  # any of these processes running (a zombie is not)
 stop_launcher() {  # stop_launcher NAME SIGNAL
   local name=$1 signal=$2
   rm -f "$work/$name.pt"
-  "$train" "${subset[@]}" --epochs 200 --nproc 2 --checkpoint "$work/$name.pt" >"$work/$name.txt" 2>&1 &
+  # The launcher's private folder goes here: SIGKILL leaves it behind.
+  local tmp="$work/$name.tmp"
+  rm -rf "$tmp" && mkdir -p "$tmp"
+  TMPDIR="$tmp" "$train" "${subset[@]}" --epochs 200 --nproc 2 --checkpoint "$work/$name.pt" >"$work/$name.txt" 2>&1 &
   local launcher=$!
   for _ in $(seq 300); do grep -q "epoch 2/200 done" "$work/$name.txt" 2>/dev/null && break; sleep 0.1; done
   grep -q "epoch 2/200 done" "$work/$name.txt" || { cat "$work/$name.txt"; fail "$name: no epoch finished"; }
@@ -168,6 +171,7 @@ stop_launcher() {  # stop_launcher NAME SIGNAL
   set +e; wait $launcher; local rc=$?; set -e
   for _ in $(seq 50); do any_alive $ranks || break; sleep 0.1; done
   any_alive $ranks && fail "$name: ranks $ranks outlived their launcher"
+  [[ $signal == KILL || -z $(ls -A "$tmp") ]] || fail "$name: the launcher left its folder behind: $(ls "$tmp")"
   echo "$name: launcher exit $rc, its ranks ended, its $(wc -l <<<"$sockets") TCP sockets all on loopback"
   local done_epochs; done_epochs=$(grep -o "epoch [0-9]*/200 done" "$work/$name.txt" | tail -1 | grep -o "[0-9]*" | head -1)
   "$train" "${subset[@]}" --epochs $((done_epochs + 1)) --resume "$work/$name.pt" >"$work/$name.resumed.txt" 2>&1 ||
