@@ -9,6 +9,7 @@
 #include "data_files.h"
 #include "datasets.h"
 #include "support/expect_error.h"
+#include "support/scratch_folders.h"
 
 namespace gradus {
 namespace testing {
@@ -19,18 +20,10 @@ using examples::read_cifar10_batch;
 using examples::read_idx;
 
 // This process's folder of generated files, removed when it exits.
-struct ScratchFolder {
-  fs::path dir = fs::temp_directory_path() / ("gradus_data_test_" + std::to_string(::getpid()));
-  ~ScratchFolder() {
-    std::error_code ignored;
-    fs::remove_all(dir, ignored);
-  }
-};
-
 fs::path scratch(const std::string& name) {
-  static const ScratchFolder folder;
-  fs::create_directories(folder.dir);
-  return folder.dir / name;
+  static const fs::path dir = scratch_folders().make(
+      fs::temp_directory_path() / ("gradus_data_test_" + std::to_string(::getpid())));
+  return dir / name;
 }
 
 void write_bytes(const fs::path& path, const std::string& bytes) {

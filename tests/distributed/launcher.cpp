@@ -1,5 +1,7 @@
 #include "distributed/launcher.h"
 
+#include "support/scratch_folders.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -28,31 +30,13 @@ std::string read_file(const std::string& path) {
   return text.str();
 }
 
-// The folders scratch_dir made, removed when this process exits: each run
-// of the suite would otherwise leave some five hundred in the temp folder.
-struct MadeFolders {
-  std::vector<std::filesystem::path> paths;
-  ~MadeFolders() {
-    std::error_code ignored;
-    for (const auto& path : paths) std::filesystem::remove_all(path, ignored);
-  }
-};
-
-MadeFolders& made_folders() {
-  static MadeFolders folders;
-  return folders;
-}
-
 }  // namespace
 
 std::string scratch_dir(const std::string& name) {
   static int counter = 0;
   const auto dir = std::filesystem::temp_directory_path() /
                    ("gradus-dist-" + std::to_string(getpid()) + "-" + std::to_string(counter++) + "-" + name);
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  made_folders().paths.push_back(dir);
-  return dir.string();
+  return gradus::testing::scratch_folders().make(dir).string();
 }
 
 int free_port() {
